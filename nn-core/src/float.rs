@@ -1,0 +1,97 @@
+//! The float types a network can be built on: `f32` (speed) and `f64` (gradient checks).
+
+use core::fmt::{Debug, Display};
+use core::iter::Sum;
+
+use crate::math;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// A float type layers compute in: implemented for `f32` and `f64` only.
+///
+/// Besides nalgebra's [`RealField`](nalgebra::RealField) arithmetic it carries the few slice
+/// kernels the hot loops need, so each float type picks its own implementation (a fast,
+/// vectorisable approximation for `f32`, libm for `f64` so gradient checks stay exact).
+pub trait Float:
+    nalgebra::RealField + Copy + Default + Debug + Display + Sum + Send + Sync + sealed::Sealed + 'static
+{
+    /// Converts from `f64` (rounding for `f32`).
+    fn cast(v: f64) -> Self;
+    /// Converts to `f64` (exact).
+    fn as_f64(self) -> f64;
+    /// Converts a count (e.g. a batch size) to this float type.
+    fn count(n: usize) -> Self;
+
+    /// `y[i] = 1 / (1 + exp(-x[i]))` for every element. Panics if the lengths differ.
+    fn sigmoid_slice(x: &[Self], y: &mut [Self]);
+    /// `y[i] = tanh(x[i])` for every element. Panics if the lengths differ.
+    fn tanh_slice(x: &[Self], y: &mut [Self]);
+    /// `x[i] = exp(x[i])` in place.
+    fn exp_in_place(x: &mut [Self]);
+}
+
+impl Float for f32 {
+    #[inline(always)]
+    fn cast(v: f64) -> Self {
+        v as f32
+    }
+    #[inline(always)]
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline(always)]
+    fn count(n: usize) -> Self {
+        n as f32
+    }
+    #[inline]
+    fn sigmoid_slice(x: &[Self], y: &mut [Self]) {
+        math::sigmoid_f32(x, y)
+    }
+    #[inline]
+    fn tanh_slice(x: &[Self], y: &mut [Self]) {
+        math::tanh_f32(x, y)
+    }
+    #[inline]
+    fn exp_in_place(x: &mut [Self]) {
+        math::exp_f32_in_place(x)
+    }
+}
+
+impl Float for f64 {
+    #[inline(always)]
+    fn cast(v: f64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn as_f64(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn count(n: usize) -> Self {
+        n as f64
+    }
+    #[inline]
+    fn sigmoid_slice(x: &[Self], y: &mut [Self]) {
+        assert_eq!(x.len(), y.len(), "sigmoid_slice: input and output lengths differ");
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = 1.0 / (1.0 + (-x).exp());
+        }
+    }
+    #[inline]
+    fn tanh_slice(x: &[Self], y: &mut [Self]) {
+        assert_eq!(x.len(), y.len(), "tanh_slice: input and output lengths differ");
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = x.tanh();
+        }
+    }
+    #[inline]
+    fn exp_in_place(x: &mut [Self]) {
+        for v in x {
+            *v = v.exp();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The core layer trait: compile-time input and output widths, run-time batch size.
+//!
+//! # Why widths are `const usize` parameters of the trait
+//! On stable Rust a width computed from a generic layer (`{<L as Layer>::OUT}`) cannot be
+//! used as a const argument. `nn` therefore writes every width as a literal: the `network!`
+//! macro knows the width of every built-in layer, takes a user layer's output width from the
+//! macro input (or assumes it keeps the width), and instantiates each layer type with literal
+//! widths (`Affine<T, 2, 10>`). A user layer implements [`Layer<T, IN, OUT>`] for the widths
+//! it supports; a mismatch is then an unsatisfied trait bound that the compiler reports at
+//! the layer's line.
+
+use crate::{BatchMut, BatchRef, Float, Init, Param};
+
+/// A differentiable layer from `IN` to `OUT` features per sample (the book's layer classes,
+/// with `params`, `grads`, `forward` and `backward`).
+///
+/// A layer owns the buffers it writes: its output `y` (`OUT × N`) and its input gradient
+/// `dx` (`IN × N`), grown to the largest batch seen and reused, so a steady training loop
+/// allocates nothing. It does not copy its input: [`backward`](Layer::backward) receives the
+/// same `x` again (the network that calls it still holds it).
+///
+/// Implement it for your own layer to use it in `network!` or by hand; every generic helper
+/// (gradient checker, optimizers, trainer) then works with it.
+pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
+    /// Forward pass on a batch `x` (`IN × N`): computes `y` (`OUT × N`) into the layer's own
+    /// buffer, keeps what backward needs, and returns `y`.
+    fn forward(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT>;
+
+    /// Backward pass: given the `x` of the last forward and `dout = ∂L/∂y` (`OUT × N`),
+    /// writes every parameter gradient in place and returns `dx = ∂L/∂x` (`IN × N`).
+    fn backward(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) -> BatchRef<'_, T, IN>;
+
+    /// Backward pass of a first layer: parameter gradients only, `dx` is not needed. The
+    /// default runs [`backward`](Layer::backward); layers with a costly `dx` skip it.
+    fn backward_params(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) {
+        let _ = self.backward(x, dout);
+    }
+
+    /// The output of the last [`forward`](Layer::forward) (`OUT × N`).
+    fn output(&self) -> BatchRef<'_, T, OUT>;
+
+    /// Inference without touching the layer's buffers: writes `f(x)` into `out` (`OUT × N`,
+    /// same `N` as `x`). Lets a shared `&network` predict from several threads.
+    fn infer(&self, x: BatchRef<'_, T, IN>, out: BatchMut<'_, T, OUT>);
+
+    /// Visits every (parameter, gradient) pair in a fixed order (the book's `params` and
+    /// `grads`). Layers without parameters keep the default, which visits nothing.
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
+        let _ = f;
+    }
+
+    /// Number of trainable scalars.
+    fn param_count(&self) -> usize {
+        0
+    }
+
+    /// (Re)initialises the parameters with the scheme and random stream in `init`.
+    fn init_params(&mut self, init: &mut Init<'_>) {
+        let _ = init;
+    }
+}
+
+/// A loss layer on `D` scores per sample (the book's `SoftmaxWithLoss`): the last layer of a
+/// trainable network. `backward` starts the backward pass with `dout = 1`.
+pub trait LossLayer<T: Float, const D: usize> {
+    /// What a batch is compared against: class labels, one-hot rows or target values.
+    /// Wrong kinds of targets are type errors.
+    type Target<'a>: Copy;
+
+    /// Mean loss of a batch of scores (`D × N`) against `target` (`N` labels or `D × N`
+    /// values); keeps what backward needs.
+    fn forward(&mut self, score: BatchRef<'_, T, D>, target: Self::Target<'_>) -> T;
+
+    /// `∂L/∂score` (`D × N`) for the last forward.
+    fn backward(&mut self) -> BatchRef<'_, T, D>;
+
+    /// How many samples of the last forward were predicted correctly (argmax for
+    /// classification, the 0.5 threshold for binary outputs), if that means anything for this
+    /// loss; `None` for regression losses.
+    fn correct(&self, score: BatchRef<'_, T, D>, target: Self::Target<'_>) -> Option<usize> {
+        let _ = (score, target);
+        None
+    }
+}

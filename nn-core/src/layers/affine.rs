@@ -1,0 +1,132 @@
+use nalgebra::{SMatrix, SVector};
+
+use super::{linear, repeat::repeat_into, sum::sum_into};
+use crate::heap::boxed_zeros;
+use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Layer, Param};
+
+/// The book's `Affine` layer (a fully connected layer), `y = W·x + b` (the book's
+/// `y = x·W + b` with samples as rows).
+///
+/// The bias add is a hidden Repeat node (`b` broadcast over the batch), so its gradient is
+/// a Sum node:
+/// - forward: `y = W·x + repeat(b)`
+/// - backward: `dx = Wᵀ·dout`, `dW = dout·xᵀ`, `db = Σₙ dout[:, n]`
+///
+/// # Shapes
+/// `x: IN × N`, `W: OUT × IN` (the book's `W` transposed), `b: OUT`, `y, dout: OUT × N`,
+/// `dx: IN × N`. Weights and gradients live on the heap.
+///
+/// ```
+/// use nn_core::{batch_from_rows, Affine, Layer};
+/// let mut fc = Affine::<f64, 2, 1>::new();
+/// fc.w[(0, 0)] = 1.0;
+/// fc.w[(0, 1)] = 2.0;
+/// fc.b[0] = 0.5;
+/// let y = fc.forward(batch_from_rows(&[[1.0, 1.0], [2.0, 0.0]]).as_view());
+/// assert_eq!(y.as_slice(), &[3.5, 2.5]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Affine<T: Float, const IN: usize, const OUT: usize> {
+    /// `W` (`OUT × IN`).
+    pub w: Box<SMatrix<T, OUT, IN>>,
+    /// `b` (`OUT`).
+    pub b: Box<SVector<T, OUT>>,
+    /// `∂L/∂W` from the last backward.
+    pub dw: Box<SMatrix<T, OUT, IN>>,
+    /// `∂L/∂b` from the last backward.
+    pub db: Box<SVector<T, OUT>>,
+    y: BatchBuf<T, OUT>,
+    dx: BatchBuf<T, IN>,
+}
+
+impl<T: Float, const IN: usize, const OUT: usize> Affine<T, IN, OUT> {
+    /// A layer with zero weights and biases; the network (or [`Layer::init_params`]) draws
+    /// the weights.
+    pub fn new() -> Self {
+        Self {
+            w: boxed_zeros(),
+            b: boxed_zeros(),
+            dw: boxed_zeros(),
+            db: boxed_zeros(),
+            y: BatchBuf::new(),
+            dx: BatchBuf::new(),
+        }
+    }
+
+    /// A layer with the given weights (`OUT × IN`) and biases.
+    pub fn from_weights(w: &SMatrix<T, OUT, IN>, b: &SVector<T, OUT>) -> Self {
+        let mut layer = Self::new();
+        layer.w.copy_from(w);
+        layer.b.copy_from(b);
+        layer
+    }
+
+    fn forward_into(&self, x: BatchRef<'_, T, IN>, mut y: BatchMut<'_, T, OUT>) {
+        repeat_into(self.b.as_slice(), y.as_view_mut());
+        linear::forward::<T, IN, OUT>(self.w.as_slice(), x.as_slice(), T::one(), y.as_mut_slice());
+    }
+}
+
+impl<T: Float, const IN: usize, const OUT: usize> Default for Affine<T, IN, OUT> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T, IN, OUT> {
+    fn forward(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT> {
+        let mut y = std::mem::take(&mut self.y);
+        y.resize(x.ncols());
+        self.forward_into(x, y.view_mut());
+        self.y = y;
+        self.y.view()
+    }
+
+    fn backward(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) -> BatchRef<'_, T, IN> {
+        self.backward_params(x, dout);
+        self.dx.resize(dout.ncols());
+        linear::backward_dx::<T, IN, OUT>(self.w.as_slice(), dout.as_slice(), self.dx.as_mut_slice());
+        self.dx.view()
+    }
+
+    fn backward_params(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) {
+        assert_eq!(
+            x.ncols(),
+            dout.ncols(),
+            "Affine::backward: x has {} samples, dout {}",
+            x.ncols(),
+            dout.ncols()
+        );
+        linear::backward_dw::<T, IN, OUT>(x.as_slice(), dout.as_slice(), self.dw.as_mut_slice());
+        sum_into(dout, self.db.as_mut_slice());
+    }
+
+    fn output(&self) -> BatchRef<'_, T, OUT> {
+        self.y.view()
+    }
+
+    fn infer(&self, x: BatchRef<'_, T, IN>, out: BatchMut<'_, T, OUT>) {
+        assert_eq!(
+            x.ncols(),
+            out.ncols(),
+            "Affine::infer: x has {} samples, out {}",
+            x.ncols(),
+            out.ncols()
+        );
+        self.forward_into(x, out);
+    }
+
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
+        f(Param::new("w", self.w.as_mut_slice(), self.dw.as_slice()));
+        f(Param::new("b", self.b.as_mut_slice(), self.db.as_slice()));
+    }
+
+    fn param_count(&self) -> usize {
+        IN * OUT + OUT
+    }
+
+    fn init_params(&mut self, init: &mut Init<'_>) {
+        init.fill(self.w.as_mut_slice(), IN);
+        self.b.fill(T::zero());
+    }
+}

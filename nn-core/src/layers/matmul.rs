@@ -1,0 +1,101 @@
+use nalgebra::SMatrix;
+
+use super::linear;
+use crate::heap::boxed_zeros;
+use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Layer, Param};
+
+/// The book's `MatMul` layer, `y = W·x` (the book's `y = x·W` with samples as rows).
+///
+/// - forward: `y = W·x`
+/// - backward: `dx = Wᵀ·dout`, `dW = dout·xᵀ` (the book's `dx = dout·Wᵀ`, `dW = xᵀ·dout`)
+///
+/// # Shapes
+/// `x: IN × N`, `W: OUT × IN` (the book's `W` transposed), `y, dout: OUT × N`, `dx: IN × N`.
+/// Weights live on the heap, so wide layers never touch the stack.
+#[derive(Clone, Debug)]
+pub struct MatMul<T: Float, const IN: usize, const OUT: usize> {
+    /// `W` (`OUT × IN`).
+    pub w: Box<SMatrix<T, OUT, IN>>,
+    /// `∂L/∂W` from the last backward.
+    pub dw: Box<SMatrix<T, OUT, IN>>,
+    y: BatchBuf<T, OUT>,
+    dx: BatchBuf<T, IN>,
+}
+
+impl<T: Float, const IN: usize, const OUT: usize> MatMul<T, IN, OUT> {
+    /// A layer with zero weights; the network (or [`Layer::init_params`]) draws them.
+    pub fn new() -> Self {
+        Self {
+            w: boxed_zeros(),
+            dw: boxed_zeros(),
+            y: BatchBuf::new(),
+            dx: BatchBuf::new(),
+        }
+    }
+
+    /// A layer with the given weights (`OUT × IN`).
+    pub fn from_weights(w: &SMatrix<T, OUT, IN>) -> Self {
+        let mut layer = Self::new();
+        layer.w.copy_from(w);
+        layer
+    }
+}
+
+impl<T: Float, const IN: usize, const OUT: usize> Default for MatMul<T, IN, OUT> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for MatMul<T, IN, OUT> {
+    fn forward(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT> {
+        self.y.resize(x.ncols());
+        linear::forward::<T, IN, OUT>(self.w.as_slice(), x.as_slice(), T::zero(), self.y.as_mut_slice());
+        self.y.view()
+    }
+
+    fn backward(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) -> BatchRef<'_, T, IN> {
+        self.backward_params(x, dout);
+        self.dx.resize(dout.ncols());
+        linear::backward_dx::<T, IN, OUT>(self.w.as_slice(), dout.as_slice(), self.dx.as_mut_slice());
+        self.dx.view()
+    }
+
+    fn backward_params(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) {
+        assert_eq!(
+            x.ncols(),
+            dout.ncols(),
+            "MatMul::backward: x has {} samples, dout {}",
+            x.ncols(),
+            dout.ncols()
+        );
+        linear::backward_dw::<T, IN, OUT>(x.as_slice(), dout.as_slice(), self.dw.as_mut_slice());
+    }
+
+    fn output(&self) -> BatchRef<'_, T, OUT> {
+        self.y.view()
+    }
+
+    fn infer(&self, x: BatchRef<'_, T, IN>, mut out: BatchMut<'_, T, OUT>) {
+        assert_eq!(
+            x.ncols(),
+            out.ncols(),
+            "MatMul::infer: x has {} samples, out {}",
+            x.ncols(),
+            out.ncols()
+        );
+        linear::forward::<T, IN, OUT>(self.w.as_slice(), x.as_slice(), T::zero(), out.as_mut_slice());
+    }
+
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
+        f(Param::new("w", self.w.as_mut_slice(), self.dw.as_slice()));
+    }
+
+    fn param_count(&self) -> usize {
+        IN * OUT
+    }
+
+    fn init_params(&mut self, init: &mut Init<'_>) {
+        init.fill(self.w.as_mut_slice(), IN);
+    }
+}

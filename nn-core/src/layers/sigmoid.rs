@@ -1,0 +1,61 @@
+use crate::{BatchBuf, BatchMut, BatchRef, Float, Layer};
+
+/// The book's `Sigmoid` layer, elementwise `y = 1 / (1 + exp(−x))`. Keeps `y`.
+///
+/// - forward: `y = σ(x)`
+/// - backward: `dx = dout ⊙ y ⊙ (1 − y)`
+///
+/// # Shapes
+/// `x, y, dout, dx: D × N`.
+#[derive(Clone, Debug, Default)]
+pub struct Sigmoid<T, const D: usize> {
+    y: BatchBuf<T, D>,
+    dx: BatchBuf<T, D>,
+}
+
+impl<T: Float, const D: usize> Sigmoid<T, D> {
+    /// A sigmoid layer.
+    pub fn new() -> Self {
+        Self {
+            y: BatchBuf::new(),
+            dx: BatchBuf::new(),
+        }
+    }
+}
+
+impl<T: Float, const D: usize> Layer<T, D, D> for Sigmoid<T, D> {
+    fn forward(&mut self, x: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
+        self.y.resize(x.ncols());
+        T::sigmoid_slice(x.as_slice(), self.y.as_mut_slice());
+        self.y.view()
+    }
+
+    fn backward(&mut self, _x: BatchRef<'_, T, D>, dout: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
+        assert_eq!(
+            dout.ncols(),
+            self.y.ncols(),
+            "Sigmoid::backward: dout has {} samples, the last forward had {}",
+            dout.ncols(),
+            self.y.ncols()
+        );
+        self.dx.resize(dout.ncols());
+        for ((dx, &d), &y) in self
+            .dx
+            .as_mut_slice()
+            .iter_mut()
+            .zip(dout.as_slice())
+            .zip(self.y.as_slice())
+        {
+            *dx = d * y * (T::one() - y);
+        }
+        self.dx.view()
+    }
+
+    fn output(&self) -> BatchRef<'_, T, D> {
+        self.y.view()
+    }
+
+    fn infer(&self, x: BatchRef<'_, T, D>, mut out: BatchMut<'_, T, D>) {
+        T::sigmoid_slice(x.as_slice(), out.as_mut_slice());
+    }
+}

@@ -1,0 +1,90 @@
+use crate::{BatchBuf, BatchMut, BatchRef, Float, Layer};
+
+/// Softmax of every sample (column) of `x` into `y`, with the column maximum subtracted
+/// first so `exp` never overflows: `y = exp(x − max x) / Σ exp(x − max x)`.
+#[inline]
+pub fn softmax_into<T: Float, const D: usize>(x: BatchRef<'_, T, D>, mut y: BatchMut<'_, T, D>) {
+    assert_eq!(
+        x.ncols(),
+        y.ncols(),
+        "softmax_into: x has {} samples, y {}",
+        x.ncols(),
+        y.ncols()
+    );
+    for (xc, mut yc) in x.column_iter().zip(y.column_iter_mut()) {
+        let max = xc.iter().copied().fold(xc[0], |a, b| if b > a { b } else { a });
+        let ys = yc.as_mut_slice();
+        for (y, &x) in ys.iter_mut().zip(xc.iter()) {
+            *y = x - max;
+        }
+        T::exp_in_place(ys);
+        let inv = T::one() / ys.iter().copied().sum::<T>();
+        for y in ys.iter_mut() {
+            *y *= inv;
+        }
+    }
+}
+
+/// The book's `Softmax` layer, per sample: `y = exp(x − max x) / Σ exp(x − max x)`.
+///
+/// - forward: `y = softmax(x)` (column-wise; the book's row-wise)
+/// - backward: `dx = y ⊙ (dout − Σ_d dout ⊙ y)` per sample
+///
+/// # Shapes
+/// `x, y, dout, dx: D × N`.
+#[derive(Clone, Debug, Default)]
+pub struct Softmax<T, const D: usize> {
+    y: BatchBuf<T, D>,
+    dx: BatchBuf<T, D>,
+}
+
+impl<T: Float, const D: usize> Softmax<T, D> {
+    /// A softmax layer.
+    pub fn new() -> Self {
+        Self {
+            y: BatchBuf::new(),
+            dx: BatchBuf::new(),
+        }
+    }
+}
+
+impl<T: Float, const D: usize> Layer<T, D, D> for Softmax<T, D> {
+    fn forward(&mut self, x: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
+        self.y.resize(x.ncols());
+        softmax_into(x, self.y.view_mut());
+        self.y.view()
+    }
+
+    fn backward(&mut self, _x: BatchRef<'_, T, D>, dout: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
+        assert_eq!(
+            dout.ncols(),
+            self.y.ncols(),
+            "Softmax::backward: dout has {} samples, the last forward had {}",
+            dout.ncols(),
+            self.y.ncols()
+        );
+        self.dx.resize(dout.ncols());
+        let y = self.y.as_slice();
+        for ((dx, d), y) in self
+            .dx
+            .as_mut_slice()
+            .chunks_exact_mut(D)
+            .zip(dout.as_slice().chunks_exact(D))
+            .zip(y.chunks_exact(D))
+        {
+            let s: T = d.iter().zip(y).map(|(&d, &y)| d * y).sum();
+            for ((dx, &d), &y) in dx.iter_mut().zip(d).zip(y) {
+                *dx = y * (d - s);
+            }
+        }
+        self.dx.view()
+    }
+
+    fn output(&self) -> BatchRef<'_, T, D> {
+        self.y.view()
+    }
+
+    fn infer(&self, x: BatchRef<'_, T, D>, out: BatchMut<'_, T, D>) {
+        softmax_into(x, out);
+    }
+}

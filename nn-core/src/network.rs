@@ -1,0 +1,117 @@
+//! The traits every `network!`-generated struct implements, so generic code (the trainer,
+//! optimizers, the gradient checker) works with any network.
+
+use core::fmt;
+
+use crate::{BatchMut, BatchRef, Float, LossLayer, Optimizer, Param};
+
+/// A network from `IN` to `OUT` features per sample: inference and parameter access.
+pub trait Network<T: Float, const IN: usize, const OUT: usize> {
+    /// Runs every layer but the loss on `x` (`IN × N`) using the network's own buffers and
+    /// returns the output (`OUT × N`, the book's `predict`: scores before the softmax).
+    fn predict(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT>;
+
+    /// Inference into a caller-owned `out` (`OUT × N`) through `&self`, so a shared network
+    /// can predict from several threads. Allocates nothing once each thread has run a batch
+    /// of this size.
+    fn predict_into(&self, x: BatchRef<'_, T, IN>, out: BatchMut<'_, T, OUT>);
+
+    /// Visits every (parameter, gradient) pair in model order, each tagged with its layer.
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>));
+
+    /// Number of trainable scalars.
+    fn param_count(&self) -> usize;
+
+    /// A table of the layers (name, type, output shape, parameters), like Keras'
+    /// `model.summary()`.
+    fn summary(&self) -> Summary;
+}
+
+/// A network that ends in a loss layer: the book's `forward` / `backward` and a fused
+/// training step.
+pub trait Trainable<T: Float, const IN: usize, const OUT: usize>: Network<T, IN, OUT> {
+    /// The loss layer.
+    type Loss: LossLayer<T, OUT>;
+
+    /// Mean loss of a batch (the book's `forward(x, t)`); keeps what backward needs.
+    fn forward(&mut self, x: BatchRef<'_, T, IN>, t: <Self::Loss as LossLayer<T, OUT>>::Target<'_>) -> T;
+
+    /// Fills every gradient in place for the last forward (the book's `backward()`).
+    fn backward(&mut self);
+
+    /// Forward, backward and an optimizer update in one call; returns the loss.
+    fn train_step<O: Optimizer<T> + ?Sized>(
+        &mut self,
+        x: BatchRef<'_, T, IN>,
+        t: <Self::Loss as LossLayer<T, OUT>>::Target<'_>,
+        opt: &mut O,
+    ) -> T;
+
+    /// Loss and number of correctly classified samples of a batch (no gradients); the count
+    /// is `None` for regression losses.
+    fn evaluate(
+        &mut self,
+        x: BatchRef<'_, T, IN>,
+        t: <Self::Loss as LossLayer<T, OUT>>::Target<'_>,
+    ) -> (T, Option<usize>);
+}
+
+/// One row of a [`Summary`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SummaryRow {
+    /// The field name (`affine1`).
+    pub name: &'static str,
+    /// The layer type (`Affine<2, 10>`).
+    pub kind: String,
+    /// Output features per sample.
+    pub output: usize,
+    /// Trainable scalars.
+    pub params: usize,
+}
+
+/// A network's layers, like Keras' `model.summary()`; `Display` prints a table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// The network's type name.
+    pub network: &'static str,
+    /// Input features per sample.
+    pub input: usize,
+    /// One row per layer, in order.
+    pub rows: Vec<SummaryRow>,
+}
+
+impl Summary {
+    /// Total trainable scalars.
+    pub fn total_params(&self) -> usize {
+        self.rows.iter().map(|r| r.params).sum()
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name_w = self.rows.iter().map(|r| r.name.len()).max().unwrap_or(0).max(5);
+        let kind_w = self.rows.iter().map(|r| r.kind.len()).max().unwrap_or(0).max(4);
+        let shape = |d: usize| format!("(N, {d})");
+        writeln!(f, "{} (input: {})", self.network, shape(self.input))?;
+        let line = "─".repeat(name_w + kind_w + 30);
+        writeln!(f, "{line}")?;
+        writeln!(
+            f,
+            "{:<name_w$}  {:<kind_w$}  {:<12}  {:>10}",
+            "Layer", "Type", "Output", "Params"
+        )?;
+        writeln!(f, "{line}")?;
+        for r in &self.rows {
+            writeln!(
+                f,
+                "{:<name_w$}  {:<kind_w$}  {:<12}  {:>10}",
+                r.name,
+                r.kind,
+                shape(r.output),
+                r.params
+            )?;
+        }
+        writeln!(f, "{line}")?;
+        write!(f, "Total params: {}", self.total_params())
+    }
+}

@@ -1,0 +1,32 @@
+//! Optimizers: update every parameter from its gradient (the book's `optimizer.update(params, grads)`).
+
+mod sgd;
+
+pub use sgd::Sgd;
+
+use crate::{Float, Param};
+
+/// An update rule applied to every (parameter, gradient) pair of a network.
+///
+/// A step calls [`begin_step`](Optimizer::begin_step) once, then
+/// [`update`](Optimizer::update) for each parameter tensor in the network's fixed visit
+/// order, so `index` identifies a tensor across steps. Stateful optimizers allocate their
+/// state on the first step and reuse it after.
+pub trait Optimizer<T: Float> {
+    /// Called once at the start of every step (e.g. Adam's step counter).
+    fn begin_step(&mut self) {}
+
+    /// Updates one parameter tensor in place from its gradient.
+    fn update(&mut self, index: usize, param: Param<'_, T>);
+}
+
+/// Runs one optimizer step over every pair `visit` hands out: `begin_step`, then `update`
+/// for each pair in order.
+pub fn apply<T: Float, O: Optimizer<T> + ?Sized>(opt: &mut O, visit: impl FnOnce(&mut dyn FnMut(Param<'_, T>))) {
+    opt.begin_step();
+    let mut index = 0;
+    visit(&mut |p| {
+        opt.update(index, p);
+        index += 1;
+    });
+}
