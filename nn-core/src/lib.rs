@@ -27,7 +27,7 @@ pub use labels::Labels;
 pub use layer::{Layer, LossLayer};
 pub use layers::*;
 pub use network::{Network, Summary, SummaryRow, Trainable};
-pub use optim::{Optimizer, Sgd};
+pub use optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd};
 pub use param::Param;
 
 pub use nalgebra;

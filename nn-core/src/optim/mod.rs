@@ -1,7 +1,16 @@
 //! Optimizers: update every parameter from its gradient (the book's `optimizer.update(params, grads)`).
 
+mod adagrad;
+mod adam;
+mod momentum;
+mod rmsprop;
 mod sgd;
+mod state;
 
+pub use adagrad::AdaGrad;
+pub use adam::Adam;
+pub use momentum::Momentum;
+pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
 use crate::{Float, Param};
@@ -30,3 +39,6 @@ pub fn apply<T: Float, O: Optimizer<T> + ?Sized>(opt: &mut O, visit: impl FnOnce
         index += 1;
     });
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,49 @@
+use super::state::Slots;
+use crate::{Float, Optimizer, Param};
+
+/// AdaGrad (the book's `AdaGrad`, vol. 1 `common/optimizer.py`): a per-element learning rate
+/// that shrinks with the sum of squared gradients.
+///
+/// - `h ← h + g²`
+/// - `p ← p − lr·g / (√h + 1e-7)`
+///
+/// `h` starts at zero; one `h` per parameter tensor is allocated on the first step.
+/// Book default: `lr = 0.01` ([`AdaGrad::default`]).
+#[derive(Clone, Debug)]
+pub struct AdaGrad<T> {
+    /// The learning rate.
+    pub lr: T,
+    h: Slots<T>,
+}
+
+impl<T: Float> AdaGrad<T> {
+    /// AdaGrad with learning rate `lr`.
+    pub fn new(lr: T) -> Self {
+        Self { lr, h: Slots::new() }
+    }
+
+    /// Forgets the accumulated squares.
+    pub fn reset(&mut self) {
+        self.h.clear();
+    }
+}
+
+impl<T: Float> Default for AdaGrad<T> {
+    /// The book's default: `lr = 0.01`.
+    fn default() -> Self {
+        Self::new(T::cast(0.01))
+    }
+}
+
+impl<T: Float> Optimizer<T> for AdaGrad<T> {
+    #[inline]
+    fn update(&mut self, index: usize, p: Param<'_, T>) {
+        let lr = self.lr;
+        let eps = T::cast(1e-7);
+        let h = self.h.get(index, p.value.len(), "AdaGrad");
+        for ((w, &g), h) in p.value.iter_mut().zip(p.grad).zip(h) {
+            *h += g * g;
+            *w -= lr * g / (h.sqrt() + eps);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+use super::state::Slots;
+use crate::{Float, Optimizer, Param};
+
+/// RMSprop (the book's `RMSprop`, vol. 1 `common/optimizer.py`): AdaGrad with an
+/// exponentially decaying average of squared gradients.
+///
+/// - `h ← decay·h + (1 − decay)·g²`
+/// - `p ← p − lr·g / (√h + 1e-7)`
+///
+/// `h` starts at zero; one `h` per parameter tensor is allocated on the first step.
+/// Book defaults: `lr = 0.01`, `decay = 0.99` ([`RmsProp::default`]).
+#[derive(Clone, Debug)]
+pub struct RmsProp<T> {
+    /// The learning rate.
+    pub lr: T,
+    /// The decay rate of the squared-gradient average (the book's `decay_rate`).
+    pub decay: T,
+    h: Slots<T>,
+}
+
+impl<T: Float> RmsProp<T> {
+    /// RMSprop with learning rate `lr` and decay rate `decay`.
+    pub fn new(lr: T, decay: T) -> Self {
+        Self {
+            lr,
+            decay,
+            h: Slots::new(),
+        }
+    }
+
+    /// Forgets the averages.
+    pub fn reset(&mut self) {
+        self.h.clear();
+    }
+}
+
+impl<T: Float> Default for RmsProp<T> {
+    /// The book's defaults: `lr = 0.01`, `decay = 0.99`.
+    fn default() -> Self {
+        Self::new(T::cast(0.01), T::cast(0.99))
+    }
+}
+
+impl<T: Float> Optimizer<T> for RmsProp<T> {
+    #[inline]
+    fn update(&mut self, index: usize, p: Param<'_, T>) {
+        let (lr, decay) = (self.lr, self.decay);
+        let keep = T::one() - decay;
+        let eps = T::cast(1e-7);
+        let h = self.h.get(index, p.value.len(), "RmsProp");
+        for ((w, &g), h) in p.value.iter_mut().zip(p.grad).zip(h) {
+            *h = decay * *h + keep * g * g;
+            *w -= lr * g / (h.sqrt() + eps);
+        }
+    }
+}
