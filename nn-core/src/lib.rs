@@ -6,9 +6,11 @@
 //! nalgebra matrix with one sample per column (see [`batch`] for why).
 #![warn(missing_docs)]
 
+pub mod alloc_counter;
 pub mod batch;
 mod float;
 pub mod gemm;
+pub mod gradcheck;
 mod heap;
 mod init;
 mod labels;
