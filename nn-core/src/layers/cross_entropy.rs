@@ -6,6 +6,8 @@ pub const LOG_GUARD: f64 = 1e-7;
 /// The book's `cross_entropy_error`: mean over the batch of `−log(y[t] + 1e-7)` where `y`
 /// holds probabilities (`D × N`) and `t` the true class of each sample.
 ///
+/// [`SoftmaxWithLoss`](crate::SoftmaxWithLoss) does not use the guard (see its docs for why).
+///
 /// Panics if the label count differs from the batch size or a label is out of range.
 pub fn cross_entropy_error<T: Float, const D: usize>(y: BatchRef<'_, T, D>, t: Labels<'_, T, D>) -> T {
     let n = y.ncols();

@@ -4,8 +4,14 @@ use crate::{BatchBuf, BatchRef, Float, Labels, LossLayer};
 /// cross-entropy, averaged over the batch.
 ///
 /// - forward: `y = σ(score)`;
-///   `L = −(1/N) Σₙ Σ_d [t log(y + 1e-7) + (1 − t) log(1 − y + 1e-7)]`
+///   `L = −(1/N) Σₙ Σ_d [t log y + (1 − t) log(1 − y)]`
 /// - backward (`dout = 1`): `dscore = (y − t) / N`
+///
+/// The loss is computed in the stable form `max(s, 0) − s·t − log σ(|s|)` (PyTorch's
+/// `BCEWithLogitsLoss`), with `σ(|s|)` taken from the kept `y` (`y` or `1 − y`, both in
+/// `[0.5, 1]`), so it is never `log 0` and needs no guard. The book adds `1e-7` inside
+/// both logs instead; with that guard the backward above is not the exact derivative of the
+/// loss (relative error up to `1e-7 / y`), which fails a `1e-6` gradient check.
 ///
 /// Targets: with `D = 1`, class indices 0 or 1 ([`Labels::Classes`]); for any `D`, a
 /// `D × N` batch of targets in `[0, 1]` ([`Labels::OneHot`], multi-label).
@@ -71,10 +77,15 @@ impl<T: Float, const D: usize> LossLayer<T, D> for SigmoidWithLoss<T, D> {
         self.load_targets(t, n);
         self.y.resize(n);
         T::sigmoid_slice(score.as_slice(), self.y.as_mut_slice());
-        let guard = T::cast(super::cross_entropy::LOG_GUARD);
         let mut total = T::zero();
-        for (&y, &t) in self.y.as_slice().iter().zip(self.t.as_slice()) {
-            total -= t * (y + guard).ln() + (T::one() - t) * (T::one() - y + guard).ln();
+        for ((&s, &y), &t) in score.as_slice().iter().zip(self.y.as_slice()).zip(self.t.as_slice()) {
+            // −[t log σ(s) + (1 − t) log(1 − σ(s))] = max(s, 0) − s·t − log σ(|s|).
+            let (relu, sig_abs) = if s >= T::zero() {
+                (s, y)
+            } else {
+                (T::zero(), T::one() - y)
+            };
+            total += relu - s * t - sig_abs.ln();
         }
         total / T::count(n.max(1))
     }
