@@ -8,6 +8,7 @@
 
 pub mod alloc_counter;
 pub mod batch;
+pub mod data;
 mod float;
 pub mod gemm;
 pub mod gradcheck;
@@ -20,6 +21,7 @@ pub mod math;
 mod network;
 pub mod optim;
 mod param;
+pub mod train;
 
 pub use batch::{batch_from_rows, batch_view, batch_view_mut, AsBatch, Batch, BatchBuf, BatchMut, BatchRef};
 pub use float::Float;

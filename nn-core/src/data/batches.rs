@@ -1,0 +1,115 @@
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::{gather_columns, index_below, Dataset, Targets};
+use crate::{BatchBuf, BatchRef, Float};
+
+/// Shuffles `v` in place (Fisher–Yates) from `rng`. The permutation depends only on the
+/// generator's stream, so a seeded `ChaCha8Rng` gives the same order on every platform and
+/// crate version.
+pub fn shuffle<E>(v: &mut [E], rng: &mut dyn RngCore) {
+    for i in (1..v.len()).rev() {
+        v.swap(i, index_below(rng, i + 1));
+    }
+}
+
+/// Mini-batches of a [`Dataset`] in a seeded, reshuffled order (the book's
+/// `idx = np.random.permutation(data_size); x = x[idx]`).
+///
+/// Only the batch in use is copied: [`get`](Batches::get) gathers the samples of batch `i`
+/// into buffers that grow to the batch size once and are reused (a short last batch reuses
+/// them too), so iterating allocates nothing after the first batch.
+///
+/// ```
+/// use nn_core::data::{spiral, Batches};
+/// let data = spiral::<f32>(1984);
+/// let mut batches = Batches::new(data.len(), 30, 0);
+/// batches.shuffle();
+/// assert_eq!(batches.len(), 10);
+/// let (x, t) = batches.get(&data, 0);
+/// assert_eq!((x.nrows(), x.ncols(), t.len()), (2, 30, 30));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Batches<T: Float, const D: usize, Y: Targets<T> = Vec<usize>> {
+    order: Vec<usize>,
+    batch_size: usize,
+    drop_last: bool,
+    rng: ChaCha8Rng,
+    x: BatchBuf<T, D>,
+    y: Y::Buf,
+}
+
+impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
+    /// Batches of `batch_size` over `len` samples, in order until [`shuffle`](Self::shuffle)
+    /// is called; `seed` seeds the shuffling stream. A last, shorter batch is kept (see
+    /// [`drop_last`](Self::drop_last)).
+    pub fn new(len: usize, batch_size: usize, seed: u64) -> Self {
+        assert!(batch_size > 0, "Batches: the batch size must be at least 1");
+        Self {
+            order: (0..len).collect(),
+            batch_size,
+            drop_last: false,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            x: BatchBuf::new(),
+            y: Y::Buf::default(),
+        }
+    }
+
+    /// Drops a last batch shorter than the batch size, as the book's loops do
+    /// (`max_iters = data_size // batch_size`).
+    pub fn drop_last(mut self, drop: bool) -> Self {
+        self.drop_last = drop;
+        self
+    }
+
+    /// Draws a new order of the samples.
+    pub fn shuffle(&mut self) {
+        shuffle(&mut self.order, &mut self.rng);
+    }
+
+    /// The number of batches per pass.
+    pub fn len(&self) -> usize {
+        let n = self.order.len();
+        if self.drop_last {
+            n / self.batch_size
+        } else {
+            n.div_ceil(self.batch_size)
+        }
+    }
+
+    /// Whether a pass has no batch.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The batch size.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// The sample indices of batch `i` in the current order.
+    pub fn indices(&self, i: usize) -> &[usize] {
+        let start = i * self.batch_size;
+        let end = (start + self.batch_size).min(self.order.len());
+        &self.order[start..end]
+    }
+
+    /// Gathers batch `i` of `data` into the reused buffers: the samples (`D × n`) and their
+    /// targets (convert with `.into()` to the loss layer's target type).
+    pub fn get<'s>(&'s mut self, data: &Dataset<T, D, Y>, i: usize) -> (BatchRef<'s, T, D>, &'s Y::Buf) {
+        assert!(i < self.len(), "Batches::get: batch {i} of {}", self.len());
+        assert_eq!(
+            self.order.len(),
+            data.len(),
+            "Batches::get: built for {} samples but the data set has {}",
+            self.order.len(),
+            data.len()
+        );
+        let start = i * self.batch_size;
+        let end = (start + self.batch_size).min(self.order.len());
+        let idx = &self.order[start..end];
+        gather_columns(data.x().as_slice(), idx, &mut self.x);
+        data.y().gather(idx, &mut self.y);
+        (self.x.view(), &self.y)
+    }
+}

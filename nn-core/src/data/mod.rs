@@ -1,0 +1,372 @@
+//! Data sets: features with a compile-time width, targets, batching, splits, standardization,
+//! the book's spiral data set and a CSV loader.
+//!
+//! A [`Dataset<T, D, Y>`] holds its `N` samples as one `D × N` batch (one sample per column,
+//! the layout of every [`Batch`]) and its targets `Y`: class labels (`Vec<usize>`, the
+//! default) or target values (`Batch<T, K>`, one column per sample). Data from outside is
+//! checked where it enters: [`Dataset::new`], [`Dataset::classification`] and the loaders
+//! return a [`DataError`] for NaN or infinite features, mismatched counts or labels out of
+//! range, so a network never sees them.
+
+mod batches;
+mod csv;
+mod spiral;
+mod standardize;
+
+use std::path::Path;
+
+pub use batches::{shuffle, Batches};
+pub use csv::{load_csv, parse_csv, CsvOptions};
+pub use spiral::{spiral, spiral_with, SPIRAL_SEED};
+pub use standardize::Standardizer;
+
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::{Batch, BatchBuf, BatchRef, Float, Labels};
+
+/// Why data could not be loaded or assembled. Errors from files name the file and the
+/// 1-based line.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// The file could not be read.
+    #[error("{file}: cannot read the file: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file holds no data rows.
+    #[error("{file}: no data rows (the file is empty{})", if *.header { " apart from its header" } else { "" })]
+    Empty {
+        /// The file.
+        file: String,
+        /// Whether a header line was skipped.
+        header: bool,
+    },
+    /// A row has the wrong number of fields.
+    #[error(
+        "{file}:{line}: expected {expected} comma-separated fields ({features} features and a label) but found {found}"
+    )]
+    ColumnCount {
+        /// The file.
+        file: String,
+        /// The 1-based line number.
+        line: usize,
+        /// Fields expected.
+        expected: usize,
+        /// Features per sample.
+        features: usize,
+        /// Fields found.
+        found: usize,
+    },
+    /// A feature field is not a number.
+    #[error("{file}:{line}: field {column} is `{field}`, which is not a number")]
+    NotNumeric {
+        /// The file.
+        file: String,
+        /// The 1-based line number.
+        line: usize,
+        /// The 1-based field number.
+        column: usize,
+        /// The field's text.
+        field: String,
+    },
+    /// A feature is NaN or infinite.
+    #[error("{file}:{line}: field {column} is `{field}`, which is not a finite number")]
+    NonFinite {
+        /// The file.
+        file: String,
+        /// The 1-based line number.
+        line: usize,
+        /// The 1-based field number.
+        column: usize,
+        /// The field's text.
+        field: String,
+    },
+    /// The label field is not a class index (a non-negative integer).
+    #[error("{file}:{line}: label `{field}` is not a class index (expected an integer in 0..{classes})")]
+    BadLabel {
+        /// The file.
+        file: String,
+        /// The 1-based line number.
+        line: usize,
+        /// The field's text.
+        field: String,
+        /// The number of classes.
+        classes: usize,
+    },
+    /// A label is not below the number of classes.
+    #[error("{file}:{line}: label {label} is out of range: expected a class index in 0..{classes}")]
+    LabelOutOfRange {
+        /// The file.
+        file: String,
+        /// The 1-based line number.
+        line: usize,
+        /// The label.
+        label: usize,
+        /// The number of classes.
+        classes: usize,
+    },
+    /// An in-memory feature is NaN or infinite.
+    #[error("sample {sample}, feature {feature} is {value}, which is not finite")]
+    NonFiniteFeature {
+        /// The sample (column).
+        sample: usize,
+        /// The feature (row).
+        feature: usize,
+        /// The value.
+        value: f64,
+    },
+    /// An in-memory target value is NaN or infinite.
+    #[error("the target of sample {sample} (entry {entry}) is {value}, which is not finite")]
+    NonFiniteTarget {
+        /// The sample (column).
+        sample: usize,
+        /// The entry (row).
+        entry: usize,
+        /// The value.
+        value: f64,
+    },
+    /// An in-memory label is not below the number of classes.
+    #[error("the label of sample {sample} is {label}: expected a class index in 0..{classes}")]
+    LabelOfSampleOutOfRange {
+        /// The sample.
+        sample: usize,
+        /// The label.
+        label: usize,
+        /// The number of classes.
+        classes: usize,
+    },
+    /// Features and targets count different samples.
+    #[error("{samples} samples but {targets} targets")]
+    LengthMismatch {
+        /// Samples in the features.
+        samples: usize,
+        /// Targets given.
+        targets: usize,
+    },
+}
+
+/// What a [`Dataset`] compares its samples against: class labels (`Vec<usize>`) or target
+/// values (`Batch<T, K>`). [`gather`](Targets::gather) copies the targets of a list of
+/// samples into a reused buffer, which converts into the loss layer's target type.
+pub trait Targets<T: Float>: Clone {
+    /// The buffer a batch of targets is gathered into; grows to the largest batch and is
+    /// reused.
+    type Buf: Default;
+    /// The number of samples.
+    fn len(&self) -> usize;
+    /// Whether there are no samples.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Copies the targets of samples `idx` into `buf` (allocating only when `idx` is longer
+    /// than every earlier batch).
+    fn gather(&self, idx: &[usize], buf: &mut Self::Buf);
+    /// The targets of samples `idx`, as a new value (for splits).
+    fn select(&self, idx: &[usize]) -> Self;
+}
+
+impl<T: Float> Targets<T> for Vec<usize> {
+    type Buf = Vec<usize>;
+    fn len(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn gather(&self, idx: &[usize], buf: &mut Vec<usize>) {
+        buf.clear();
+        buf.extend(idx.iter().map(|&i| self[i]));
+    }
+    fn select(&self, idx: &[usize]) -> Self {
+        idx.iter().map(|&i| self[i]).collect()
+    }
+}
+
+impl<T: Float, const K: usize> Targets<T> for Batch<T, K> {
+    type Buf = BatchBuf<T, K>;
+    fn len(&self) -> usize {
+        self.ncols()
+    }
+    #[inline]
+    fn gather(&self, idx: &[usize], buf: &mut BatchBuf<T, K>) {
+        gather_columns(self.as_slice(), idx, buf);
+    }
+    fn select(&self, idx: &[usize]) -> Self {
+        Batch::from_fn(idx.len(), |k, n| self[(k, idx[n])])
+    }
+}
+
+impl<'a, T: Float, const D: usize> From<&'a BatchBuf<T, D>> for BatchRef<'a, T, D> {
+    fn from(b: &'a BatchBuf<T, D>) -> Self {
+        b.view()
+    }
+}
+
+impl<'a, T: Float, const D: usize> From<&'a BatchBuf<T, D>> for Labels<'a, T, D> {
+    fn from(b: &'a BatchBuf<T, D>) -> Self {
+        Labels::OneHot(b.view())
+    }
+}
+
+/// Copies samples `idx` of a `D × N` batch stored in `data` into `buf` (`D × idx.len()`).
+#[inline]
+pub(crate) fn gather_columns<T: Float, const D: usize>(data: &[T], idx: &[usize], buf: &mut BatchBuf<T, D>) {
+    buf.resize(idx.len());
+    for (dst, &i) in buf.as_mut_slice().chunks_exact_mut(D).zip(idx) {
+        dst.copy_from_slice(&data[i * D..(i + 1) * D]);
+    }
+}
+
+/// `N` samples of `D` features (a `D × N` batch, one sample per column) with their targets
+/// `Y`: class labels (`Vec<usize>`, the default) or target values (`Batch<T, K>`).
+///
+/// ```
+/// use nn_core::{batch_from_rows, data::Dataset};
+/// let x = batch_from_rows(&[[0.0f32, 1.0], [2.0, 3.0], [4.0, 5.0]]);
+/// let data = Dataset::classification(x, vec![0, 1, 1], 2).unwrap();
+/// assert_eq!(data.len(), 3);
+/// let (train, test) = data.split(1.0 / 3.0, 7);
+/// assert_eq!((train.len(), test.len()), (2, 1));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Dataset<T: Float, const D: usize, Y = Vec<usize>> {
+    x: Batch<T, D>,
+    y: Y,
+}
+
+impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
+    /// A data set of the samples `x` (`D × N`) with targets `y` (`N` of them). Errors if the
+    /// counts differ or a feature is NaN or infinite.
+    pub fn new(x: Batch<T, D>, y: Y) -> Result<Self, DataError> {
+        if x.ncols() != y.len() {
+            return Err(DataError::LengthMismatch {
+                samples: x.ncols(),
+                targets: y.len(),
+            });
+        }
+        check_finite(x.as_slice(), D).map_err(|(sample, feature, value)| DataError::NonFiniteFeature {
+            sample,
+            feature,
+            value,
+        })?;
+        Ok(Self { x, y })
+    }
+
+    /// The number of samples.
+    pub fn len(&self) -> usize {
+        self.x.ncols()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// All samples (`D × N`).
+    pub fn x(&self) -> &Batch<T, D> {
+        &self.x
+    }
+
+    /// All targets.
+    pub fn y(&self) -> &Y {
+        &self.y
+    }
+
+    /// The features of sample `n`.
+    pub fn sample(&self, n: usize) -> &[T] {
+        &self.x.as_slice()[n * D..(n + 1) * D]
+    }
+
+    /// The samples `idx`, in that order, as a new data set.
+    pub fn select(&self, idx: &[usize]) -> Self {
+        let mut xb = BatchBuf::<T, D>::new();
+        gather_columns(self.x.as_slice(), idx, &mut xb);
+        Self {
+            x: Batch::from_column_slice(xb.as_slice()),
+            y: self.y.select(idx),
+        }
+    }
+
+    /// Splits into (train, test) after a seeded shuffle: `round(test_fraction · N)` samples
+    /// go to the test set. The same seed gives the same split.
+    pub fn split(&self, test_fraction: f64, seed: u64) -> (Self, Self) {
+        assert!(
+            (0.0..=1.0).contains(&test_fraction),
+            "split: test_fraction must lie in 0..=1, got {test_fraction}"
+        );
+        let mut idx: Vec<usize> = (0..self.len()).collect();
+        shuffle(&mut idx, &mut ChaCha8Rng::seed_from_u64(seed));
+        let n_test = (test_fraction * self.len() as f64).round() as usize;
+        let (test, train) = idx.split_at(n_test);
+        (self.select(train), self.select(test))
+    }
+
+    /// Standardizes the features in place with `s` (`x ← (x − mean) / std` per feature).
+    pub fn standardize(&mut self, s: &Standardizer<T, D>) {
+        s.apply(self.x.as_mut_slice());
+    }
+
+    /// The features and targets.
+    pub fn into_parts(self) -> (Batch<T, D>, Y) {
+        (self.x, self.y)
+    }
+}
+
+impl<T: Float, const D: usize> Dataset<T, D, Vec<usize>> {
+    /// A classification data set: samples `x` (`D × N`) with one class index in
+    /// `0..classes` per sample. Errors for mismatched counts, NaN/inf features or a label
+    /// out of range.
+    pub fn classification(x: Batch<T, D>, labels: Vec<usize>, classes: usize) -> Result<Self, DataError> {
+        if let Some((sample, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
+            return Err(DataError::LabelOfSampleOutOfRange { sample, label, classes });
+        }
+        Self::new(x, labels)
+    }
+
+    /// The class labels.
+    pub fn labels(&self) -> &[usize] {
+        &self.y
+    }
+}
+
+impl<T: Float, const D: usize, const K: usize> Dataset<T, D, Batch<T, K>> {
+    /// A regression data set: samples `x` (`D × N`) with target values `y` (`K × N`).
+    /// Errors for mismatched counts or NaN/inf values.
+    pub fn regression(x: Batch<T, D>, y: Batch<T, K>) -> Result<Self, DataError> {
+        check_finite(y.as_slice(), K).map_err(|(sample, entry, value)| DataError::NonFiniteTarget {
+            sample,
+            entry,
+            value,
+        })?;
+        Self::new(x, y)
+    }
+}
+
+/// The first non-finite value of a `rows × N` column-major slice as (column, row, value).
+fn check_finite<T: Float>(data: &[T], rows: usize) -> Result<(), (usize, usize, f64)> {
+    match data.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err((i / rows, i % rows, data[i].as_f64())),
+    }
+}
+
+/// Reads a CSV file of classification data; see [`load_csv`].
+pub fn load_classification_csv<T: Float, const D: usize>(
+    path: impl AsRef<Path>,
+    classes: usize,
+) -> Result<Dataset<T, D>, DataError> {
+    load_csv(path, CsvOptions::new(classes))
+}
+
+/// A uniform index in `0..n` from one 64-bit draw (Lemire's multiply-shift), stable for a
+/// given generator stream whatever the `rand` version.
+#[inline]
+pub(crate) fn index_below(rng: &mut dyn RngCore, n: usize) -> usize {
+    ((rng.next_u64() as u128 * n as u128) >> 64) as usize
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,74 @@
+use crate::{Batch, Float};
+
+/// Per-feature standardization, `x ← (x − mean) / std`, fitted on the training set and
+/// applied unchanged to the test set (so no test statistics leak into training).
+///
+/// `std` is the population standard deviation (numpy's default `ddof = 0`); a constant
+/// feature (`std = 0`) is only centred.
+///
+/// ```
+/// use nn_core::{batch_from_rows, data::Standardizer};
+/// let train = batch_from_rows(&[[1.0f64, 10.0], [3.0, 10.0]]);
+/// let s = Standardizer::fit(&train);
+/// assert_eq!(s.mean, [2.0, 10.0]);
+/// assert_eq!(s.std, [1.0, 1.0]); // the constant feature keeps std 1
+/// let mut x = [5.0, 12.0];
+/// s.apply(&mut x);
+/// assert_eq!(x, [3.0, 2.0]);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Standardizer<T, const D: usize> {
+    /// The mean of each feature.
+    pub mean: [T; D],
+    /// The standard deviation of each feature (1 for a constant feature).
+    pub std: [T; D],
+}
+
+impl<T: Float, const D: usize> Standardizer<T, D> {
+    /// Fits mean and standard deviation of every feature of `x` (`D × N`, `N ≥ 1`),
+    /// accumulating in `f64`.
+    pub fn fit(x: &Batch<T, D>) -> Self {
+        let n = x.ncols();
+        assert!(n > 0, "Standardizer::fit: no samples");
+        let mut sum = [0.0f64; D];
+        for s in x.as_slice().chunks_exact(D) {
+            for (a, v) in sum.iter_mut().zip(s) {
+                *a += v.as_f64();
+            }
+        }
+        let mean = sum.map(|s| s / n as f64);
+        let mut sq = [0.0f64; D];
+        for s in x.as_slice().chunks_exact(D) {
+            for ((a, v), m) in sq.iter_mut().zip(s).zip(&mean) {
+                let d = v.as_f64() - m;
+                *a += d * d;
+            }
+        }
+        let std = sq.map(|s| {
+            let sd = (s / n as f64).sqrt();
+            if sd > 0.0 {
+                sd
+            } else {
+                1.0
+            }
+        });
+        Self {
+            mean: mean.map(T::cast),
+            std: std.map(T::cast),
+        }
+    }
+
+    /// Standardizes samples stored one after the other (`D` values each) in place.
+    pub fn apply(&self, samples: &mut [T]) {
+        assert!(
+            samples.len() % D == 0,
+            "Standardizer::apply: {} values is not a whole number of samples of width {D}",
+            samples.len()
+        );
+        for s in samples.chunks_exact_mut(D) {
+            for ((v, &m), &sd) in s.iter_mut().zip(&self.mean).zip(&self.std) {
+                *v = (*v - m) / sd;
+            }
+        }
+    }
+}

@@ -1,0 +1,301 @@
+use super::*;
+use crate::batch_from_rows;
+
+fn csv(text: &str) -> Result<Dataset<f64, 2>, DataError> {
+    parse_csv::<f64, 2>(text, "points.csv", CsvOptions::new(3))
+}
+
+#[test]
+fn csv_reads_features_and_labels() {
+    let d = csv("0.5, 1.0, 2\n-1e-3,4,0\n\n").unwrap();
+    assert_eq!(d.len(), 2);
+    assert_eq!(d.sample(0), &[0.5, 1.0]);
+    assert_eq!(d.sample(1), &[-1e-3, 4.0]);
+    assert_eq!(d.labels(), &[2, 0]);
+    // label first, header skipped
+    let d = parse_csv::<f64, 2>(
+        "label,a,b\n1,2,3\n",
+        "f.csv",
+        CsvOptions::new(2).header(true).label_column(0),
+    )
+    .unwrap();
+    assert_eq!((d.sample(0), d.labels()), (&[2.0, 3.0][..], &[1][..]));
+}
+
+#[test]
+fn csv_wrong_column_count() {
+    let e = csv("1,2,0\n1,2\n").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DataError::ColumnCount {
+                line: 2,
+                expected: 3,
+                found: 2,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "points.csv:2: expected 3 comma-separated fields (2 features and a label) but found 2"
+    );
+}
+
+#[test]
+fn csv_non_numeric_field() {
+    let e = csv("1,2,0\n3,abc,1\n").unwrap_err();
+    assert!(matches!(e, DataError::NotNumeric { line: 2, column: 2, .. }), "{e:?}");
+    assert_eq!(e.to_string(), "points.csv:2: field 2 is `abc`, which is not a number");
+}
+
+#[test]
+fn csv_label_out_of_range() {
+    let e = csv("1,2,0\n1,2,1\n1,2,3\n").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DataError::LabelOutOfRange {
+                line: 3,
+                label: 3,
+                classes: 3,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "points.csv:3: label 3 is out of range: expected a class index in 0..3"
+    );
+    let e = csv("1,2,-1\n").unwrap_err();
+    assert!(matches!(e, DataError::BadLabel { line: 1, .. }), "{e:?}");
+    let e = csv("1,2,1.5\n").unwrap_err();
+    assert!(matches!(e, DataError::BadLabel { line: 1, .. }), "{e:?}");
+}
+
+#[test]
+fn csv_empty_file() {
+    let e = csv("").unwrap_err();
+    assert!(matches!(e, DataError::Empty { header: false, .. }), "{e:?}");
+    assert_eq!(e.to_string(), "points.csv: no data rows (the file is empty)");
+    let e = parse_csv::<f64, 2>("a,b,label\n\n", "h.csv", CsvOptions::new(3).header(true)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "h.csv: no data rows (the file is empty apart from its header)"
+    );
+}
+
+#[test]
+fn csv_nan_and_inf_are_errors() {
+    for bad in ["NaN", "inf", "-inf", "1e999"] {
+        let e = csv(&format!("1,2,0\n{bad},2,0\n")).unwrap_err();
+        assert!(
+            matches!(e, DataError::NonFinite { line: 2, column: 1, .. }),
+            "{bad}: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn csv_file_errors_name_the_file() {
+    let dir = std::env::temp_dir().join(format!("nn-csv-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.csv");
+    std::fs::write(&path, "1,2,0\n1,x,0\n").unwrap();
+    let e = load_csv::<f32, 2>(&path, CsvOptions::new(3)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("{}:2: field 2 is `x`, which is not a number", path.display())
+    );
+    std::fs::write(&path, "1,2,0\n0,1,1\n").unwrap();
+    assert_eq!(load_csv::<f32, 2>(&path, CsvOptions::new(3)).unwrap().len(), 2);
+    let missing = dir.join("missing.csv");
+    let e = load_csv::<f32, 2>(&missing, CsvOptions::new(3)).unwrap_err();
+    assert!(
+        matches!(e, DataError::Io { .. }) && e.to_string().contains("missing.csv"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn dataset_constructors_validate() {
+    let x = batch_from_rows(&[[0.0f64, 1.0], [f64::NAN, 0.0]]);
+    let e = Dataset::classification(x, vec![0, 1], 2).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DataError::NonFiniteFeature {
+                sample: 1,
+                feature: 0,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let x = batch_from_rows(&[[0.0f64, 1.0], [1.0, 0.0]]);
+    let e = Dataset::classification(x.clone(), vec![0, 2], 2).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DataError::LabelOfSampleOutOfRange {
+                sample: 1,
+                label: 2,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let e = Dataset::classification(x.clone(), vec![0], 2).unwrap_err();
+    assert!(
+        matches!(e, DataError::LengthMismatch { samples: 2, targets: 1 }),
+        "{e:?}"
+    );
+    let y = batch_from_rows(&[[1.0f64], [f64::INFINITY]]);
+    let e = Dataset::regression(x, y).unwrap_err();
+    assert!(matches!(e, DataError::NonFiniteTarget { sample: 1, .. }), "{e:?}");
+}
+
+#[test]
+fn spiral_matches_the_books_formula() {
+    let d = spiral::<f64>(SPIRAL_SEED);
+    assert_eq!(d.len(), 300);
+    assert_eq!(&d.labels()[..3], &[0, 0, 0]);
+    assert_eq!(d.labels()[100], 1);
+    assert_eq!(d.labels()[299], 2);
+    // point i of every class lies at radius i / 100 (the noise only turns the angle)
+    for j in 0..3 {
+        for i in 0..100 {
+            let p = d.sample(100 * j + i);
+            let r = (p[0] * p[0] + p[1] * p[1]).sqrt();
+            assert!((r - i as f64 / 100.0).abs() < 1e-12, "class {j} point {i}: radius {r}");
+        }
+    }
+    // the angle is 4j + 4·rate plus noise of std 0.2: recover the noise and check its spread
+    let mut noise = Vec::new();
+    for j in 0..3 {
+        for i in 1..100 {
+            let p = d.sample(100 * j + i);
+            let theta = p[0].atan2(p[1]); // x = r sin θ, y = r cos θ
+            let expected = 4.0 * j as f64 + 4.0 * i as f64 / 100.0;
+            let tau = std::f64::consts::TAU;
+            let diff = (theta - expected).rem_euclid(tau);
+            noise.push(if diff > tau / 2.0 { diff - tau } else { diff });
+        }
+    }
+    let n = noise.len() as f64;
+    let mean = noise.iter().sum::<f64>() / n;
+    let sd = (noise.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+    assert!(
+        mean.abs() < 0.05 && (sd - 0.2).abs() < 0.03,
+        "noise mean {mean}, std {sd}"
+    );
+    // seeded: the same seed gives the same points, another seed others
+    assert_eq!(spiral::<f64>(SPIRAL_SEED).x(), d.x());
+    assert_ne!(spiral::<f64>(1).x(), d.x());
+}
+
+#[test]
+fn batches_cover_every_sample_once_per_pass_and_reshuffle() {
+    let d = spiral_with::<f32>(7, 3, 1); // 21 samples
+    let mut b = Batches::new(d.len(), 5, 42);
+    assert_eq!(b.len(), 5); // 4 full batches and one of 1
+    let mut orders = Vec::new();
+    for _ in 0..3 {
+        b.shuffle();
+        let mut seen = Vec::new();
+        for i in 0..b.len() {
+            let idx = b.indices(i).to_vec();
+            let (x, t) = b.get(&d, i);
+            assert_eq!(x.ncols(), if i == 4 { 1 } else { 5 });
+            for (k, &s) in idx.iter().enumerate() {
+                assert_eq!(x.column(k).as_slice(), d.sample(s));
+                assert_eq!(t[k], d.labels()[s]);
+            }
+            seen.extend(idx);
+        }
+        orders.push(seen.clone());
+        seen.sort_unstable();
+        assert_eq!(seen, (0..21).collect::<Vec<_>>());
+    }
+    assert_ne!(orders[0], orders[1]);
+    assert_ne!(orders[1], orders[2]);
+    // the same seed replays the same orders
+    let mut again = Batches::<f32, 2>::new(d.len(), 5, 42);
+    again.shuffle();
+    assert_eq!(
+        (0..5).flat_map(|i| again.indices(i).to_vec()).collect::<Vec<_>>(),
+        orders[0]
+    );
+    assert_eq!(Batches::<f32, 2>::new(21, 5, 0).drop_last(true).len(), 4);
+}
+
+#[test]
+fn batches_reuse_their_buffers() {
+    let d = spiral_with::<f64>(10, 3, 3);
+    let mut b = Batches::new(d.len(), 8, 0);
+    let (x, _) = b.get(&d, 0);
+    let ptr = x.as_ptr();
+    for _ in 0..3 {
+        b.shuffle();
+        for i in 0..b.len() {
+            let (x, _) = b.get(&d, i);
+            assert_eq!(x.as_ptr(), ptr, "batch {i} moved to a new buffer");
+        }
+    }
+}
+
+#[test]
+fn split_is_seeded_and_partitions() {
+    let d = spiral_with::<f64>(10, 3, 5);
+    let (tr, te) = d.split(0.2, 9);
+    assert_eq!((tr.len(), te.len()), (24, 6));
+    let (tr2, te2) = d.split(0.2, 9);
+    assert_eq!((tr.x(), te.labels()), (tr2.x(), te2.labels()));
+    let (tr3, _) = d.split(0.2, 10);
+    assert_ne!(tr.x(), tr3.x());
+    // every sample lands in exactly one part
+    let mut all: Vec<Vec<u64>> = tr
+        .x()
+        .column_iter()
+        .chain(te.x().column_iter())
+        .map(|c| c.iter().map(|v| v.to_bits()).collect())
+        .collect();
+    let mut orig: Vec<Vec<u64>> = d
+        .x()
+        .column_iter()
+        .map(|c| c.iter().map(|v| v.to_bits()).collect())
+        .collect();
+    all.sort();
+    orig.sort();
+    assert_eq!(all, orig);
+}
+
+#[test]
+fn standardizer_fits_train_and_applies_to_test() {
+    let d = spiral_with::<f64>(20, 3, 2);
+    let (mut tr, mut te) = d.split(0.25, 1);
+    let s = Standardizer::fit(tr.x());
+    tr.standardize(&s);
+    te.standardize(&s);
+    for f in 0..2 {
+        let row: Vec<f64> = tr.x().row(f).iter().copied().collect();
+        let n = row.len() as f64;
+        let mean = row.iter().sum::<f64>() / n;
+        let var = row.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+        assert!(
+            mean.abs() < 1e-12 && (var - 1.0).abs() < 1e-12,
+            "feature {f}: mean {mean}, var {var}"
+        );
+    }
+    // the test set uses the train statistics, not its own
+    let raw_te = d.split(0.25, 1).1;
+    for n in 0..te.len() {
+        for f in 0..2 {
+            let want = (raw_te.sample(n)[f] - s.mean[f]) / s.std[f];
+            assert_eq!(te.sample(n)[f], want);
+        }
+    }
+}

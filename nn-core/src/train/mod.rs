@@ -1,0 +1,367 @@
+//! A reusable training loop (the book's `Trainer`, `common/trainer.py`): epochs of seeded,
+//! reshuffled mini-batches, a loss history, evaluation on a held-out set, progress output
+//! and a callback that can stop training.
+//!
+//! ```
+//! use nn_core::data::spiral;
+//! use nn_core::train::{Progress, Trainer};
+//! # use nn_core::train::doc_net::TwoLayerNet;
+//! # use rand::SeedableRng;
+//! let data = spiral::<f32>(1984);
+//! // any network that implements `Trainable` (every `network!` with a loss layer does)
+//! let mut net: TwoLayerNet = TwoLayerNet::new(&mut rand_chacha::ChaCha8Rng::seed_from_u64(0));
+//! let mut trainer = Trainer::new(nn_core::Sgd::new(1.0))
+//!     .epochs(5)
+//!     .batch_size(30)
+//!     .seed(0)
+//!     .progress(Progress::Silent);
+//! let history = trainer.fit(&mut net, &data, None)?;
+//! assert_eq!(history.epochs.len(), 5);
+//! # Ok::<(), nn_core::train::TrainError>(())
+//! ```
+
+mod progress;
+
+use core::fmt;
+
+pub use progress::Progress;
+
+use crate::data::{Batches, Dataset, Targets};
+use crate::{Float, LossLayer, Optimizer, Trainable};
+
+/// Why training stopped early with an error.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum TrainError {
+    /// The loss of a batch was NaN or infinite (diverging weights: lower the learning rate).
+    #[error(
+        "the loss became {loss} at epoch {epoch}, iteration {iter}; {}",
+        match last_finite {
+            Some(l) => format!("the last finite loss was {l}"),
+            None => "no earlier loss was finite".to_string(),
+        }
+    )]
+    NonFiniteLoss {
+        /// The 1-based epoch.
+        epoch: usize,
+        /// The 1-based iteration within the epoch.
+        iter: usize,
+        /// The loss (NaN or ±inf).
+        loss: f64,
+        /// The last finite batch loss before it, if any.
+        last_finite: Option<f64>,
+    },
+    /// The training set has no samples (or fewer than one batch with `drop_last`).
+    #[error("the training set yields no batch ({samples} samples, batch size {batch_size})")]
+    NoBatch {
+        /// Samples in the training set.
+        samples: usize,
+        /// The batch size.
+        batch_size: usize,
+    },
+}
+
+/// One logged point: the mean batch loss since the previous point (the book's `loss_list`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LogPoint {
+    /// The 1-based epoch.
+    pub epoch: usize,
+    /// The 1-based iteration within the epoch.
+    pub iter: usize,
+    /// Iterations per epoch.
+    pub iters: usize,
+    /// Mean batch loss since the previous point.
+    pub loss: f64,
+}
+
+impl fmt::Display for LogPoint {
+    /// The book's progress line: `| epoch 1 | iter 10 / 10 | loss 1.13`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "| epoch {} | iter {} / {} | loss {:.2}",
+            self.epoch, self.iter, self.iters, self.loss
+        )
+    }
+}
+
+/// Loss (and accuracy, for classification) of a network over a whole data set.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Evaluation {
+    /// Mean loss per sample.
+    pub loss: f64,
+    /// Fraction of samples classified correctly; `None` for regression losses.
+    pub accuracy: Option<f64>,
+}
+
+/// What happened in one epoch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochStats {
+    /// The 1-based epoch.
+    pub epoch: usize,
+    /// The mean batch loss over the epoch.
+    pub train_loss: f64,
+    /// Loss and accuracy on the held-out set, if one was given.
+    pub eval: Option<Evaluation>,
+}
+
+/// What the callback of [`Trainer::fit_with`] is shown.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Event {
+    /// Every `log_every` iterations (and at the end of each epoch).
+    Log(LogPoint),
+    /// At the end of each epoch, after the held-out evaluation.
+    Epoch(EpochStats),
+}
+
+/// What the callback of [`Trainer::fit_with`] wants next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Go on training.
+    Continue,
+    /// Stop after this event (the history so far is returned).
+    Stop,
+}
+
+/// The losses recorded during [`Trainer::fit`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    /// The logged points (the book's `loss_list`, plotted as the loss curve).
+    pub log: Vec<LogPoint>,
+    /// One entry per finished epoch.
+    pub epochs: Vec<EpochStats>,
+    /// Whether the callback stopped training early.
+    pub stopped: bool,
+}
+
+/// Trains any [`Trainable`] network with an optimizer: for every epoch, reshuffle the
+/// training set with a seeded generator, run `train_step` on each mini-batch, log the mean
+/// loss every `log_every` iterations, and evaluate on a held-out set if one is given.
+///
+/// The training step itself allocates nothing: batches are gathered into buffers reused
+/// from the first batch on, the history's capacity is reserved before the first epoch, and
+/// the network and optimizer reuse their own buffers. A NaN or infinite batch loss stops
+/// training with [`TrainError::NonFiniteLoss`].
+#[derive(Clone, Debug)]
+pub struct Trainer<O> {
+    /// The optimizer (kept across calls to `fit`, with its state).
+    pub optimizer: O,
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Samples per mini-batch.
+    pub batch_size: usize,
+    /// Seed of the shuffling stream (`ChaCha8Rng`).
+    pub seed: u64,
+    /// Drop a last batch shorter than `batch_size` (the book does).
+    pub drop_last: bool,
+    /// Iterations between log points; `0` logs once per epoch.
+    pub log_every: usize,
+    /// Where progress goes.
+    pub progress: Progress,
+}
+
+impl<O> Trainer<O> {
+    /// A trainer with `optimizer`, 10 epochs of batch 32, seed 0, a log point every 10
+    /// iterations and [`Progress::Auto`].
+    pub fn new(optimizer: O) -> Self {
+        Self {
+            optimizer,
+            epochs: 10,
+            batch_size: 32,
+            seed: 0,
+            drop_last: false,
+            log_every: 10,
+            progress: Progress::Auto,
+        }
+    }
+
+    /// Sets the number of epochs.
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    /// Sets the batch size.
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        assert!(batch_size > 0, "Trainer: the batch size must be at least 1");
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// Sets the shuffling seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Drops (or keeps) a last, short batch.
+    pub fn drop_last(mut self, drop: bool) -> Self {
+        self.drop_last = drop;
+        self
+    }
+
+    /// Sets the iterations between log points (`0`: once per epoch).
+    pub fn log_every(mut self, iters: usize) -> Self {
+        self.log_every = iters;
+        self
+    }
+
+    /// Sets where progress goes.
+    pub fn progress(mut self, progress: Progress) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// Trains `net` on `train`; evaluates on `eval` after every epoch if given.
+    pub fn fit<T, N, Y, const IN: usize, const OUT: usize>(
+        &mut self,
+        net: &mut N,
+        train: &Dataset<T, IN, Y>,
+        eval: Option<&Dataset<T, IN, Y>>,
+    ) -> Result<History, TrainError>
+    where
+        T: Float,
+        O: Optimizer<T>,
+        N: Trainable<T, IN, OUT>,
+        Y: Targets<T>,
+        for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
+    {
+        self.fit_with(net, train, eval, |_| Control::Continue)
+    }
+
+    /// [`fit`](Self::fit) with a callback that sees every [`Event`] (log points and epoch
+    /// ends) and may stop training by returning [`Control::Stop`] (early stopping, custom
+    /// logging).
+    pub fn fit_with<T, N, Y, F, const IN: usize, const OUT: usize>(
+        &mut self,
+        net: &mut N,
+        train: &Dataset<T, IN, Y>,
+        eval: Option<&Dataset<T, IN, Y>>,
+        mut callback: F,
+    ) -> Result<History, TrainError>
+    where
+        T: Float,
+        O: Optimizer<T>,
+        N: Trainable<T, IN, OUT>,
+        Y: Targets<T>,
+        F: FnMut(&Event) -> Control,
+        for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
+    {
+        let mut batches = Batches::<T, IN, Y>::new(train.len(), self.batch_size, self.seed).drop_last(self.drop_last);
+        let iters = batches.len();
+        if iters == 0 {
+            return Err(TrainError::NoBatch {
+                samples: train.len(),
+                batch_size: self.batch_size,
+            });
+        }
+        let log_every = if self.log_every == 0 { iters } else { self.log_every };
+        let mut history = History::default();
+        history.log.reserve_exact(self.epochs * iters.div_ceil(log_every));
+        history.epochs.reserve_exact(self.epochs);
+        let mut eval_batches = eval.map(|e| Batches::<T, IN, Y>::new(e.len(), self.batch_size, 0));
+        let mut out = self.progress.start(self.epochs * iters);
+        let mut last_finite: Option<f64> = None;
+
+        'epochs: for epoch in 1..=self.epochs {
+            batches.shuffle();
+            let (mut sum, mut count) = (0.0f64, 0usize);
+            let mut epoch_sum = 0.0f64;
+            for i in 0..iters {
+                let (x, t) = batches.get(train, i);
+                let loss = net.train_step(x, t.into(), &mut self.optimizer).as_f64();
+                if !loss.is_finite() {
+                    out.finish();
+                    return Err(TrainError::NonFiniteLoss {
+                        epoch,
+                        iter: i + 1,
+                        loss,
+                        last_finite,
+                    });
+                }
+                last_finite = Some(loss);
+                sum += loss;
+                epoch_sum += loss;
+                count += 1;
+                out.tick();
+                if (i + 1) % log_every == 0 || i + 1 == iters {
+                    let point = LogPoint {
+                        epoch,
+                        iter: i + 1,
+                        iters,
+                        loss: sum / count as f64,
+                    };
+                    (sum, count) = (0.0, 0);
+                    history.log.push(point);
+                    out.log(&point);
+                    if callback(&Event::Log(point)) == Control::Stop {
+                        history.stopped = true;
+                        break 'epochs;
+                    }
+                }
+            }
+            let stats = EpochStats {
+                epoch,
+                train_loss: epoch_sum / iters as f64,
+                eval: eval.zip(eval_batches.as_mut()).map(|(e, b)| evaluate_with(net, e, b)),
+            };
+            history.epochs.push(stats);
+            if callback(&Event::Epoch(stats)) == Control::Stop {
+                history.stopped = true;
+                break;
+            }
+        }
+        out.finish();
+        Ok(history)
+    }
+}
+
+/// Mean loss and accuracy of `net` over all of `data`, in batches of `batch_size` (no
+/// gradients, no update).
+pub fn evaluate<T, N, Y, const IN: usize, const OUT: usize>(
+    net: &mut N,
+    data: &Dataset<T, IN, Y>,
+    batch_size: usize,
+) -> Evaluation
+where
+    T: Float,
+    N: Trainable<T, IN, OUT>,
+    Y: Targets<T>,
+    for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
+{
+    evaluate_with(net, data, &mut Batches::new(data.len(), batch_size, 0))
+}
+
+fn evaluate_with<T, N, Y, const IN: usize, const OUT: usize>(
+    net: &mut N,
+    data: &Dataset<T, IN, Y>,
+    batches: &mut Batches<T, IN, Y>,
+) -> Evaluation
+where
+    T: Float,
+    N: Trainable<T, IN, OUT>,
+    Y: Targets<T>,
+    for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
+{
+    let (mut loss, mut correct, mut classified) = (0.0f64, 0usize, true);
+    for i in 0..batches.len() {
+        let (x, t) = batches.get(data, i);
+        let n = x.ncols();
+        let (l, c) = net.evaluate(x, t.into());
+        loss += l.as_f64() * n as f64;
+        match c {
+            Some(c) => correct += c,
+            None => classified = false,
+        }
+    }
+    let n = data.len().max(1) as f64;
+    Evaluation {
+        loss: loss / n,
+        accuracy: classified.then(|| correct as f64 / n),
+    }
+}
+
+#[doc(hidden)]
+pub mod doc_net;
+
+#[cfg(test)]
+mod tests;

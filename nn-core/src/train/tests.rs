@@ -1,0 +1,152 @@
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::doc_net::TwoLayerNet;
+use super::*;
+use crate::data::{spiral, spiral_with, SPIRAL_SEED};
+use crate::{Adam, Sgd};
+
+fn net<T: Float>(seed: u64) -> TwoLayerNet<T> {
+    TwoLayerNet::new(&mut ChaCha8Rng::seed_from_u64(seed))
+}
+
+#[test]
+fn trains_the_spiral_and_logs_like_the_book() {
+    let data = spiral::<f32>(SPIRAL_SEED);
+    let mut n = net::<f32>(1);
+    let mut trainer = Trainer::new(Sgd::new(1.0))
+        .epochs(300)
+        .batch_size(30)
+        .seed(2)
+        .progress(Progress::Silent);
+    let h = trainer.fit(&mut n, &data, Some(&data)).unwrap();
+    assert_eq!(h.log.len(), 300, "10 iterations per epoch, one log point every 10");
+    assert_eq!(h.epochs.len(), 300);
+    assert_eq!((h.log[0].epoch, h.log[0].iter, h.log[0].iters), (1, 10, 10));
+    assert!((h.log[0].loss - 3f64.ln()).abs() < 0.05, "first loss {}", h.log[0].loss);
+    let last = h.epochs.last().unwrap();
+    let eval = last.eval.unwrap();
+    assert!(last.train_loss < 0.2, "last epoch's mean loss {}", last.train_loss);
+    assert!(eval.loss < 0.15 && eval.accuracy.unwrap() >= 0.95, "{eval:?}");
+    let other = evaluate(&mut n, &data, 64);
+    assert!(
+        (other.loss - eval.loss).abs() < 1e-6 && other.accuracy == eval.accuracy,
+        "evaluation should not depend on the batch size: {other:?} vs {eval:?}"
+    );
+    assert_eq!(
+        h.log[0].to_string(),
+        format!("| epoch 1 | iter 10 / 10 | loss {:.2}", h.log[0].loss)
+    );
+}
+
+#[test]
+fn log_every_and_short_batches() {
+    let data = spiral_with::<f64>(11, 3, 0); // 33 samples: 4 batches of 8 and one of 1
+    let mut n = net::<f64>(0);
+    let mut t = Trainer::new(Sgd::new(0.5))
+        .epochs(2)
+        .batch_size(8)
+        .log_every(2)
+        .progress(Progress::Silent);
+    let h = t.fit(&mut n, &data, None).unwrap();
+    let iters: Vec<(usize, usize)> = h.log.iter().map(|p| (p.epoch, p.iter)).collect();
+    assert_eq!(iters, [(1, 2), (1, 4), (1, 5), (2, 2), (2, 4), (2, 5)]);
+    assert!(h.epochs.iter().all(|e| e.eval.is_none()));
+    let mut t = t.drop_last(true).log_every(0);
+    let h = t.fit(&mut n, &data, None).unwrap();
+    assert_eq!(h.log.iter().map(|p| p.iter).collect::<Vec<_>>(), [4, 4]);
+}
+
+#[test]
+fn the_same_seeds_replay_the_same_run() {
+    let data = spiral::<f32>(3);
+    let run = |seed| {
+        let mut t = Trainer::new(Adam::with_lr(0.01))
+            .epochs(3)
+            .batch_size(30)
+            .seed(seed)
+            .progress(Progress::Silent);
+        t.fit(&mut net::<f32>(5), &data, None).unwrap()
+    };
+    assert_eq!(run(7), run(7));
+    assert_ne!(run(7), run(8), "another shuffling seed gives another run");
+}
+
+#[test]
+fn callback_sees_events_and_can_stop_early() {
+    let data = spiral::<f32>(SPIRAL_SEED);
+    let mut n = net::<f32>(1);
+    let mut t = Trainer::new(Sgd::new(1.0))
+        .epochs(100)
+        .batch_size(30)
+        .progress(Progress::Silent);
+    let mut epochs_seen = 0;
+    let mut logs_seen = 0;
+    let h = t
+        .fit_with(&mut n, &data, Some(&data), |e| match e {
+            Event::Log(_) => {
+                logs_seen += 1;
+                Control::Continue
+            }
+            Event::Epoch(s) => {
+                epochs_seen += 1;
+                if s.eval.unwrap().accuracy.unwrap() > 0.6 {
+                    Control::Stop
+                } else {
+                    Control::Continue
+                }
+            }
+        })
+        .unwrap();
+    assert!(h.stopped);
+    assert_eq!(h.epochs.len(), epochs_seen);
+    assert_eq!(h.log.len(), logs_seen);
+    assert!(epochs_seen < 100, "stopped after {epochs_seen} epochs");
+    assert!(h.epochs.last().unwrap().eval.unwrap().accuracy.unwrap() > 0.6);
+}
+
+#[test]
+fn a_diverging_loss_stops_training_with_an_error() {
+    let data = spiral::<f32>(SPIRAL_SEED);
+    let mut n = net::<f32>(1);
+    // With the book's 1e-7 guard the cross-entropy stays below 16.2 however large finite
+    // scores get, so the loss turns NaN only once a score overflows to infinity (softmax
+    // then computes inf - inf): a learning rate of f32::MAX gets there within a few steps.
+    let mut t = Trainer::new(Sgd::new(f32::MAX))
+        .epochs(50)
+        .batch_size(30)
+        .progress(Progress::Silent);
+    let e = t.fit(&mut n, &data, None).unwrap_err();
+    let TrainError::NonFiniteLoss {
+        epoch,
+        iter,
+        loss,
+        last_finite,
+    } = e.clone()
+    else {
+        panic!("expected NonFiniteLoss, got {e:?}")
+    };
+    assert!(!loss.is_finite());
+    let last = last_finite.expect("the first steps had finite losses");
+    assert!(last.is_finite());
+    assert!((1..=10).contains(&iter) && epoch >= 1, "epoch {epoch} iter {iter}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&format!("epoch {epoch}, iteration {iter}"))
+            && msg.contains(&format!("last finite loss was {last}")),
+        "{msg}"
+    );
+}
+
+#[test]
+fn an_empty_training_set_is_an_error() {
+    let data = spiral_with::<f32>(0, 3, 0);
+    let mut t = Trainer::new(Sgd::new(1.0)).progress(Progress::Silent);
+    assert_eq!(
+        t.fit(&mut net::<f32>(0), &data, None).unwrap_err(),
+        TrainError::NoBatch {
+            samples: 0,
+            batch_size: 32
+        }
+    );
+}
