@@ -151,3 +151,14 @@ pub fn count_allocations_detailed<R>(f: impl FnOnce() -> R) -> (R, AllocStats) {
     let after = AllocStats::now();
     (r, after.since(&before))
 }
+
+#[cfg(test)]
+mod tests {
+    // The library's unit-test binary does not install the counting allocator.
+    #[test]
+    #[should_panic(expected = "CountingAllocator is not the global allocator")]
+    fn refuses_to_count_without_the_allocator() {
+        assert!(!super::is_counting());
+        let _ = super::count_allocations(|| ());
+    }
+}

@@ -7,8 +7,8 @@ use nn_core::gradcheck::{self, check_layer, check_loss, GradCheck, GradReport};
 use nn_core::rand::{Rng, SeedableRng};
 use nn_core::rand_chacha::ChaCha8Rng;
 use nn_core::{
-    Affine, Batch, BatchBuf, BatchMut, BatchRef, Init, InitScheme, Labels, Layer, LossLayer, MatMul, MeanSquaredError, Relu,
-    Repeat, Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Sum, Tanh,
+    Affine, Batch, BatchBuf, BatchMut, BatchRef, Init, InitScheme, Labels, Layer, LossLayer, MatMul, MeanSquaredError,
+    Relu, Repeat, Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Sum, Tanh,
 };
 
 const BATCHES: [usize; 4] = [1, 2, 5, 17];
@@ -207,9 +207,17 @@ fn softmax_with_loss_index_and_one_hot_labels() {
         for (i, &n) in BATCHES.iter().enumerate() {
             let s: Batch<f64, D> = gradcheck::random_batch(n, -3.0, 3.0, seed + i as u64);
             let t = labels(n, D, seed + 50 + i as u64);
-            ok(check_loss(&mut SoftmaxWithLoss::<f64, D>::new(), s.as_view(), Labels::Classes(&t)));
+            ok(check_loss(
+                &mut SoftmaxWithLoss::<f64, D>::new(),
+                s.as_view(),
+                Labels::Classes(&t),
+            ));
             let oh = one_hot::<D>(&t);
-            ok(check_loss(&mut SoftmaxWithLoss::<f64, D>::new(), s.as_view(), Labels::OneHot(oh.as_view())));
+            ok(check_loss(
+                &mut SoftmaxWithLoss::<f64, D>::new(),
+                s.as_view(),
+                Labels::OneHot(oh.as_view()),
+            ));
         }
     }
     run::<2>(1);
@@ -223,12 +231,19 @@ fn softmax_with_loss_confident_wrong_predictions() {
     // would dominate) and ~e⁻⁸⁰⁰ (underflow: the loss goes through log-softmax).
     let s = nn_core::batch_from_rows(&[[20.0, 0.0, -1.0], [800.0, 0.0, 1.0], [0.5, 0.2, 0.1]]);
     let t = [1, 1, 2];
-    ok(check_loss(&mut SoftmaxWithLoss::<f64, 3>::new(), s.as_view(), Labels::Classes(&t)));
+    ok(check_loss(
+        &mut SoftmaxWithLoss::<f64, 3>::new(),
+        s.as_view(),
+        Labels::Classes(&t),
+    ));
     // Exact −ln y[t]: (20 + ln(1 + e⁻²⁰ + e⁻²¹)) + (800 + ln(1 + e⁻⁸⁰⁰ + e⁻⁷⁹⁹)) + (−ln softmax(0.5, 0.2, 0.1)[2]).
     let third = (0.5f64.exp() + 0.2f64.exp() + 0.1f64.exp()).ln() - 0.1;
     let expected = (20.0 + (1.0 + (-20f64).exp() + (-21f64).exp()).ln() + 800.0 + third) / 3.0;
     let loss = LossLayer::forward(&mut SoftmaxWithLoss::<f64, 3>::new(), s.as_view(), Labels::Classes(&t));
-    assert!((loss - expected).abs() <= 1e-12 * expected, "loss {loss}, expected {expected}");
+    assert!(
+        (loss - expected).abs() <= 1e-12 * expected,
+        "loss {loss}, expected {expected}"
+    );
 }
 
 #[test]
@@ -236,7 +251,11 @@ fn sigmoid_with_loss_binary_class_labels() {
     for (i, &n) in BATCHES.iter().enumerate() {
         let s: Batch<f64, 1> = gradcheck::random_batch(n, -4.0, 4.0, 10 + i as u64);
         let t = labels(n, 2, 20 + i as u64);
-        ok(check_loss(&mut SigmoidWithLoss::<f64, 1>::new(), s.as_view(), Labels::Classes(&t)));
+        ok(check_loss(
+            &mut SigmoidWithLoss::<f64, 1>::new(),
+            s.as_view(),
+            Labels::Classes(&t),
+        ));
     }
 }
 
@@ -247,10 +266,18 @@ fn sigmoid_with_loss_multi_label_targets() {
             let s: Batch<f64, D> = gradcheck::random_batch(n, -4.0, 4.0, seed + i as u64);
             let mut rng = ChaCha8Rng::seed_from_u64(seed + 7);
             let hard = Batch::<f64, D>::from_fn(n, |_, _| if rng.random_bool(0.5) { 1.0 } else { 0.0 });
-            ok(check_loss(&mut SigmoidWithLoss::<f64, D>::new(), s.as_view(), Labels::OneHot(hard.as_view())));
+            ok(check_loss(
+                &mut SigmoidWithLoss::<f64, D>::new(),
+                s.as_view(),
+                Labels::OneHot(hard.as_view()),
+            ));
             // Soft targets in [0, 1] too.
             let soft: Batch<f64, D> = gradcheck::random_batch(n, 0.0, 1.0, seed + 9);
-            ok(check_loss(&mut SigmoidWithLoss::<f64, D>::new(), s.as_view(), Labels::OneHot(soft.as_view())));
+            ok(check_loss(
+                &mut SigmoidWithLoss::<f64, D>::new(),
+                s.as_view(),
+                Labels::OneHot(soft.as_view()),
+            ));
         }
     }
     run::<2>(1);
@@ -261,7 +288,11 @@ fn sigmoid_with_loss_multi_label_targets() {
 fn sigmoid_with_loss_large_scores() {
     // |s| up to 40: σ(s) rounds to 1 in f64, the stable form still gives the exact gradient.
     let s = nn_core::batch_from_rows(&[[40.0], [-40.0], [30.0], [-0.3]]);
-    ok(check_loss(&mut SigmoidWithLoss::<f64, 1>::new(), s.as_view(), Labels::Classes(&[0, 1, 1, 0])));
+    ok(check_loss(
+        &mut SigmoidWithLoss::<f64, 1>::new(),
+        s.as_view(),
+        Labels::Classes(&[0, 1, 1, 0]),
+    ));
 }
 
 #[test]
@@ -270,7 +301,11 @@ fn mean_squared_error() {
         for (i, &n) in BATCHES.iter().enumerate() {
             let s: Batch<f64, D> = gradcheck::random_batch(n, -3.0, 3.0, seed + i as u64);
             let t: Batch<f64, D> = gradcheck::random_batch(n, -3.0, 3.0, seed + 40 + i as u64);
-            ok(check_loss(&mut MeanSquaredError::<f64, D>::new(), s.as_view(), t.as_view()));
+            ok(check_loss(
+                &mut MeanSquaredError::<f64, D>::new(),
+                s.as_view(),
+                t.as_view(),
+            ));
         }
     }
     run::<1>(1);
