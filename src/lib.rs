@@ -8,6 +8,9 @@
 //! Batches are `D × N` nalgebra matrices, one sample per column ([`Batch`]): the memory of the
 //! book's row-major `N × D` arrays.
 
+// Lets code inside this crate (unit tests) use `network!`, whose expansion names `::nn`.
+extern crate self as nn;
+
 pub use nn_core::*;
 pub use nn_macros::network;
 
@@ -17,4 +20,36 @@ pub mod __private {
     pub use nn_core;
     pub use nn_core::nalgebra;
     pub use nn_core::rand;
+    pub use nn_core::rand::RngCore;
+    pub use nn_core::scratch::with_scratch;
+    pub use nn_core::{
+        batch_view, batch_view_mut, Affine, AsBatch, BatchBuf, BatchMut, BatchRef, Float, Init, InitScheme, Labels,
+        Layer, LossLayer, MatMul, MeanSquaredError, Network, Optimizer, Param, Relu, Sigmoid, SigmoidWithLoss, Softmax,
+        SoftmaxWithLoss, Summary, SummaryRow, Tanh, Trainable,
+    };
+
+    /// Panics, naming the first offending entry, if `x` holds a NaN or an infinity: a
+    /// non-finite input would otherwise become a NaN loss far from its cause. Called by
+    /// generated methods in debug builds only.
+    #[track_caller]
+    pub fn assert_finite<T: Float, const D: usize>(x: BatchRef<'_, T, D>, method: &str) {
+        if let Some(i) = x.as_slice().iter().position(|v| !v.is_finite()) {
+            panic!(
+                "{method}: the input batch is not finite: sample {}, feature {} is {} \
+                 (check the data and its preprocessing)",
+                i / D,
+                i % D,
+                x.as_slice()[i]
+            );
+        }
+    }
+
+    /// Panics unless `x` and `out` hold the same number of samples (`predict_into`).
+    #[track_caller]
+    pub fn assert_same_batch(x: usize, out: usize, network: &str) {
+        assert!(
+            x == out,
+            "{network}::predict_into: `x` has {x} samples but `out` has room for {out} (give `out` one column per sample)"
+        );
+    }
 }

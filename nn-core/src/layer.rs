@@ -21,7 +21,16 @@ use crate::{BatchMut, BatchRef, Float, Init, Param};
 ///
 /// Implement it for your own layer to use it in `network!` or by hand; every generic helper
 /// (gradient checker, optimizers, trainer) then works with it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a layer from {IN} to {OUT} features per sample",
+    label = "this layer must implement `nn::Layer<{T}, {IN}, {OUT}>` here",
+    note = "the `network!` macro instantiates a user layer as `Path<T, IN>` (or `Path<T, IN, OUT>` with `-> OUT`) and needs `Layer<T, IN, OUT>` for every float type `T`"
+)]
 pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
+    /// Number of trainable scalars, known at compile time (`network!` sums these into the
+    /// network's `PARAMS`). Layers with parameters set it; the default is 0.
+    const PARAMS: usize = 0;
+
     /// Forward pass on a batch `x` (`IN × N`): computes `y` (`OUT × N`) into the layer's own
     /// buffer, keeps what backward needs, and returns `y`.
     fn forward(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT>;
@@ -49,9 +58,9 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
         let _ = f;
     }
 
-    /// Number of trainable scalars.
+    /// Number of trainable scalars; [`PARAMS`](Layer::PARAMS) unless overridden.
     fn param_count(&self) -> usize {
-        0
+        Self::PARAMS
     }
 
     /// (Re)initialises the parameters with the scheme and random stream in `init`.

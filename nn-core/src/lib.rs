@@ -21,6 +21,7 @@ pub mod math;
 mod network;
 pub mod optim;
 mod param;
+pub mod scratch;
 pub mod train;
 
 pub use batch::{batch_from_rows, batch_view, batch_view_mut, AsBatch, Batch, BatchBuf, BatchMut, BatchRef};

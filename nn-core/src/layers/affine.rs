@@ -74,6 +74,8 @@ impl<T: Float, const IN: usize, const OUT: usize> Default for Affine<T, IN, OUT>
 }
 
 impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T, IN, OUT> {
+    const PARAMS: usize = IN * OUT + OUT;
+
     fn forward(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT> {
         let mut y = std::mem::take(&mut self.y);
         y.resize(x.ncols());

@@ -48,6 +48,8 @@ impl<T: Float, const IN: usize, const OUT: usize> Default for MatMul<T, IN, OUT>
 }
 
 impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for MatMul<T, IN, OUT> {
+    const PARAMS: usize = IN * OUT;
+
     fn forward(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT> {
         self.y.resize(x.ncols());
         linear::forward::<T, IN, OUT>(self.w.as_slice(), x.as_slice(), T::zero(), self.y.as_mut_slice());

@@ -1,0 +1,562 @@
+//! Every check of `network!`, turning the parsed [`Input`] into a [`Model`] whose widths are
+//! all known. Errors are collected (not returned at the first one) and combined with
+//! [`syn::Error::combine`], each at the span of the offending tokens.
+
+use std::collections::HashSet;
+
+use proc_macro2::Span;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Ident, Lit, Token, Visibility};
+
+use crate::ast::{Entry, Input, LayerSpec, Value};
+
+/// A checked network: every layer with its input and output width.
+pub struct Model {
+    /// Struct attributes and doc comments.
+    pub attrs: Vec<Attribute>,
+    /// Struct visibility.
+    pub vis: Visibility,
+    /// Struct name.
+    pub ident: Ident,
+    /// Input features per sample.
+    pub input: usize,
+    /// The layers before the loss, in order (at least one).
+    pub layers: Vec<LayerModel>,
+    /// The loss layer, if any.
+    pub loss: Option<LossModel>,
+}
+
+/// One (non-loss) layer.
+pub struct LayerModel {
+    /// Attributes and doc comments written on the entry.
+    pub attrs: Vec<Attribute>,
+    /// The field name.
+    pub name: Ident,
+    /// What the layer is.
+    pub kind: Kind,
+    /// Input width.
+    pub in_w: usize,
+    /// Output width.
+    pub out_w: usize,
+    /// Whether the next layer is a ReLU (`InitScheme::Auto` picks He then).
+    pub before_relu: bool,
+}
+
+/// A built-in layer or a user layer given by path.
+pub enum Kind {
+    /// `Affine`, `Sigmoid`, ...
+    Builtin(Builtin),
+    /// A user layer: `path<T, IN>` (keeps the width) or `path<T, IN, OUT>` (`-> OUT`).
+    User {
+        /// The path as written (its tokens carry the user's spans).
+        path: syn::Path,
+        /// Arguments passed on to `new`.
+        args: Punctuated<Expr, Token![,]>,
+        /// Whether the width changes (`-> OUT` was written).
+        changes_width: bool,
+        /// The span of the whole layer spec, where type errors are reported.
+        span: Span,
+    },
+}
+
+/// The built-in (non-loss) layers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Builtin {
+    /// `Affine(out)`
+    Affine,
+    /// `MatMul(out)`
+    MatMul,
+    /// `Sigmoid`
+    Sigmoid,
+    /// `Tanh`
+    Tanh,
+    /// `Relu`
+    Relu,
+    /// `Softmax`
+    Softmax,
+}
+
+/// The loss layers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LossKind {
+    /// `SoftmaxWithLoss`: labels are class indices or one-hot columns.
+    SoftmaxWithLoss,
+    /// `SigmoidWithLoss`: binary labels or 0/1 targets.
+    SigmoidWithLoss,
+    /// `MeanSquaredError`: target values.
+    MeanSquaredError,
+}
+
+/// The loss layer at the end.
+pub struct LossModel {
+    /// Attributes and doc comments written on the entry.
+    pub attrs: Vec<Attribute>,
+    /// The field name.
+    pub name: Ident,
+    /// Which loss.
+    pub kind: LossKind,
+    /// Width of the scores it takes.
+    pub width: usize,
+}
+
+impl Builtin {
+    /// All built-in layers with their names.
+    pub const ALL: [(&'static str, Builtin); 6] = [
+        ("Affine", Builtin::Affine),
+        ("MatMul", Builtin::MatMul),
+        ("Sigmoid", Builtin::Sigmoid),
+        ("Tanh", Builtin::Tanh),
+        ("Relu", Builtin::Relu),
+        ("Softmax", Builtin::Softmax),
+    ];
+
+    /// The type's name in nn-core.
+    pub fn name(self) -> &'static str {
+        Builtin::ALL
+            .iter()
+            .find(|(_, b)| *b == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
+    }
+
+    /// Whether the layer has an output width argument (`Affine(10)`).
+    pub fn takes_width(self) -> bool {
+        matches!(self, Builtin::Affine | Builtin::MatMul)
+    }
+
+    /// Whether the layer has parameters.
+    pub fn has_params(self) -> bool {
+        self.takes_width()
+    }
+}
+
+impl LossKind {
+    /// All loss layers with their names.
+    pub const ALL: [(&'static str, LossKind); 3] = [
+        ("SoftmaxWithLoss", LossKind::SoftmaxWithLoss),
+        ("SigmoidWithLoss", LossKind::SigmoidWithLoss),
+        ("MeanSquaredError", LossKind::MeanSquaredError),
+    ];
+
+    /// The type's name in nn-core.
+    pub fn name(self) -> &'static str {
+        LossKind::ALL
+            .iter()
+            .find(|(_, b)| *b == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
+    }
+}
+
+impl LayerModel {
+    /// Whether the layer may have parameters (built-ins with weights, and every user layer).
+    pub fn may_have_params(&self) -> bool {
+        match &self.kind {
+            Kind::Builtin(b) => b.has_params(),
+            Kind::User { .. } => true,
+        }
+    }
+}
+
+/// Collects errors; `into_result` combines them into one.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, e: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(e),
+            None => self.0 = Some(e),
+        }
+    }
+    fn add(&mut self, span: Span, msg: impl std::fmt::Display) {
+        self.push(syn::Error::new(span, msg));
+    }
+}
+
+/// What an entry's value turned out to be.
+enum Resolved {
+    Layer(Kind, Option<usize>, Option<(usize, Span)>),
+    Loss(LossKind),
+}
+
+/// Checks the parsed input. On error, returns every error found, combined.
+pub fn validate(input: Input) -> Result<Model, syn::Error> {
+    let mut errors = Errors::default();
+    for e in input.errors {
+        errors.push(e);
+    }
+
+    // Names must be unique (each is a field), and `input` is the size entry.
+    let mut seen: HashSet<String> = HashSet::new();
+    for entry in &input.entries {
+        let name = entry.name.to_string();
+        if name == "input" {
+            continue; // checked below
+        }
+        if !seen.insert(name.clone()) {
+            errors.add(
+                entry.name.span(),
+                format!(
+                    "duplicate layer name `{name}`: every layer becomes a field of the struct, so names must be unique"
+                ),
+            );
+        }
+    }
+
+    let mut entries = input.entries.into_iter().peekable();
+
+    // `input: N` first.
+    let mut width: Option<usize> = None;
+    let mut source = String::from("input");
+    match entries.peek() {
+        Some(first) if first.name == "input" => {
+            let first = entries.next().expect("peeked");
+            match &first.value {
+                Value::Size(expr) => match size(expr, "the input size") {
+                    Ok(n) => width = Some(n),
+                    Err(e) => errors.push(e),
+                },
+                Value::Layer(l) => errors.add(
+                    l.span(),
+                    "`input` is the number of features per sample, a positive integer such as `input: 2`",
+                ),
+            }
+        }
+        Some(first) => errors.add(
+            first.name.span(),
+            "missing input size: start the layer list with `input: N`, the number of features per sample",
+        ),
+        None => errors.add(
+            input.brace_span,
+            "empty network: write `input: N` and at least one layer, e.g. `{ input: 2, affine: Affine(3) }`",
+        ),
+    }
+
+    let mut layers: Vec<LayerModel> = Vec::new();
+    let mut loss: Option<LossModel> = None;
+    let mut loss_name: Option<String> = None;
+    for entry in entries {
+        let Entry { attrs, name, value } = entry;
+        if name == "input" {
+            errors.add(
+                name.span(),
+                "`input: N` must be the first entry, and only once (it is the number of features per sample)",
+            );
+            continue;
+        }
+        let resolved = match resolve(&name, &value, &mut errors) {
+            Some(r) => r,
+            None => {
+                width = None; // unknown from here on: no follow-up width errors
+                continue;
+            }
+        };
+        if let Some(prev) = &loss_name {
+            match resolved {
+                Resolved::Loss(_) => errors.add(
+                    value.span(),
+                    format!("a network has one loss layer, and `{prev}` already is one: remove one of them"),
+                ),
+                Resolved::Layer(..) => errors.add(
+                    name.span(),
+                    format!("layer `{name}` comes after the loss layer `{prev}`: the loss must be the last layer"),
+                ),
+            }
+            continue;
+        }
+        match resolved {
+            Resolved::Loss(kind) => {
+                loss_name = Some(name.to_string());
+                if let Some(w) = width {
+                    loss = Some(LossModel {
+                        attrs,
+                        name,
+                        kind,
+                        width: w,
+                    });
+                }
+            }
+            Resolved::Layer(kind, out, explicit_in) => {
+                if let (Some((expected, span)), Some(w)) = (explicit_in, width) {
+                    if expected != w {
+                        errors.add(
+                            span,
+                            format!("layer `{name}` expects {expected} inputs but `{source}` outputs {w}",),
+                        );
+                    }
+                }
+                let Some(in_w) = width else {
+                    // Width unknown because of an earlier error; keep checking the rest.
+                    width = out;
+                    source = name.to_string();
+                    continue;
+                };
+                let out_w = out.unwrap_or(in_w);
+                if let Some(prev) = layers.last_mut() {
+                    prev.before_relu = matches!(kind, Kind::Builtin(Builtin::Relu));
+                }
+                source = name.to_string();
+                width = Some(out_w);
+                layers.push(LayerModel {
+                    attrs,
+                    name,
+                    kind,
+                    in_w,
+                    out_w,
+                    before_relu: false,
+                });
+            }
+        }
+    }
+
+    if layers.is_empty() && errors.0.is_none() {
+        errors.add(
+            input.ident.span(),
+            "a network needs at least one layer after `input` (besides the loss), e.g. `affine: Affine(3)`",
+        );
+    }
+
+    match errors.0 {
+        Some(e) => Err(e),
+        None => Ok(Model {
+            attrs: input.attrs,
+            vis: input.vis,
+            ident: input.ident,
+            input: width_of_input(&layers),
+            layers,
+            loss,
+        }),
+    }
+}
+
+fn width_of_input(layers: &[LayerModel]) -> usize {
+    layers.first().map(|l| l.in_w).unwrap_or(0)
+}
+
+/// Interprets one layer entry; reports and returns `None` when it is not a valid layer.
+fn resolve(name: &Ident, value: &Value, errors: &mut Errors) -> Option<Resolved> {
+    let spec = match value {
+        Value::Layer(spec) => spec,
+        Value::Size(expr) => {
+            errors.add(
+                expr.span(),
+                format!("expected a layer for `{name}`, found a size: write the layer, e.g. `{name}: Affine(10)`"),
+            );
+            return None;
+        }
+    };
+    if spec.path.segments.len() > 1 || spec.path.leading_colon.is_some() {
+        return resolve_user(spec, errors);
+    }
+    let ident = &spec.path.segments[0].ident;
+    let written = ident.to_string();
+    if let Some((_, b)) = Builtin::ALL.iter().find(|(n, _)| *n == written) {
+        return resolve_builtin(*b, spec, errors);
+    }
+    if let Some((_, l)) = LossKind::ALL.iter().find(|(n, _)| *n == written) {
+        if let Some(args) = &spec.args {
+            errors.add(
+                args.span,
+                format!("`{written}` takes no arguments: it works on the previous layer's outputs"),
+            );
+            return None;
+        }
+        if let Some((arrow, e)) = &spec.arrow {
+            let span = arrow.span().join(e.span()).unwrap_or(arrow.span());
+            errors.add(span, format!("`{written}` takes no output width: it is the loss"));
+            return None;
+        }
+        return Some(Resolved::Loss(*l));
+    }
+    errors.add(ident.span(), unknown_layer_message(&written));
+    None
+}
+
+fn resolve_builtin(b: Builtin, spec: &LayerSpec, errors: &mut Errors) -> Option<Resolved> {
+    let name = b.name();
+    if let Some((arrow, e)) = &spec.arrow {
+        let span = arrow.span().join(e.span()).unwrap_or(arrow.span());
+        let msg = if b.takes_width() {
+            format!("write the output width inside the parentheses: `{name}(N)` (or `{name}(IN -> OUT)`)")
+        } else {
+            format!("`{name}` keeps the width of the previous layer: remove `-> ...`")
+        };
+        errors.add(span, msg);
+        return None;
+    }
+    if !b.takes_width() {
+        if let Some(args) = &spec.args {
+            errors.add(
+                args.span,
+                format!("`{name}` takes no arguments: it keeps the width of the previous layer, so write `{name}`"),
+            );
+            return None;
+        }
+        return Some(Resolved::Layer(Kind::Builtin(b), None, None));
+    }
+    let usage = format!("`{name}(N)` with N the number of outputs (or `{name}(IN -> OUT)`)");
+    let Some(args) = &spec.args else {
+        errors.add(spec.path.span(), format!("`{name}` needs its output width: {usage}"));
+        return None;
+    };
+    let widths = match args.widths() {
+        Ok(w) => w,
+        Err(e) => {
+            errors.add(e.span(), format!("malformed arguments of `{name}`: expected {usage}"));
+            return None;
+        }
+    };
+    if widths.len() != 1 {
+        let msg = if widths.is_empty() {
+            format!("`{name}` needs its output width: {usage}")
+        } else {
+            format!(
+                "`{name}` takes one argument, its output width, found {}: {usage}",
+                widths.len()
+            )
+        };
+        errors.add(args.span, msg);
+        return None;
+    }
+    let arg = &widths[0];
+    let out = match size(&arg.output, &format!("the output width of `{name}`")) {
+        Ok(n) => n,
+        Err(e) => {
+            errors.push(e);
+            return None;
+        }
+    };
+    let explicit_in = match &arg.input {
+        None => None,
+        Some((e, _)) => match size(e, &format!("the input width of `{name}`")) {
+            Ok(n) => Some((n, e.span())),
+            Err(err) => {
+                errors.push(err);
+                return None;
+            }
+        },
+    };
+    Some(Resolved::Layer(Kind::Builtin(b), Some(out), explicit_in))
+}
+
+fn resolve_user(spec: &LayerSpec, errors: &mut Errors) -> Option<Resolved> {
+    let args = match &spec.args {
+        None => Punctuated::new(),
+        Some(a) => match a.exprs() {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(e);
+                return None;
+            }
+        },
+    };
+    let out = match &spec.arrow {
+        None => None,
+        Some((_, e)) => match size(e, &format!("the output width of `{}`", spec.path_string())) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                errors.push(e);
+                return None;
+            }
+        },
+    };
+    Some(Resolved::Layer(
+        Kind::User {
+            path: spec.path.clone(),
+            args,
+            changes_width: out.is_some(),
+            span: spec.span(),
+        },
+        out,
+        None,
+    ))
+}
+
+/// A width: a positive integer literal.
+fn size(expr: &Expr, what: &str) -> syn::Result<usize> {
+    let err = |msg: String| Err(syn::Error::new(expr.span(), msg));
+    let text = quote::ToTokens::to_token_stream(expr).to_string();
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Int(int) => {
+                if !matches!(int.suffix(), "" | "usize") {
+                    return err(format!("{what} must be a plain integer such as `10`, found `{text}`"));
+                }
+                match int.base10_parse::<usize>() {
+                    Ok(0) => err(format!("{what} must be at least 1, found 0")),
+                    Ok(n) => Ok(n),
+                    Err(_) => err(format!("{what} is too large: `{text}`")),
+                }
+            }
+            Lit::Float(_) => err(format!("{what} must be a whole number of features, found `{text}`")),
+            _ => err(format!("{what} must be a positive integer, found `{text}`")),
+        },
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => err(format!(
+            "{what} must be a positive integer, found `{}`",
+            text.replace("- ", "-")
+        )),
+        _ => err(format!(
+            "{what} must be an integer literal, found `{text}`: the macro computes every width \
+             at expansion time, so constants and expressions cannot be used"
+        )),
+    }
+}
+
+fn unknown_layer_message(written: &str) -> String {
+    let known: Vec<&str> = Builtin::ALL
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(LossKind::ALL.iter().map(|(n, _)| *n))
+        .collect();
+    let best = known
+        .iter()
+        .map(|k| (edit_distance(&written.to_lowercase(), &k.to_lowercase()), *k))
+        .min();
+    let list = known.join(", ");
+    let hint = format!("built-in layers are {list}; a layer of your own is written as a path, e.g. `crate::{written}`");
+    match best {
+        Some((d, k)) if d <= 2.max(written.len() / 3) => {
+            format!("unknown layer `{written}`: did you mean `{k}`? ({hint})")
+        }
+        _ => format!("unknown layer `{written}` ({hint})"),
+    }
+}
+
+/// Levenshtein distance (insert, delete, substitute), on chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == cb { prev } else { 1 + prev.min(row[j]).min(cur) };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("sigmod", "sigmoid"), 1);
+        assert_eq!(edit_distance("relu", "relu"), 0);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("affin", "affine"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn unknown_layer_suggests_the_closest() {
+        assert!(unknown_layer_message("Sigmod").contains("did you mean `Sigmoid`?"));
+        assert!(unknown_layer_message("ReLU").contains("did you mean `Relu`?"));
+        assert!(unknown_layer_message("Dense").starts_with("unknown layer `Dense` ("));
+    }
+}
