@@ -21,6 +21,8 @@ pub mod math;
 mod network;
 pub mod optim;
 mod param;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod scratch;
 pub mod train;
 

@@ -109,9 +109,10 @@ fn callback_sees_events_and_can_stop_early() {
 fn a_diverging_loss_stops_training_with_an_error() {
     let data = spiral::<f32>(SPIRAL_SEED);
     let mut n = net::<f32>(1);
-    // With the book's 1e-7 guard the cross-entropy stays below 16.2 however large finite
-    // scores get, so the loss turns NaN only once a score overflows to infinity (softmax
-    // then computes inf - inf): a learning rate of f32::MAX gets there within a few steps.
+    // The softmax cross-entropy stays finite as long as the scores are finite (it is
+    // computed as a log-softmax), so the loss turns NaN only once a score overflows to
+    // infinity (softmax then computes inf - inf): a learning rate of f32::MAX gets there
+    // within a few steps.
     let mut t = Trainer::new(Sgd::new(f32::MAX))
         .epochs(50)
         .batch_size(30)
