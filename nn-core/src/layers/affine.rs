@@ -1,7 +1,7 @@
 use nalgebra::{SMatrix, SVector};
 
 use super::{linear, repeat::repeat_into, sum::sum_into};
-use crate::heap::boxed_zeros;
+use crate::heap::{boxed_clone, boxed_zeros};
 use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Layer, Param};
 
 /// The book's `Affine` layer (a fully connected layer), `y = W·x + b` (the book's
@@ -25,7 +25,7 @@ use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Layer, Param};
 /// let y = fc.forward(batch_from_rows(&[[1.0, 1.0], [2.0, 0.0]]).as_view());
 /// assert_eq!(y.as_slice(), &[3.5, 2.5]);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Affine<T: Float, const IN: usize, const OUT: usize> {
     /// `W` (`OUT × IN`).
     pub w: Box<SMatrix<T, OUT, IN>>,
@@ -64,6 +64,22 @@ impl<T: Float, const IN: usize, const OUT: usize> Affine<T, IN, OUT> {
     fn forward_into(&self, x: BatchRef<'_, T, IN>, mut y: BatchMut<'_, T, OUT>) {
         repeat_into(self.b.as_slice(), y.as_view_mut());
         linear::forward::<T, IN, OUT>(self.w.as_slice(), x.as_slice(), T::one(), y.as_mut_slice());
+    }
+}
+
+/// Copies the weights heap to heap: a derived `Clone` of `Box<SMatrix>` builds the matrix
+/// on the stack first in unoptimised builds, which overflows a 2 MiB stack for a 784 × 1000
+/// layer.
+impl<T: Float, const IN: usize, const OUT: usize> Clone for Affine<T, IN, OUT> {
+    fn clone(&self) -> Self {
+        Self {
+            w: boxed_clone(&self.w),
+            b: boxed_clone(&self.b),
+            dw: boxed_clone(&self.dw),
+            db: boxed_clone(&self.db),
+            y: self.y.clone(),
+            dx: self.dx.clone(),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 use nalgebra::SMatrix;
 
 use super::linear;
-use crate::heap::boxed_zeros;
+use crate::heap::{boxed_clone, boxed_zeros};
 use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Layer, Param};
 
 /// The book's `MatMul` layer, `y = W·x` (the book's `y = x·W` with samples as rows).
@@ -12,7 +12,7 @@ use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Layer, Param};
 /// # Shapes
 /// `x: IN × N`, `W: OUT × IN` (the book's `W` transposed), `y, dout: OUT × N`, `dx: IN × N`.
 /// Weights live on the heap, so wide layers never touch the stack.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct MatMul<T: Float, const IN: usize, const OUT: usize> {
     /// `W` (`OUT × IN`).
     pub w: Box<SMatrix<T, OUT, IN>>,
@@ -38,6 +38,20 @@ impl<T: Float, const IN: usize, const OUT: usize> MatMul<T, IN, OUT> {
         let mut layer = Self::new();
         layer.w.copy_from(w);
         layer
+    }
+}
+
+/// Copies the weights heap to heap: a derived `Clone` of `Box<SMatrix>` builds the matrix
+/// on the stack first in unoptimised builds, which overflows a 2 MiB stack for a 784 × 1000
+/// layer.
+impl<T: Float, const IN: usize, const OUT: usize> Clone for MatMul<T, IN, OUT> {
+    fn clone(&self) -> Self {
+        Self {
+            w: boxed_clone(&self.w),
+            dw: boxed_clone(&self.dw),
+            y: self.y.clone(),
+            dx: self.dx.clone(),
+        }
     }
 }
 
