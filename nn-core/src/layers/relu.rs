@@ -2,7 +2,7 @@ use crate::{BatchBuf, BatchMut, BatchRef, Float, Layer};
 
 /// The book's `Relu` layer, elementwise `y = max(x, 0)`. Keeps `y` (its sign is the mask).
 ///
-/// - forward: `y = max(x, 0)`
+/// - forward: `y = max(x, 0)` (NaN stays NaN)
 /// - backward: `dx = dout ⊙ [x > 0]` (0 at the kink `x = 0`)
 ///
 /// # Shapes
@@ -23,10 +23,12 @@ impl<T: Float, const D: usize> Relu<T, D> {
     }
 }
 
+/// `max(x, 0)`, written so that a NaN stays a NaN (`NaN <= 0` is false): a NaN input must
+/// reach the loss, not become a silent 0.
 #[inline]
 fn relu_slice<T: Float>(x: &[T], y: &mut [T]) {
     for (y, &x) in y.iter_mut().zip(x) {
-        *y = if x > T::zero() { x } else { T::zero() };
+        *y = if x <= T::zero() { T::zero() } else { x };
     }
 }
 
