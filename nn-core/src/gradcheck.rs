@@ -633,6 +633,15 @@ where
 }
 
 /// [`GradCheck::loss`] with the default settings.
+///
+/// ```
+/// use nn_core::gradcheck::{check_loss, random_batch};
+/// use nn_core::{Batch, Labels, SoftmaxWithLoss};
+///
+/// let score: Batch<f64, 4> = random_batch(6, -3.0, 3.0, 1);
+/// let labels = [0, 3, 1, 1, 2, 0];
+/// check_loss(&mut SoftmaxWithLoss::<f64, 4>::new(), score.as_view(), Labels::Classes(&labels)).assert_ok();
+/// ```
 pub fn check_loss<L, const D: usize>(
     loss: &mut L,
     score: BatchRef<'_, f64, D>,
@@ -644,8 +653,17 @@ where
     GradCheck::new().loss(loss, score, t)
 }
 
-/// [`GradCheck::network`] with the default settings; pass
-/// `GradCheck::new().sample(200)` settings for large networks.
+/// [`GradCheck::network`] with the default settings; use
+/// `GradCheck::new().sample(200).network(..)` for large networks.
+///
+/// For a network built with `network!` (in f64; a complete, tested example is
+/// `nn-core/tests/gradcheck_network.rs`, which implements `Trainable` by hand):
+///
+/// ```text
+/// let mut net = TwoLayerNet::new_f64(&mut rng);
+/// let report = nn::gradcheck::check_network(&mut net, x.as_view(), Labels::Classes(&labels));
+/// report.assert_ok(); // or inspect report.max_error(), report.worst(), println!("{report}")
+/// ```
 pub fn check_network<N, const IN: usize, const OUT: usize>(
     net: &mut N,
     x: BatchRef<'_, f64, IN>,
