@@ -80,7 +80,7 @@ fn map_blocks_in_place(x: &mut [f32], f: impl Fn(f32) -> f32) {
 }
 
 /// An instruction-set level a kernel was compiled for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Isa {
     /// The target's baseline (SSE2 on x86-64), separate multiply and add.
     Baseline,
@@ -93,19 +93,28 @@ pub(crate) enum Isa {
 }
 
 impl Isa {
-    /// Every level this CPU can run, baseline first (for tests and benches).
+    /// Every level this CPU can run, baseline first (for tests).
+    #[cfg(test)]
     pub(crate) fn available() -> Vec<Isa> {
-        let mut v = vec![Isa::Baseline];
+        [Isa::Baseline, Isa::Avx2, Isa::Avx512]
+            .into_iter()
+            .filter(|&isa| isa <= Isa::detect())
+            .collect()
+    }
+
+    /// The widest level this CPU can run (without allocating: the first call of a kernel may
+    /// happen inside a step that must not allocate).
+    fn detect() -> Isa {
         #[cfg(target_arch = "x86_64")]
         {
             if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                v.push(Isa::Avx2);
                 if std::is_x86_feature_detected!("avx512f") {
-                    v.push(Isa::Avx512);
+                    return Isa::Avx512;
                 }
+                return Isa::Avx2;
             }
         }
-        v
+        Isa::Baseline
     }
 
     /// The widest level this CPU can run, detected on first use and cached.
@@ -120,7 +129,7 @@ impl Isa {
                 2 => Isa::Avx2,
                 3 => Isa::Avx512,
                 _ => {
-                    let best = *Isa::available().last().unwrap();
+                    let best = Isa::detect();
                     let code = match best {
                         Isa::Baseline => 1,
                         Isa::Avx2 => 2,
@@ -157,8 +166,8 @@ macro_rules! multiversion {
                 body::<true>($($arg),*)
             }
             match isa {
-                // SAFETY: `Isa::Avx2` / `Isa::Avx512` are only produced by `Isa::available`
-                // after detecting those features on this CPU.
+                // SAFETY: `Isa::Avx2` / `Isa::Avx512` are only produced by `Isa::detect` (or tests
+                // filtering by it) after detecting those features on this CPU.
                 #[cfg(target_arch = "x86_64")]
                 Isa::Avx2 => unsafe { avx2($($arg),*) },
                 #[cfg(target_arch = "x86_64")]
