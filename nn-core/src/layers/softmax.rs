@@ -11,15 +11,20 @@ pub fn softmax_into<T: Float, const D: usize>(x: BatchRef<'_, T, D>, mut y: Batc
         x.ncols(),
         y.ncols()
     );
-    for (xc, mut yc) in x.column_iter().zip(y.column_iter_mut()) {
+    // Three passes so `exp` runs once over the whole `D × N` block (full-width vector code even
+    // for small D) instead of once per short column.
+    let xs = x.as_slice();
+    let ys = y.as_mut_slice();
+    for (xc, yc) in xs.chunks_exact(D).zip(ys.chunks_exact_mut(D)) {
         let max = xc.iter().copied().fold(xc[0], |a, b| if b > a { b } else { a });
-        let ys = yc.as_mut_slice();
-        for (y, &x) in ys.iter_mut().zip(xc.iter()) {
+        for (y, &x) in yc.iter_mut().zip(xc) {
             *y = x - max;
         }
-        T::exp_in_place(ys);
-        let inv = T::one() / ys.iter().copied().sum::<T>();
-        for y in ys.iter_mut() {
+    }
+    T::exp_in_place(ys);
+    for yc in ys.chunks_exact_mut(D) {
+        let inv = T::one() / yc.iter().copied().sum::<T>();
+        for y in yc.iter_mut() {
             *y *= inv;
         }
     }

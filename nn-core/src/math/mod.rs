@@ -34,48 +34,59 @@ mod tests;
 const BLOCK: usize = 16;
 
 /// Applies `f` to every element of `x` into `y`, in fixed-size blocks so the compiler emits
-/// full-width vector code; the tail goes through a zero-padded block.
+/// full-width vector code. A ragged tail is done as one more full block over the last `BLOCK`
+/// elements (overlapping the previous block, which recomputes identical values); slices
+/// shorter than a block go element by element.
 #[inline(always)]
 fn map_blocks(x: &[f32], y: &mut [f32], f: impl Fn(f32) -> f32) {
-    let mut xs = x.chunks_exact(BLOCK);
-    let mut ys = y.chunks_exact_mut(BLOCK);
-    for (xb, yb) in (&mut xs).zip(&mut ys) {
+    let n = x.len();
+    if n < BLOCK {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = f(x);
+        }
+        return;
+    }
+    let block = |xb: &[f32], yb: &mut [f32]| {
         let xb: &[f32; BLOCK] = xb.try_into().unwrap();
         let yb: &mut [f32; BLOCK] = yb.try_into().unwrap();
         for i in 0..BLOCK {
             yb[i] = f(xb[i]);
         }
+    };
+    for (xb, yb) in x.chunks_exact(BLOCK).zip(y.chunks_exact_mut(BLOCK)) {
+        block(xb, yb);
     }
-    let (xr, yr) = (xs.remainder(), ys.into_remainder());
-    if !xr.is_empty() {
-        let mut buf = [0.0f32; BLOCK];
-        buf[..xr.len()].copy_from_slice(xr);
-        for v in &mut buf {
-            *v = f(*v);
-        }
-        yr.copy_from_slice(&buf[..yr.len()]);
+    if n % BLOCK != 0 {
+        block(&x[n - BLOCK..], &mut y[n - BLOCK..]);
     }
 }
 
-/// In-place version of [`map_blocks`].
+/// In-place version of [`map_blocks`]: the last (overlapping) block is computed from the
+/// original values first and stored after the main loop.
 #[inline(always)]
 fn map_blocks_in_place(x: &mut [f32], f: impl Fn(f32) -> f32) {
-    let mut xs = x.chunks_exact_mut(BLOCK);
-    for xb in &mut xs {
-        let xb: &mut [f32; BLOCK] = xb.try_into().unwrap();
-        for v in xb.iter_mut() {
+    let n = x.len();
+    if n < BLOCK {
+        for v in x.iter_mut() {
             *v = f(*v);
         }
+        return;
     }
-    let xr = xs.into_remainder();
-    if !xr.is_empty() {
-        let mut buf = [0.0f32; BLOCK];
-        buf[..xr.len()].copy_from_slice(xr);
-        for v in &mut buf {
-            *v = f(*v);
+    let block = |xb: &[f32]| -> [f32; BLOCK] {
+        let xb: &[f32; BLOCK] = xb.try_into().unwrap();
+        let mut out = [0.0f32; BLOCK];
+        for i in 0..BLOCK {
+            out[i] = f(xb[i]);
         }
-        let n = xr.len();
-        xr.copy_from_slice(&buf[..n]);
+        out
+    };
+    let tail = (n % BLOCK != 0).then(|| block(&x[n - BLOCK..]));
+    for xb in x.chunks_exact_mut(BLOCK) {
+        let out = block(xb);
+        xb.copy_from_slice(&out);
+    }
+    if let Some(tail) = tail {
+        x[n - BLOCK..].copy_from_slice(&tail);
     }
 }
 
