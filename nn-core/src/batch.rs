@@ -35,7 +35,7 @@ pub fn batch_from_rows<T: Float, const D: usize>(rows: &[[T; D]]) -> Batch<T, D>
 #[inline]
 pub fn batch_view<T: Float, const D: usize>(data: &[T]) -> BatchRef<'_, T, D> {
     assert!(
-        D > 0 && data.len() % D == 0,
+        D > 0 && data.len().is_multiple_of(D),
         "batch_view: {} elements is not a whole number of samples of width {D}",
         data.len()
     );
@@ -46,7 +46,7 @@ pub fn batch_view<T: Float, const D: usize>(data: &[T]) -> BatchRef<'_, T, D> {
 #[inline]
 pub fn batch_view_mut<T: Float, const D: usize>(data: &mut [T]) -> BatchMut<'_, T, D> {
     assert!(
-        D > 0 && data.len() % D == 0,
+        D > 0 && data.len().is_multiple_of(D),
         "batch_view_mut: {} elements is not a whole number of samples of width {D}",
         data.len()
     );

@@ -1,0 +1,312 @@
+//! General matrix product `C ← α·A·B + β·C` on strided slices; transposes are passed as
+//! strides and never materialised.
+//!
+//! - Large products run a packed, register-blocked kernel (BLIS-style: `B` packed in `kc × nc`
+//!   blocks, `A` in `mc × kc` blocks, an `MR × NR` microkernel with its accumulators in
+//!   registers). The packing buffer is a per-thread workspace grown once and reused, so a call
+//!   in steady state performs no heap allocation.
+//! - Small products (few flops, or a matrix–vector product) skip packing and run a direct
+//!   loop.
+//! - The instruction set (AVX-512, AVX2+FMA or portable) is detected at run time and cached
+//!   ([`Isa::detect`]), so the default build is fast without `-C target-cpu=native`.
+//!
+//! ```
+//! use nn_core::gemm::{gemm, MatMut, MatRef};
+//! // A = [1 2; 3 4] (column-major), B = Aᵀ as strides, C ← A·Aᵀ.
+//! let a = [1.0f32, 3.0, 2.0, 4.0];
+//! let mut c = [f32::NAN; 4];
+//! gemm(1.0, MatRef::col_major(&a, 2, 2), MatRef::col_major(&a, 2, 2).t(), 0.0, MatMut::col_major(&mut c, 2, 2));
+//! assert_eq!(c, [5.0, 11.0, 11.0, 25.0]);
+//! ```
+
+mod isa;
+mod kernel;
+mod pack;
+mod packed;
+mod simd;
+mod small;
+mod workspace;
+
+use core::any::TypeId;
+
+pub use isa::Isa;
+
+use crate::Float;
+use isa::Kernels;
+
+/// A read-only strided matrix: element `(i, j)` is `data[i * rs + j * cs]`.
+#[derive(Clone, Copy, Debug)]
+pub struct MatRef<'a, T> {
+    /// The elements.
+    pub data: &'a [T],
+    /// Number of rows.
+    pub rows: usize,
+    /// Number of columns.
+    pub cols: usize,
+    /// Distance between rows (1 for column-major).
+    pub rs: usize,
+    /// Distance between columns (the number of rows for column-major).
+    pub cs: usize,
+}
+
+/// A writable strided matrix: element `(i, j)` is `data[i * rs + j * cs]`.
+#[derive(Debug)]
+pub struct MatMut<'a, T> {
+    /// The elements.
+    pub data: &'a mut [T],
+    /// Number of rows.
+    pub rows: usize,
+    /// Number of columns.
+    pub cols: usize,
+    /// Distance between rows (1 for column-major).
+    pub rs: usize,
+    /// Distance between columns (the number of rows for column-major).
+    pub cs: usize,
+}
+
+impl<'a, T> MatRef<'a, T> {
+    /// A column-major `rows × cols` matrix over `data`.
+    pub fn col_major(data: &'a [T], rows: usize, cols: usize) -> Self {
+        Self {
+            data,
+            rows,
+            cols,
+            rs: 1,
+            cs: rows,
+        }
+    }
+    /// The transpose, as strides (no copy).
+    pub fn t(self) -> Self {
+        Self {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+        }
+    }
+    fn check(&self, what: &str) {
+        check_extent(what, self.data.len(), self.rows, self.cols, self.rs, self.cs);
+    }
+    fn raw(&self) -> Raw<T> {
+        Raw {
+            ptr: self.data.as_ptr(),
+            rows: self.rows,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+        }
+    }
+}
+
+impl<'a, T> MatMut<'a, T> {
+    /// A column-major `rows × cols` matrix over `data`.
+    pub fn col_major(data: &'a mut [T], rows: usize, cols: usize) -> Self {
+        Self {
+            data,
+            rows,
+            cols,
+            rs: 1,
+            cs: rows,
+        }
+    }
+    /// The transpose, as strides (no copy).
+    pub fn t(self) -> Self {
+        Self {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+        }
+    }
+    /// A read-only view of the same elements.
+    pub fn as_ref(&self) -> MatRef<'_, T> {
+        MatRef {
+            data: self.data,
+            rows: self.rows,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+        }
+    }
+    fn check(&self) {
+        check_extent("C", self.data.len(), self.rows, self.cols, self.rs, self.cs);
+        assert!(
+            distinct(self.rows, self.rs, self.cols, self.cs),
+            "gemm: C ({}×{}, strides {}/{}) has overlapping elements",
+            self.rows,
+            self.cols,
+            self.rs,
+            self.cs
+        );
+    }
+    fn raw(&mut self) -> RawMut<T> {
+        RawMut {
+            ptr: self.data.as_mut_ptr(),
+            rs: self.rs,
+            cs: self.cs,
+        }
+    }
+}
+
+fn check_extent(what: &str, len: usize, rows: usize, cols: usize, rs: usize, cs: usize) {
+    if rows > 0 && cols > 0 {
+        let last = (rows - 1)
+            .checked_mul(rs)
+            .and_then(|r| (cols - 1).checked_mul(cs).and_then(|c| c.checked_add(r)));
+        assert!(
+            last.is_some_and(|last| last < len),
+            "gemm: {what} ({rows}×{cols}, strides {rs}/{cs}) needs {} elements, slice has {len}",
+            last.map_or("more than usize::MAX".to_string(), |l| (l + 1).to_string()),
+        );
+    }
+}
+
+/// Whether an `n1 × n2` grid with strides `s1`, `s2` has no two elements at the same offset
+/// (sufficient check: the inner stride's span fits inside the outer stride).
+fn distinct(n1: usize, s1: usize, n2: usize, s2: usize) -> bool {
+    // A dimension of extent ≤ 1 never steps, whatever its stride.
+    match (n1 > 1, n2 > 1) {
+        (false, false) => true,
+        (true, false) => s1 > 0,
+        (false, true) => s2 > 0,
+        (true, true) => {
+            let ((s1, n1), s2) = if s1 <= s2 { ((s1, n1), s2) } else { ((s2, n2), s1) };
+            s1 > 0 && s1.saturating_mul(n1) <= s2
+        }
+    }
+}
+
+/// A bounds-checked read-only matrix as a raw pointer (for the packed path).
+#[derive(Clone, Copy)]
+pub(crate) struct Raw<T> {
+    ptr: *const T,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+}
+
+/// A bounds-checked writable matrix as a raw pointer (for the packed path).
+#[derive(Clone, Copy)]
+pub(crate) struct RawMut<T> {
+    ptr: *mut T,
+    rs: usize,
+    cs: usize,
+}
+
+/// `C ← α·A·B + β·C` where A is m×k, B is k×n and C is m×n. With `β = 0`, C is overwritten
+/// (whatever it held, NaN included, is ignored). Runs with the instruction set of
+/// [`Isa::detect`].
+///
+/// Panics if the shapes disagree, a slice is too short for its shape and strides, or C's
+/// strides make two of its elements share memory.
+#[inline]
+pub fn gemm<T: Float>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+    gemm_with_isa(Isa::detect(), alpha, a, b, beta, c)
+}
+
+/// [`gemm`] with a chosen instruction set (for tests and benchmarks).
+///
+/// Panics as [`gemm`] does, and if this CPU does not support `isa`.
+pub fn gemm_with_isa<T: Float>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+    assert_eq!(
+        a.cols, b.rows,
+        "gemm: A is {}×{} but B is {}×{}",
+        a.rows, a.cols, b.rows, b.cols
+    );
+    assert_eq!(c.rows, a.rows, "gemm: C has {} rows, A has {}", c.rows, a.rows);
+    assert_eq!(c.cols, b.cols, "gemm: C has {} columns, B has {}", c.cols, b.cols);
+    a.check("A");
+    b.check("B");
+    c.check();
+    assert!(isa.is_supported(), "gemm: this CPU does not support {isa:?}");
+    if TypeId::of::<T>() == TypeId::of::<f32>() {
+        // SAFETY: `T` is `f32` (checked just above), so the casts change no type.
+        unsafe { run::<f32>(isa, cast(alpha), cast_ref(a), cast_ref(b), cast(beta), cast_mut(c)) }
+    } else if TypeId::of::<T>() == TypeId::of::<f64>() {
+        // SAFETY: `T` is `f64` (checked just above), so the casts change no type.
+        unsafe { run::<f64>(isa, cast(alpha), cast_ref(a), cast_ref(b), cast(beta), cast_mut(c)) }
+    } else {
+        unreachable!("Float is sealed: only f32 and f64 implement it")
+    }
+}
+
+/// # Safety
+/// `T` and `U` are the same type.
+unsafe fn cast<T: Copy, U: Copy>(x: T) -> U {
+    // SAFETY: same type (caller).
+    unsafe { core::mem::transmute_copy(&x) }
+}
+
+/// # Safety
+/// `T` and `U` are the same type.
+unsafe fn cast_ref<T, U>(m: MatRef<'_, T>) -> MatRef<'_, U> {
+    MatRef {
+        // SAFETY: same type (caller), so same length, layout and validity.
+        data: unsafe { core::slice::from_raw_parts(m.data.as_ptr().cast::<U>(), m.data.len()) },
+        rows: m.rows,
+        cols: m.cols,
+        rs: m.rs,
+        cs: m.cs,
+    }
+}
+
+/// # Safety
+/// `T` and `U` are the same type.
+unsafe fn cast_mut<T, U>(m: MatMut<'_, T>) -> MatMut<'_, U> {
+    let len = m.data.len();
+    MatMut {
+        // SAFETY: same type (caller); the new slice takes over the unique borrow.
+        data: unsafe { core::slice::from_raw_parts_mut(m.data.as_mut_ptr().cast::<U>(), len) },
+        rows: m.rows,
+        cols: m.cols,
+        rs: m.rs,
+        cs: m.cs,
+    }
+}
+
+/// Products with fewer multiply-adds than this run the direct path.
+const SMALL_WORK: usize = 24 * 24 * 24;
+
+/// Picks the path and orientation; shapes and bounds are already checked.
+fn run<T: Kernels>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+    let (m, n, k) = (a.rows, b.cols, a.cols);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        packed::scale(beta, c);
+        return;
+    }
+    let (mr, nr, blk) = T::shape(isa);
+    let packed_path = m * n * k >= SMALL_WORK && m.min(n) >= 4 && k >= 4;
+    // Cᵀ = Bᵀ·Aᵀ: the kernels want C's columns contiguous, and the packed path also wants
+    // the dimension that fills MR-row tiles best as its rows.
+    let swap = if c.rs == 1 {
+        packed_path && {
+            let padded = |m: usize, n: usize| m.div_ceil(mr) * mr * n.div_ceil(nr) * nr;
+            padded(n, m) * 8 < padded(m, n) * 7
+        }
+    } else {
+        c.cs == 1
+    };
+    let (a, b, c) = if swap { (b.t(), a.t(), c.t()) } else { (a, b, c) };
+    let (m, n, k) = (a.rows, b.cols, a.cols);
+    if packed_path {
+        let (la, lb) = blk.workspace(mr, nr, m, n, k);
+        let mut c = c;
+        let (ar, br, cr) = (a.raw(), b.raw(), c.raw());
+        workspace::with_workspace(la + lb, |ws| {
+            // SAFETY: `isa` is supported (asserted); A, B, C were bounds-checked for their
+            // shapes and strides, C's elements are distinct and `c` is borrowed uniquely (so it
+            // overlaps neither A nor B), k ≥ 1, and `ws` has the size `workspace` asked for.
+            unsafe { T::packed(isa, alpha, ar, br, beta, cr, ws) }
+        });
+    } else {
+        let len = if small::needs_a_copy(&a, &b, &c) { m * k } else { 0 };
+        // SAFETY: `isa` is supported (asserted above).
+        workspace::with_workspace(len, |ws| unsafe { T::small(isa, alpha, a, b, beta, c, ws) });
+    }
+}

@@ -1,0 +1,191 @@
+//! The element types the GEMM computes in and the SIMD vectors its kernels are written with.
+//!
+//! Every kernel is generic over [`Simd`] and marked `#[inline(always)]`; it is instantiated
+//! inside a `#[target_feature]` entry function (see `isa.rs`), so the intrinsics below compile
+//! to the instruction set that entry enables.
+
+use core::ops::{Add, Mul};
+
+/// `f32` or `f64`: what the kernels need from a scalar.
+pub(crate) trait Elem:
+    Copy + PartialEq + Add<Output = Self> + Mul<Output = Self> + Send + Sync + 'static
+{
+    const ZERO: Self;
+    const ONE: Self;
+    /// `self·a + b`, fused when `FMA` (the caller's target has an FMA instruction), else
+    /// a multiply and an add (a fused `mul_add` without hardware support is a slow libm call).
+    fn madd<const FMA: bool>(self, a: Self, b: Self) -> Self;
+}
+
+impl Elem for f32 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    #[inline(always)]
+    fn madd<const FMA: bool>(self, a: Self, b: Self) -> Self {
+        if FMA {
+            self.mul_add(a, b)
+        } else {
+            self * a + b
+        }
+    }
+}
+
+impl Elem for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    #[inline(always)]
+    fn madd<const FMA: bool>(self, a: Self, b: Self) -> Self {
+        if FMA {
+            self.mul_add(a, b)
+        } else {
+            self * a + b
+        }
+    }
+}
+
+/// A SIMD vector of `LANES` elements of `T`. All methods are `unsafe`: the caller must run on
+/// a CPU with the instruction set the implementation uses, and pointers must be valid for
+/// `LANES` elements (no alignment needed).
+pub(crate) trait Simd {
+    type T: Elem;
+    type V: Copy;
+    const LANES: usize;
+    unsafe fn zero() -> Self::V;
+    unsafe fn splat(x: Self::T) -> Self::V;
+    unsafe fn load(p: *const Self::T) -> Self::V;
+    unsafe fn store(p: *mut Self::T, v: Self::V);
+    unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
+    /// `a·b + c`.
+    unsafe fn fma(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+}
+
+/// One scalar per "vector": the portable kernel (LLVM may still vectorise it).
+pub(crate) struct Scalar<T>(core::marker::PhantomData<T>);
+
+impl<T: Elem> Simd for Scalar<T> {
+    type T = T;
+    type V = T;
+    const LANES: usize = 1;
+    #[inline(always)]
+    unsafe fn zero() -> T {
+        T::ZERO
+    }
+    #[inline(always)]
+    unsafe fn splat(x: T) -> T {
+        x
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const T) -> T {
+        // SAFETY: the caller guarantees `p` is valid for one element.
+        unsafe { *p }
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut T, v: T) {
+        // SAFETY: the caller guarantees `p` is valid for one element.
+        unsafe { *p = v }
+    }
+    #[inline(always)]
+    unsafe fn mul(a: T, b: T) -> T {
+        a * b
+    }
+    #[inline(always)]
+    unsafe fn fma(a: T, b: T, c: T) -> T {
+        a.madd::<false>(b, c)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) use x86::*;
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::Simd;
+    use core::arch::x86_64::*;
+
+    macro_rules! simd_impl {
+        ($name:ident, $t:ty, $v:ty, $lanes:expr, $zero:ident, $splat:ident, $load:ident, $store:ident, $mul:ident, $fma:ident) => {
+            pub(crate) struct $name;
+            // SAFETY (all methods): callers are `#[target_feature]` functions enabling the
+            // instruction set of these intrinsics, and pass pointers valid for `LANES`
+            // elements (the `Simd` contract).
+            impl Simd for $name {
+                type T = $t;
+                type V = $v;
+                const LANES: usize = $lanes;
+                #[inline(always)]
+                unsafe fn zero() -> $v {
+                    unsafe { $zero() }
+                }
+                #[inline(always)]
+                unsafe fn splat(x: $t) -> $v {
+                    unsafe { $splat(x) }
+                }
+                #[inline(always)]
+                unsafe fn load(p: *const $t) -> $v {
+                    unsafe { $load(p) }
+                }
+                #[inline(always)]
+                unsafe fn store(p: *mut $t, v: $v) {
+                    unsafe { $store(p, v) }
+                }
+                #[inline(always)]
+                unsafe fn mul(a: $v, b: $v) -> $v {
+                    unsafe { $mul(a, b) }
+                }
+                #[inline(always)]
+                unsafe fn fma(a: $v, b: $v, c: $v) -> $v {
+                    unsafe { $fma(a, b, c) }
+                }
+            }
+        };
+    }
+
+    simd_impl!(
+        Avx512F32,
+        f32,
+        __m512,
+        16,
+        _mm512_setzero_ps,
+        _mm512_set1_ps,
+        _mm512_loadu_ps,
+        _mm512_storeu_ps,
+        _mm512_mul_ps,
+        _mm512_fmadd_ps
+    );
+    simd_impl!(
+        Avx512F64,
+        f64,
+        __m512d,
+        8,
+        _mm512_setzero_pd,
+        _mm512_set1_pd,
+        _mm512_loadu_pd,
+        _mm512_storeu_pd,
+        _mm512_mul_pd,
+        _mm512_fmadd_pd
+    );
+    simd_impl!(
+        Avx2F32,
+        f32,
+        __m256,
+        8,
+        _mm256_setzero_ps,
+        _mm256_set1_ps,
+        _mm256_loadu_ps,
+        _mm256_storeu_ps,
+        _mm256_mul_ps,
+        _mm256_fmadd_ps
+    );
+    simd_impl!(
+        Avx2F64,
+        f64,
+        __m256d,
+        4,
+        _mm256_setzero_pd,
+        _mm256_set1_pd,
+        _mm256_loadu_pd,
+        _mm256_storeu_pd,
+        _mm256_mul_pd,
+        _mm256_fmadd_pd
+    );
+}
