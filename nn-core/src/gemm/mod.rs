@@ -166,7 +166,10 @@ fn check_extent(what: &str, len: usize, rows: usize, cols: usize, rs: usize, cs:
 /// Whether an `n1 × n2` grid with strides `s1`, `s2` has no two elements at the same offset
 /// (sufficient check: the inner stride's span fits inside the outer stride).
 fn distinct(n1: usize, s1: usize, n2: usize, s2: usize) -> bool {
-    // A dimension of extent ≤ 1 never steps, whatever its stride.
+    if n1 == 0 || n2 == 0 {
+        return true;
+    }
+    // A dimension of extent 1 never steps, whatever its stride.
     match (n1 > 1, n2 > 1) {
         (false, false) => true,
         (true, false) => s1 > 0,
