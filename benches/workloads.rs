@@ -158,7 +158,7 @@ impl W2Products {
     }
 
     /// Runs the five products with `mm(alpha=1, A, B, beta=0, C)`.
-    fn run(&mut self, mm: &mut dyn FnMut(MatRef<'_, f32>, MatRef<'_, f32>, MatMut<'_, f32>)) {
+    fn run(&mut self, mm: &mut Product<'_>) {
         let n = 100;
         // h = W1·x (100 × 100)
         mm(
@@ -261,3 +261,6 @@ criterion_group! {
     targets = w1_spiral, w2_mlp, w3_latency
 }
 criterion_main!(workloads);
+
+/// One product `C ← A·B` as the roofline runs it.
+type Product<'a> = dyn FnMut(MatRef<'_, f32>, MatRef<'_, f32>, MatMut<'_, f32>) + 'a;

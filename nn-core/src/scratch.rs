@@ -27,7 +27,7 @@ thread_local! {
 /// assert_eq!(sum, 10.0);
 /// ```
 pub fn with_scratch<T: Float, R>(len: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
-    const { assert!(align_of::<T>() <= align_of::<f64>() && size_of::<f64>() % size_of::<T>() == 0) };
+    const { assert!(align_of::<T>() <= align_of::<f64>() && size_of::<f64>().is_multiple_of(size_of::<T>())) };
     let words = (len * size_of::<T>()).div_ceil(size_of::<f64>());
     let mut buf = POOL
         .try_with(|p| p.borrow_mut().pop())

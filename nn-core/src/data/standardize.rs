@@ -61,7 +61,7 @@ impl<T: Float, const D: usize> Standardizer<T, D> {
     /// Standardizes samples stored one after the other (`D` values each) in place.
     pub fn apply(&self, samples: &mut [T]) {
         assert!(
-            samples.len() % D == 0,
+            samples.len().is_multiple_of(D),
             "Standardizer::apply: {} values is not a whole number of samples of width {D}",
             samples.len()
         );

@@ -72,15 +72,7 @@ pub(crate) trait Kernels: Elem {
     ///
     /// # Safety
     /// `isa.is_supported()`; the contract of [`small`].
-    unsafe fn small(
-        isa: Isa,
-        alpha: Self,
-        a: MatRef<'_, Self>,
-        b: MatRef<'_, Self>,
-        beta: Self,
-        c: MatMut<'_, Self>,
-        ws: &mut [Self],
-    );
+    unsafe fn small(isa: Isa, alpha: Self, a: MatRef<'_, Self>, b: MatRef<'_, Self>, beta: Self, c: MatMut<'_, Self>);
 }
 
 const fn blocking(kc: usize, mc: usize, nc: usize) -> Blocking {
@@ -125,33 +117,25 @@ macro_rules! kernels {
                 }
             }
 
-            unsafe fn small(
-                isa: Isa,
-                alpha: $t,
-                a: MatRef<'_, $t>,
-                b: MatRef<'_, $t>,
-                beta: $t,
-                c: MatMut<'_, $t>,
-                ws: &mut [$t],
-            ) {
+            unsafe fn small(isa: Isa, alpha: $t, a: MatRef<'_, $t>, b: MatRef<'_, $t>, beta: $t, c: MatMut<'_, $t>) {
                 #[cfg(target_arch = "x86_64")]
                 #[target_feature(enable = "avx512f,avx2,fma")]
-                fn avx512(alpha: $t, a: MatRef<'_, $t>, b: MatRef<'_, $t>, beta: $t, c: MatMut<'_, $t>, ws: &mut [$t]) {
-                    small::<$t, true>(alpha, a, b, beta, c, ws)
+                fn avx512(alpha: $t, a: MatRef<'_, $t>, b: MatRef<'_, $t>, beta: $t, c: MatMut<'_, $t>) {
+                    small::<$t, true>(alpha, a, b, beta, c)
                 }
                 #[cfg(target_arch = "x86_64")]
                 #[target_feature(enable = "avx2,fma")]
-                fn avx2(alpha: $t, a: MatRef<'_, $t>, b: MatRef<'_, $t>, beta: $t, c: MatMut<'_, $t>, ws: &mut [$t]) {
-                    small::<$t, true>(alpha, a, b, beta, c, ws)
+                fn avx2(alpha: $t, a: MatRef<'_, $t>, b: MatRef<'_, $t>, beta: $t, c: MatMut<'_, $t>) {
+                    small::<$t, true>(alpha, a, b, beta, c)
                 }
                 match isa {
                     // SAFETY: the caller checked `isa.is_supported()`.
                     #[cfg(target_arch = "x86_64")]
-                    Isa::Avx512 => unsafe { avx512(alpha, a, b, beta, c, ws) },
+                    Isa::Avx512 => unsafe { avx512(alpha, a, b, beta, c) },
                     // SAFETY: the caller checked `isa.is_supported()`.
                     #[cfg(target_arch = "x86_64")]
-                    Isa::Avx2Fma => unsafe { avx2(alpha, a, b, beta, c, ws) },
-                    _ => small::<$t, false>(alpha, a, b, beta, c, ws),
+                    Isa::Avx2Fma => unsafe { avx2(alpha, a, b, beta, c) },
+                    _ => small::<$t, false>(alpha, a, b, beta, c),
                 }
             }
         }

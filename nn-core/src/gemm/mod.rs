@@ -308,8 +308,7 @@ fn run<T: Kernels>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta:
             unsafe { T::packed(isa, alpha, ar, br, beta, cr, ws) }
         });
     } else {
-        let len = if small::needs_a_copy(&a, &b, &c) { m * k } else { 0 };
         // SAFETY: `isa` is supported (asserted above).
-        workspace::with_workspace(len, |ws| unsafe { T::small(isa, alpha, a, b, beta, c, ws) });
+        unsafe { T::small(isa, alpha, a, b, beta, c) };
     }
 }

@@ -5,10 +5,8 @@
 use super::simd::Elem;
 use super::{MatMut, MatRef};
 
-/// Whether [`small`] needs a workspace of `m·k` elements to copy `A` (column-major) into.
-pub(crate) fn needs_a_copy<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>, c: &MatMut<'_, T>) -> bool {
-    c.rs == 1 && a.rs != 1 && !use_dot(a, b)
-}
+/// Largest `A` (in elements) the direct path copies column-major into a stack buffer.
+const COPY_MAX: usize = 512;
 
 /// Dot-product form: `A` rows and `B` columns contiguous and `k` long enough to vectorise
 /// over, or so few columns of `C` that copying `A` would not pay.
@@ -16,31 +14,25 @@ fn use_dot<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>) -> bool {
     a.cs == 1 && b.rs == 1 && (a.cols >= 32 || b.cols <= 2)
 }
 
-/// `C ← α·A·B + β·C` without packing; `m, n, k ≥ 1`. `ws` holds at least `m·k` elements when
-/// [`needs_a_copy`] says so.
+/// `C ← α·A·B + β·C` without packing; `m, n, k ≥ 1`. Allocation-free.
 #[inline(always)]
-pub(crate) fn small<T: Elem, const FMA: bool>(
-    alpha: T,
-    a: MatRef<'_, T>,
-    b: MatRef<'_, T>,
-    beta: T,
-    c: MatMut<'_, T>,
-    ws: &mut [T],
-) {
+pub(crate) fn small<T: Elem, const FMA: bool>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
     let (m, k) = (a.rows, a.cols);
     if c.rs == 1 && a.rs == 1 {
         axpy::<T, FMA>(alpha, a.data, a.cs, b, beta, c);
-    } else if use_dot(&a, &b) {
+    } else if use_dot(&a, &b) || (c.rs != 1 || m * k > COPY_MAX) && a.cs == 1 && b.rs == 1 {
         dot::<T, FMA>(alpha, a, b, beta, c);
-    } else if c.rs == 1 {
-        // Copy A (e.g. a transposed weight matrix) column-major once, then run the axpy form.
-        let ac = &mut ws[..m * k];
+    } else if c.rs == 1 && m * k <= COPY_MAX {
+        // Copy A (e.g. a small transposed weight matrix) column-major once, then run the axpy
+        // form.
+        let mut buf = [T::ZERO; COPY_MAX];
+        let ac = &mut buf[..m * k];
         for p in 0..k {
             for (i, x) in ac[p * m..(p + 1) * m].iter_mut().enumerate() {
                 *x = a.data[i * a.rs + p * a.cs];
             }
         }
-        axpy::<T, FMA>(alpha, ac, m, b, beta, c);
+        axpy::<T, FMA>(alpha, &buf[..m * k], m, b, beta, c);
     } else {
         strided::<T, FMA>(alpha, a, b, beta, c);
     }

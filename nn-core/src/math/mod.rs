@@ -56,7 +56,7 @@ fn map_blocks(x: &[f32], y: &mut [f32], f: impl Fn(f32) -> f32) {
     for (xb, yb) in x.chunks_exact(BLOCK).zip(y.chunks_exact_mut(BLOCK)) {
         block(xb, yb);
     }
-    if n % BLOCK != 0 {
+    if !n.is_multiple_of(BLOCK) {
         block(&x[n - BLOCK..], &mut y[n - BLOCK..]);
     }
 }
@@ -80,7 +80,7 @@ fn map_blocks_in_place(x: &mut [f32], f: impl Fn(f32) -> f32) {
         }
         out
     };
-    let tail = (n % BLOCK != 0).then(|| block(&x[n - BLOCK..]));
+    let tail = (!n.is_multiple_of(BLOCK)).then(|| block(&x[n - BLOCK..]));
     for xb in x.chunks_exact_mut(BLOCK) {
         let out = block(xb);
         xb.copy_from_slice(&out);
