@@ -254,7 +254,16 @@ impl Args {
 
 impl Parse for WidthArg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let first: Expr = input.parse()?;
+        // `12 -> 10`: the first width ends at `->` (an expression parser would read `12 - >`).
+        let mut first = TokenStream::new();
+        while !input.is_empty() && !input.peek(Token![->]) && !input.peek(Token![,]) {
+            let tt: TokenTree = input.parse()?;
+            first.extend([tt]);
+        }
+        if first.is_empty() {
+            return Err(input.error("expected a width"));
+        }
+        let first: Expr = syn::parse2(first)?;
         if input.peek(Token![->]) {
             let arrow: Token![->] = input.parse()?;
             let output: Expr = input.parse()?;

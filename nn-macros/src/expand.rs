@@ -43,6 +43,24 @@ fn placeholder(input: &Input) -> TokenStream {
     }
 }
 
+/// `#[doc = "..."]` lines wrapped at about 90 characters, so the expansion reads as `///`
+/// comments of ordinary length.
+fn docs(text: &str) -> TokenStream {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > 90 {
+            lines.push(std::mem::take(&mut line));
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    quote!(#(#[doc = #lines])*)
+}
+
 fn lit(n: usize) -> Literal {
     Literal::usize_unsuffixed(n)
 }
@@ -100,6 +118,8 @@ fn call(l: &LayerModel, method: &str, by_ref: bool, args: TokenStream) -> TokenS
     match &l.kind {
         Kind::Builtin(_) => quote!(self.#name.#m(#args)),
         Kind::User { span, .. } => {
+            // `<Type<T, IN> as Layer<T, IN, OUT>>::method(&mut self.name, ...)`, all at the
+            // user's tokens: a layer that does not fit is one error, on its line.
             let tr = layer_trait(l);
             let recv = if by_ref {
                 quote!(&self.#name)
@@ -189,33 +209,35 @@ pub fn generate(m: &Model) -> TokenStream {
     let fields = layers.iter().map(|l| {
         let name = &l.name;
         let ty = layer_type(l);
-        let doc = field_doc(l);
+        let doc = docs(&field_doc(l));
         let attrs = &l.attrs;
         quote! {
             #(#attrs)*
-            #[doc = #doc]
+            #doc
             pub #name: #ty,
         }
     });
     let loss_field = loss.as_ref().map(|l| {
         let name = &l.name;
         let ty = loss_type(l);
-        let doc = loss_doc(l);
+        let doc = docs(&loss_doc(l));
         let attrs = &l.attrs;
         quote! {
             #(#attrs)*
-            #[doc = #doc]
+            #doc
             pub #name: #ty,
         }
     });
     let input_field = loss.as_ref().map(|_| {
-        let doc = format!(" The input of the last `forward` ({input} × N), read again by `backward`.");
+        let doc = docs(&format!(
+            " The input of the last `forward` ({input} × N), read again by `backward`."
+        ));
         quote! {
-            #[doc = #doc]
+            #doc
             input: ::nn::__private::BatchBuf<T, #input_w>,
         }
     });
-    let alias_doc = format!(" [`{name_str}`] in `f64` (gradient checks, reference runs).");
+    let alias_doc = docs(&format!(" [`{name_str}`] in `f64` (gradient checks, reference runs)."));
     let float = rt("Float");
 
     let strukt = quote! {
@@ -226,7 +248,7 @@ pub fn generate(m: &Model) -> TokenStream {
             #input_field
         }
 
-        #[doc = #alias_doc]
+        #alias_doc
         #vis type #alias = #ident<f64>;
     };
 
@@ -474,6 +496,17 @@ pub fn generate(m: &Model) -> TokenStream {
     };
 
     let fwd_plain = forward_chain(quote!(x));
+    // `predict` ends with the last layer's call as its value.
+    let fwd_predict = &fwd_plain[..fwd_plain.len() - 1];
+    let last_call = {
+        let input = if layers.len() == 1 {
+            quote!(x)
+        } else {
+            let prev = &layers[layers.len() - 2].name;
+            quote!(#prev)
+        };
+        call(last, "forward", false, input)
+    };
     let predict_doc = format!(
         " Runs every layer but the loss on `x` ({input} × N) in the network's own buffers and returns \
          the output ({} × N; scores before any softmax of the loss). Allocates nothing once a batch \
@@ -500,7 +533,11 @@ pub fn generate(m: &Model) -> TokenStream {
         let check_step = finite_check("train_step");
         let check_eval = finite_check("evaluate");
         let w = lit(l.width);
-        let target_trait = quote!(<#lty as ::nn::__private::LossLayer<T, #w>>::Target<'_>);
+        // `<Loss as LossLayer<T, D>>::Target<'_>`, written as the concrete type.
+        let target_trait = match l.kind {
+            LossKind::SoftmaxWithLoss | LossKind::SigmoidWithLoss => quote!(::nn::__private::Labels<'_, T, #w>),
+            LossKind::MeanSquaredError => quote!(::nn::__private::BatchRef<'_, T, #w>),
+        };
         let inherent = quote! {
             /// The mean loss of a batch (the book's `forward(x, t)`): `x` is `IN × N`, `t` the N
             /// labels or targets. Keeps a copy of `x` and what every layer needs for
@@ -606,7 +643,12 @@ pub fn generate(m: &Model) -> TokenStream {
          `InitScheme::Auto`, biases zero. For `f64` use [`{name_str}::new_f64`] or [`{alias}`]; for \
          another scheme, [`with_init`]({name_str}::with_init)."
     );
-    let new_f64_doc = format!(" Like [`{name_str}::new`], in `f64`.");
+    let new_f64_doc = docs(&format!(" Like [`{name_str}::new`], in `f64`."));
+    let new_doc = docs(&new_doc);
+    let predict_doc = docs(&predict_doc);
+    let predict_into_doc = docs(&predict_into_doc);
+    let params_doc = docs(&params_doc);
+    let auto_doc = docs(&auto_doc);
     let summary_name = name_str.clone();
 
     quote! {
@@ -616,14 +658,14 @@ pub fn generate(m: &Model) -> TokenStream {
             use ::nn::__private::{AsBatch as _, Layer as _, LossLayer as _};
 
             impl #ident<f32> {
-                #[doc = #new_doc]
+                #new_doc
                 pub fn new(rng: &mut impl ::nn::__private::RngCore) -> Self {
                     Self::with_init(rng, ::nn::__private::InitScheme::Auto)
                 }
             }
 
             impl #ident<f64> {
-                #[doc = #new_f64_doc]
+                #new_f64_doc
                 pub fn new_f64(rng: &mut impl ::nn::__private::RngCore) -> Self {
                     Self::with_init(rng, ::nn::__private::InitScheme::Auto)
                 }
@@ -634,7 +676,7 @@ pub fn generate(m: &Model) -> TokenStream {
                 pub const INPUT: usize = #input_w;
                 /// Output features per sample (the scores the loss takes).
                 pub const OUTPUT: usize = #output_w;
-                #[doc = #params_doc]
+                #params_doc
                 pub const PARAMS: usize = #params_const;
 
                 /// A network with every parameter zero (set the weights by hand, or call
@@ -660,7 +702,7 @@ pub fn generate(m: &Model) -> TokenStream {
 
                 /// Draws every weight again from `rng` by `scheme`, layer after layer; biases
                 /// become zero.
-                #[doc = #auto_doc]
+                #auto_doc
                 pub fn init_params(
                     &mut self,
                     rng: &mut impl ::nn::__private::RngCore,
@@ -671,18 +713,18 @@ pub fn generate(m: &Model) -> TokenStream {
 
                 #trainable_inherent
 
-                #[doc = #predict_doc]
+                #predict_doc
                 pub fn predict(
                     &mut self,
                     x: impl ::nn::__private::AsBatch<T, #input_w>,
                 ) -> ::nn::__private::BatchRef<'_, T, #output_w> {
                     let x = x.as_batch();
                     #check_predict
-                    #(#fwd_plain)*
-                    #last_name
+                    #(#fwd_predict)*
+                    #last_call
                 }
 
-                #[doc = #predict_into_doc]
+                #predict_into_doc
                 pub fn predict_into(
                     &self,
                     x: impl ::nn::__private::AsBatch<T, #input_w>,
@@ -710,10 +752,10 @@ pub fn generate(m: &Model) -> TokenStream {
                     ::nn::__private::Summary {
                         network: #summary_name,
                         input: #input_w,
-                        rows: ::std::vec![
+                        rows: ::std::vec::Vec::from([
                             #(#summary_rows)*
                             #loss_row
-                        ],
+                        ]),
                     }
                 }
             }

@@ -467,7 +467,13 @@ fn resolve_user(spec: &LayerSpec, errors: &mut Errors) -> Option<Resolved> {
             path: spec.path.clone(),
             args,
             changes_width: out.is_some(),
-            span: spec.span(),
+            // The type's own name: where a type error about this layer is most telling.
+            span: spec
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.span())
+                .unwrap_or_else(|| spec.span()),
         },
         out,
         None,
