@@ -200,6 +200,13 @@ pub fn generate(m: &Model) -> TokenStream {
         loss,
     } = m;
     let name_str = ident.to_string();
+    // Locals and parameters of the generated code are hygienic (mixed-site), so a layer
+    // named `x`, `out` or `loss` (whose output becomes a local of that name) cannot shadow
+    // them.
+    let [x, t, out, n, scratch, opt, index, update, f, p, init, net, rng, scheme, loss_v] = [
+        "x", "t", "out", "n", "scratch", "opt", "index", "update", "f", "p", "init", "net", "rng", "scheme", "loss",
+    ]
+    .map(|s| Ident::new(s, Span::mixed_site()));
     let input_w = lit(*input);
     let last = layers.last().expect("validate guarantees at least one layer");
     let output_w = lit(last.out_w);
@@ -283,20 +290,20 @@ pub fn generate(m: &Model) -> TokenStream {
         .iter()
         .filter(|l| l.may_have_params())
         .map(|l| {
-            let scheme = if l.before_relu { quote!(He) } else { quote!(Xavier) };
+            let which = if l.before_relu { quote!(He) } else { quote!(Xavier) };
             call(
                 l,
                 "init_params",
                 false,
-                quote!(&mut init.with_scheme(::nn::__private::InitScheme::#scheme)),
+                quote!(&mut #init.with_scheme(::nn::__private::InitScheme::#which)),
             )
         })
         .collect();
     let init_body = if init_calls.is_empty() {
-        quote!(let _ = (rng, scheme);)
+        quote!(let _ = (#rng, #scheme);)
     } else {
         quote! {
-            let mut init = ::nn::__private::Init::new(rng, scheme);
+            let mut #init = ::nn::__private::Init::new(#rng, #scheme);
             #(#init_calls;)*
         }
     };
@@ -333,7 +340,7 @@ pub fn generate(m: &Model) -> TokenStream {
 
     // backward: from the loss (or nothing) down to the first layer with parameters.
     let first_param = layers.iter().position(|l| l.may_have_params());
-    let backward_chain = |x: TokenStream| -> Vec<TokenStream> {
+    let backward_chain = |x_first: TokenStream| -> Vec<TokenStream> {
         let mut stmts = Vec::new();
         let Some(l) = loss else { return stmts };
         let lname = &l.name;
@@ -347,7 +354,7 @@ pub fn generate(m: &Model) -> TokenStream {
             let layer = &layers[i];
             let dout = format_ident!("d_{}", layer.name);
             let x_in = if i == 0 {
-                x.clone()
+                x_first.clone()
             } else {
                 let prev = &layers[i - 1];
                 call(prev, "output", true, quote!())
@@ -368,7 +375,7 @@ pub fn generate(m: &Model) -> TokenStream {
         let ctx = format!("{name_str}::{method}");
         quote! {
             #[cfg(debug_assertions)]
-            ::nn::__private::assert_finite(x, #ctx);
+            ::nn::__private::assert_finite(#x, #ctx);
         }
     };
 
@@ -377,18 +384,23 @@ pub fn generate(m: &Model) -> TokenStream {
         .filter(|l| l.may_have_params())
         .map(|l| {
             let name_s = l.name.to_string();
-            call(l, "visit_params", false, quote!(&mut |p| f(p.in_layer(#name_s))))
+            call(l, "visit_params", false, quote!(&mut |#p| #f(#p.in_layer(#name_s))))
         })
         .collect();
     let update_calls = layers.iter().filter(|l| l.may_have_params()).map(|l| {
         let name_s = l.name.to_string();
-        let c = call(l, "visit_params", false, quote!(&mut |p| update(p.in_layer(#name_s))));
+        let c = call(
+            l,
+            "visit_params",
+            false,
+            quote!(&mut |#p| #update(#p.in_layer(#name_s))),
+        );
         quote!(#c;)
     });
     let (f_pat, visit_body) = if visit_calls.is_empty() {
-        (quote!(f), quote!(let _ = f;))
+        (quote!(#f), quote!(let _ = #f;))
     } else {
-        (quote!(mut f), quote!(#(#visit_calls;)*))
+        (quote!(mut #f), quote!(#(#visit_calls;)*))
     };
     let param_count_terms: Vec<TokenStream> = layers
         .iter()
@@ -434,7 +446,7 @@ pub fn generate(m: &Model) -> TokenStream {
     let summary_rows = layers.iter().map(|l| {
         let name_s = l.name.to_string();
         let kind = kind_string(l);
-        let out = lit(l.out_w);
+        let out_lit = lit(l.out_w);
         let params = if l.may_have_params() {
             call(l, "param_count", true, quote!())
         } else {
@@ -444,7 +456,7 @@ pub fn generate(m: &Model) -> TokenStream {
             ::nn::__private::SummaryRow {
                 name: #name_s,
                 kind: ::std::string::String::from(#kind),
-                output: #out,
+                output: #out_lit,
                 params: #params,
             },
         }
@@ -452,12 +464,12 @@ pub fn generate(m: &Model) -> TokenStream {
     let loss_row = loss.as_ref().map(|l| {
         let name_s = l.name.to_string();
         let kind = format!("{}<{}>", l.kind.name(), l.width);
-        let out = lit(l.width);
+        let out_lit = lit(l.width);
         quote! {
             ::nn::__private::SummaryRow {
                 name: #name_s,
                 kind: ::std::string::String::from(#kind),
-                output: #out,
+                output: #out_lit,
                 params: 0,
             },
         }
@@ -467,40 +479,40 @@ pub fn generate(m: &Model) -> TokenStream {
     let predict_into_body = {
         let n_mid = layers.len() - 1;
         if n_mid == 0 {
-            let c = call(last, "infer", true, quote!(x, out));
+            let c = call(last, "infer", true, quote!(#x, #out));
             quote!(#c;)
         } else {
             let total: usize = layers[..n_mid].iter().map(|l| l.out_w).sum();
             let widths: Vec<Literal> = layers[..n_mid].iter().map(|l| lit(l.out_w)).collect();
             let total_doc = lit(total);
             let mut stmts = Vec::new();
-            let mut prev = quote!(x);
+            let mut prev = quote!(#x);
             for (i, l) in layers[..n_mid].iter().enumerate() {
                 let name = &l.name;
                 let w = &widths[i];
-                let rest = if i + 1 == n_mid { quote!(_) } else { quote!(scratch) };
-                stmts.push(quote!(let (#name, #rest) = scratch.split_at_mut(n * #w);));
+                let rest = if i + 1 == n_mid { quote!(_) } else { quote!(#scratch) };
+                stmts.push(quote!(let (#name, #rest) = #scratch.split_at_mut(#n * #w);));
                 let c = call(l, "infer", true, quote!(#prev, ::nn::__private::batch_view_mut(#name)));
                 stmts.push(quote!(#c;));
                 prev = quote!(::nn::__private::batch_view(#name));
             }
-            let c = call(last, "infer", true, quote!(#prev, out));
+            let c = call(last, "infer", true, quote!(#prev, #out));
             stmts.push(quote!(#c;));
             quote! {
-                let n = x.ncols();
-                ::nn::__private::with_scratch(n * #total_doc, |scratch: &mut [T]| {
+                let #n = #x.ncols();
+                ::nn::__private::with_scratch(#n * #total_doc, |#scratch: &mut [T]| {
                     #(#stmts)*
                 });
             }
         }
     };
 
-    let fwd_plain = forward_chain(quote!(x));
+    let fwd_plain = forward_chain(quote!(#x));
     // `predict` ends with the last layer's call as its value.
     let fwd_predict = &fwd_plain[..fwd_plain.len() - 1];
     let last_call = {
         let input = if layers.len() == 1 {
-            quote!(x)
+            quote!(#x)
         } else {
             let prev = &layers[layers.len() - 2].name;
             quote!(#prev)
@@ -528,7 +540,7 @@ pub fn generate(m: &Model) -> TokenStream {
         let lty = loss_type(l);
         let fwd_copy = forward_chain(quote!(self.input.view()));
         let bwd_copy = backward_chain(quote!(self.input.view()));
-        let bwd_x = backward_chain(quote!(x));
+        let bwd_x = backward_chain(quote!(#x));
         let check_forward = finite_check("forward");
         let check_step = finite_check("train_step");
         let check_eval = finite_check("evaluate");
@@ -544,14 +556,14 @@ pub fn generate(m: &Model) -> TokenStream {
             /// [`backward`](Self::backward).
             pub fn forward<'t>(
                 &mut self,
-                x: impl ::nn::__private::AsBatch<T, #input_w>,
-                t: impl ::core::convert::Into<#target>,
+                #x: impl ::nn::__private::AsBatch<T, #input_w>,
+                #t: impl ::core::convert::Into<#target>,
             ) -> T {
-                let x = x.as_batch();
+                let #x = #x.as_batch();
                 #check_forward
-                self.input.copy_from(x);
+                self.input.copy_from(#x);
                 #(#fwd_copy)*
-                self.#lname.forward(#last_name, t.into())
+                self.#lname.forward(#last_name, #t.into())
             }
 
             /// Fills every gradient in place for the last [`forward`](Self::forward) (the book's
@@ -567,46 +579,46 @@ pub fn generate(m: &Model) -> TokenStream {
             /// has been seen (and the optimizer has its state).
             pub fn train_step<'t>(
                 &mut self,
-                x: impl ::nn::__private::AsBatch<T, #input_w>,
-                t: impl ::core::convert::Into<#target>,
-                opt: &mut (impl ::nn::__private::Optimizer<T> + ?Sized),
+                #x: impl ::nn::__private::AsBatch<T, #input_w>,
+                #t: impl ::core::convert::Into<#target>,
+                #opt: &mut (impl ::nn::__private::Optimizer<T> + ?Sized),
             ) -> T {
-                let x = x.as_batch();
+                let #x = #x.as_batch();
                 #check_step
                 #(#fwd_plain)*
-                let loss = self.#lname.forward(#last_name, t.into());
+                let #loss_v = self.#lname.forward(#last_name, #t.into());
                 #(#bwd_x)*
-                opt.begin_step();
-                let mut index = 0;
-                let mut update = |p: ::nn::__private::Param<'_, T>| {
-                    opt.update(index, p);
-                    index += 1;
+                #opt.begin_step();
+                let mut #index = 0;
+                let mut #update = |#p: ::nn::__private::Param<'_, T>| {
+                    #opt.update(#index, #p);
+                    #index += 1;
                 };
                 #(#update_calls)*
-                loss
+                #loss_v
             }
 
             /// Loss and, for classification losses, the number of correctly classified samples
             /// of a batch (no gradients are computed).
             pub fn evaluate<'t>(
                 &mut self,
-                x: impl ::nn::__private::AsBatch<T, #input_w>,
-                t: impl ::core::convert::Into<#target>,
+                #x: impl ::nn::__private::AsBatch<T, #input_w>,
+                #t: impl ::core::convert::Into<#target>,
             ) -> (T, ::core::option::Option<usize>) {
-                let x = x.as_batch();
+                let #x = #x.as_batch();
                 #check_eval
-                let t = t.into();
+                let #t = #t.into();
                 #(#fwd_plain)*
-                let loss = self.#lname.forward(#last_name, t);
-                (loss, self.#lname.correct(#last_name, t))
+                let #loss_v = self.#lname.forward(#last_name, #t);
+                (#loss_v, self.#lname.correct(#last_name, #t))
             }
         };
         let trait_impl = quote! {
             impl<T: #float> ::nn::__private::Trainable<T, #input_w, #output_w> for #ident<T> {
                 type Loss = #lty;
 
-                fn forward(&mut self, x: ::nn::__private::BatchRef<'_, T, #input_w>, t: #target_trait) -> T {
-                    Self::forward(self, x, t)
+                fn forward(&mut self, #x: ::nn::__private::BatchRef<'_, T, #input_w>, #t: #target_trait) -> T {
+                    Self::forward(self, #x, #t)
                 }
 
                 fn backward(&mut self) {
@@ -615,19 +627,19 @@ pub fn generate(m: &Model) -> TokenStream {
 
                 fn train_step<O: ::nn::__private::Optimizer<T> + ?Sized>(
                     &mut self,
-                    x: ::nn::__private::BatchRef<'_, T, #input_w>,
-                    t: #target_trait,
-                    opt: &mut O,
+                    #x: ::nn::__private::BatchRef<'_, T, #input_w>,
+                    #t: #target_trait,
+                    #opt: &mut O,
                 ) -> T {
-                    Self::train_step(self, x, t, opt)
+                    Self::train_step(self, #x, #t, #opt)
                 }
 
                 fn evaluate(
                     &mut self,
-                    x: ::nn::__private::BatchRef<'_, T, #input_w>,
-                    t: #target_trait,
+                    #x: ::nn::__private::BatchRef<'_, T, #input_w>,
+                    #t: #target_trait,
                 ) -> (T, ::core::option::Option<usize>) {
-                    Self::evaluate(self, x, t)
+                    Self::evaluate(self, #x, #t)
                 }
             }
         };
@@ -659,15 +671,15 @@ pub fn generate(m: &Model) -> TokenStream {
 
             impl #ident<f32> {
                 #new_doc
-                pub fn new(rng: &mut impl ::nn::__private::RngCore) -> Self {
-                    Self::with_init(rng, ::nn::__private::InitScheme::Auto)
+                pub fn new(#rng: &mut impl ::nn::__private::RngCore) -> Self {
+                    Self::with_init(#rng, ::nn::__private::InitScheme::Auto)
                 }
             }
 
             impl #ident<f64> {
                 #new_f64_doc
-                pub fn new_f64(rng: &mut impl ::nn::__private::RngCore) -> Self {
-                    Self::with_init(rng, ::nn::__private::InitScheme::Auto)
+                pub fn new_f64(#rng: &mut impl ::nn::__private::RngCore) -> Self {
+                    Self::with_init(#rng, ::nn::__private::InitScheme::Auto)
                 }
             }
 
@@ -692,12 +704,12 @@ pub fn generate(m: &Model) -> TokenStream {
                 /// A network with weights drawn from `rng` by `scheme` (`Book`: the book's
                 /// `0.01 * randn`, `Xavier`, `He`, `Auto`), biases zero.
                 pub fn with_init(
-                    rng: &mut impl ::nn::__private::RngCore,
-                    scheme: ::nn::__private::InitScheme,
+                    #rng: &mut impl ::nn::__private::RngCore,
+                    #scheme: ::nn::__private::InitScheme,
                 ) -> Self {
-                    let mut net = Self::zeroed();
-                    net.init_params(rng, scheme);
-                    net
+                    let mut #net = Self::zeroed();
+                    #net.init_params(#rng, #scheme);
+                    #net
                 }
 
                 /// Draws every weight again from `rng` by `scheme`, layer after layer; biases
@@ -705,8 +717,8 @@ pub fn generate(m: &Model) -> TokenStream {
                 #auto_doc
                 pub fn init_params(
                     &mut self,
-                    rng: &mut impl ::nn::__private::RngCore,
-                    scheme: ::nn::__private::InitScheme,
+                    #rng: &mut impl ::nn::__private::RngCore,
+                    #scheme: ::nn::__private::InitScheme,
                 ) {
                     #init_body
                 }
@@ -716,9 +728,9 @@ pub fn generate(m: &Model) -> TokenStream {
                 #predict_doc
                 pub fn predict(
                     &mut self,
-                    x: impl ::nn::__private::AsBatch<T, #input_w>,
+                    #x: impl ::nn::__private::AsBatch<T, #input_w>,
                 ) -> ::nn::__private::BatchRef<'_, T, #output_w> {
-                    let x = x.as_batch();
+                    let #x = #x.as_batch();
                     #check_predict
                     #(#fwd_predict)*
                     #last_call
@@ -727,12 +739,12 @@ pub fn generate(m: &Model) -> TokenStream {
                 #predict_into_doc
                 pub fn predict_into(
                     &self,
-                    x: impl ::nn::__private::AsBatch<T, #input_w>,
-                    out: ::nn::__private::BatchMut<'_, T, #output_w>,
+                    #x: impl ::nn::__private::AsBatch<T, #input_w>,
+                    #out: ::nn::__private::BatchMut<'_, T, #output_w>,
                 ) {
-                    let x = x.as_batch();
+                    let #x = #x.as_batch();
                     #check_predict_into
-                    ::nn::__private::assert_same_batch(x.ncols(), out.ncols(), #summary_name);
+                    ::nn::__private::assert_same_batch(#x.ncols(), #out.ncols(), #summary_name);
                     #predict_into_body
                 }
 
@@ -763,21 +775,21 @@ pub fn generate(m: &Model) -> TokenStream {
             impl<T: #float> ::nn::__private::Network<T, #input_w, #output_w> for #ident<T> {
                 fn predict(
                     &mut self,
-                    x: ::nn::__private::BatchRef<'_, T, #input_w>,
+                    #x: ::nn::__private::BatchRef<'_, T, #input_w>,
                 ) -> ::nn::__private::BatchRef<'_, T, #output_w> {
-                    Self::predict(self, x)
+                    Self::predict(self, #x)
                 }
 
                 fn predict_into(
                     &self,
-                    x: ::nn::__private::BatchRef<'_, T, #input_w>,
-                    out: ::nn::__private::BatchMut<'_, T, #output_w>,
+                    #x: ::nn::__private::BatchRef<'_, T, #input_w>,
+                    #out: ::nn::__private::BatchMut<'_, T, #output_w>,
                 ) {
-                    Self::predict_into(self, x, out)
+                    Self::predict_into(self, #x, #out)
                 }
 
-                fn visit_params(&mut self, f: &mut dyn FnMut(::nn::__private::Param<'_, T>)) {
-                    Self::visit_params(self, f)
+                fn visit_params(&mut self, #f: &mut dyn FnMut(::nn::__private::Param<'_, T>)) {
+                    Self::visit_params(self, #f)
                 }
 
                 fn param_count(&self) -> usize {
