@@ -55,7 +55,8 @@ pub enum Kind {
         args: Punctuated<Expr, Token![,]>,
         /// Whether the width changes (`-> OUT` was written).
         changes_width: bool,
-        /// The span of the whole layer spec, where type errors are reported.
+        /// The span of the type's name, where the generated type and `Layer` bound are
+        /// written, so type errors about the layer point at it.
         span: Span,
     },
 }
