@@ -1,5 +1,5 @@
-//! The `network!` procedural macro of `nn`: parse ([`ast`]) → check ([`validate`]) →
-//! generate ([`expand`]). Use it through the `nn` crate, which re-exports it.
+//! The `network!` procedural macro of `nn`: parse (`ast.rs`) → check (`validate.rs`) →
+//! generate (`expand.rs`). Use it through the `nn` crate, which re-exports it.
 
 mod ast;
 mod expand;
