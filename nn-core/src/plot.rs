@@ -102,6 +102,8 @@ pub fn loss_curve(path: impl AsRef<Path>, loss: &[f64], x_label: &str) -> Result
             .configure_mesh()
             .x_desc(x_label)
             .y_desc("loss")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{v:.1}"))
             .label_style(("sans-serif", 14))
             .axis_desc_style(("sans-serif", 16))
             .draw()

@@ -330,6 +330,31 @@ impl<T: Float, const D: usize> Dataset<T, D, Vec<usize>> {
     pub fn labels(&self) -> &[usize] {
         &self.y
     }
+
+    /// Like [`split`](Dataset::split), but stratified: each class is shuffled (seeded) and
+    /// split on its own, so train and test keep the class proportions (`round(test_fraction
+    /// · n_c)` test samples of a class with `n_c` samples). Small test sets then vary less
+    /// from seed to seed.
+    pub fn stratified_split(&self, test_fraction: f64, seed: u64) -> (Self, Self) {
+        assert!(
+            (0.0..=1.0).contains(&test_fraction),
+            "stratified_split: test_fraction must lie in 0..=1, got {test_fraction}"
+        );
+        let classes = self.y.iter().copied().max().map_or(0, |m| m + 1);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let (mut train, mut test) = (Vec::new(), Vec::new());
+        for c in 0..classes {
+            let mut idx: Vec<usize> = (0..self.len()).filter(|&i| self.y[i] == c).collect();
+            shuffle(&mut idx, &mut rng);
+            let n_test = (test_fraction * idx.len() as f64).round() as usize;
+            test.extend_from_slice(&idx[..n_test]);
+            train.extend_from_slice(&idx[n_test..]);
+        }
+        // mix the classes so that neither part is sorted by class
+        shuffle(&mut train, &mut rng);
+        shuffle(&mut test, &mut rng);
+        (self.select(&train), self.select(&test))
+    }
 }
 
 impl<T: Float, const D: usize, const K: usize> Dataset<T, D, Batch<T, K>> {

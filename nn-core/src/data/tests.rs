@@ -299,3 +299,25 @@ fn standardizer_fits_train_and_applies_to_test() {
         }
     }
 }
+
+#[test]
+fn stratified_split_keeps_class_proportions() {
+    let d = spiral_with::<f64>(20, 3, 4); // 20 per class
+    let (tr, te) = d.stratified_split(0.25, 3);
+    assert_eq!((tr.len(), te.len()), (45, 15));
+    for c in 0..3 {
+        assert_eq!(te.labels().iter().filter(|&&l| l == c).count(), 5, "class {c}");
+        assert_eq!(tr.labels().iter().filter(|&&l| l == c).count(), 15, "class {c}");
+    }
+    // features travel with their labels (point 0 of every arm is the origin: skip it), and
+    // the parts are not sorted by class
+    for (part, data) in [(&tr, &d), (&te, &d)] {
+        for n in (0..part.len()).filter(|&n| part.sample(n) != [0.0, 0.0]) {
+            let k = (0..data.len()).find(|&k| data.sample(k) == part.sample(n)).unwrap();
+            assert_eq!(data.labels()[k], part.labels()[n]);
+        }
+    }
+    assert!(te.labels().windows(2).any(|w| w[0] > w[1]));
+    let (tr2, _) = d.stratified_split(0.25, 3);
+    assert_eq!(tr.x(), tr2.x());
+}

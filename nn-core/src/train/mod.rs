@@ -305,6 +305,7 @@ impl<O> Trainer<O> {
                 eval: eval.zip(eval_batches.as_mut()).map(|(e, b)| evaluate_with(net, e, b)),
             };
             history.epochs.push(stats);
+            out.epoch(&stats);
             if callback(&Event::Epoch(stats)) == Control::Stop {
                 history.stopped = true;
                 break;

@@ -1,6 +1,6 @@
 use std::io::IsTerminal;
 
-use super::LogPoint;
+use super::{EpochStats, LogPoint};
 
 /// Where [`Trainer`](super::Trainer) reports progress.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -10,7 +10,8 @@ pub enum Progress {
     #[default]
     Auto,
     /// The book's plain lines on standard output, one per log point:
-    /// `| epoch 1 | iter 10 / 10 | loss 1.13`.
+    /// `| epoch 1 | iter 10 / 10 | loss 1.13`, and after each epoch with a held-out set
+    /// `| epoch 1 | eval loss 0.5213 | accuracy 0.833`.
     Lines,
     /// An indicatif progress bar on standard error, with the book's lines printed above it
     /// (needs the `progress` feature; without it this is [`Lines`](Progress::Lines)).
@@ -73,6 +74,24 @@ impl Output {
                 if let Some(bar) = &self.bar {
                     bar.println(point.to_string());
                     bar.set_message(format!("loss {:.2}", point.loss));
+                }
+            }
+            Progress::Auto | Progress::Silent => {}
+        }
+    }
+
+    /// After an epoch with a held-out evaluation: `| epoch 3 | eval loss 0.52 | accuracy 0.83`.
+    pub(super) fn epoch(&mut self, stats: &EpochStats) {
+        let Some(e) = stats.eval else { return };
+        let acc = e.accuracy.map(|a| format!(" | accuracy {a:.3}")).unwrap_or_default();
+        let line = format!("| epoch {} | eval loss {:.4}{acc}", stats.epoch, e.loss);
+        match self.mode {
+            Progress::Lines => println!("{line}"),
+            Progress::Bar =>
+            {
+                #[cfg(feature = "progress")]
+                if let Some(bar) = &self.bar {
+                    bar.println(line);
                 }
             }
             Progress::Auto | Progress::Silent => {}
