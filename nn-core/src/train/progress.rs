@@ -83,6 +83,9 @@ impl Output {
     /// After an epoch with a held-out evaluation: `| epoch 3 | eval loss 0.52 | accuracy 0.83`.
     pub(super) fn epoch(&mut self, stats: &EpochStats) {
         let Some(e) = stats.eval else { return };
+        if !matches!(self.mode, Progress::Lines | Progress::Bar) {
+            return;
+        }
         let acc = e.accuracy.map(|a| format!(" | accuracy {a:.3}")).unwrap_or_default();
         let line = format!("| epoch {} | eval loss {:.4}{acc}", stats.epoch, e.loss);
         match self.mode {
