@@ -198,16 +198,21 @@ fn fixed_backward_dx<T: Float, const IN: usize, const OUT: usize>(w: &[T], dout:
     }
 }
 
-/// `dW[:, i] = Σₙ dout[:, n]·x[i, n]`: a rank-1 update per sample into the zeroed `dW`.
+/// `dW[:, i] = Σₙ dout[:, n]·x[i, n]`: a rank-1 update per sample into an `OUT × IN`
+/// accumulator on the stack (registers for the smallest layers), then one copy into `dW`.
 #[inline(always)]
 fn fixed_backward_dw<T: Float, const IN: usize, const OUT: usize>(x: &[T], dout: &[T], dw: &mut [T]) {
-    dw.fill(T::zero());
+    let mut acc = [[T::zero(); OUT]; IN];
     for (dc, xc) in dout.chunks_exact(OUT).zip(x.chunks_exact(IN)) {
-        for (wc, &xi) in dw.chunks_exact_mut(OUT).zip(xc) {
-            for (wv, &d) in wc.iter_mut().zip(dc) {
-                *wv += d * xi;
+        let dc: &[T; OUT] = dc.try_into().expect("chunk of OUT");
+        for (col, &xi) in acc.iter_mut().zip(xc) {
+            for (a, &d) in col.iter_mut().zip(dc) {
+                *a += d * xi;
             }
         }
+    }
+    for (dst, col) in dw.chunks_exact_mut(OUT).zip(&acc) {
+        dst.copy_from_slice(col);
     }
 }
 
