@@ -1,12 +1,13 @@
 //! The GEMM against a naive f64 reference, for every transpose case (A, B, C each column-major,
 //! row-major — a transpose passed as strides — or strided with padding), sizes straddling every
 //! kernel and cache-block edge, α/β variations (β = 0 over a NaN-filled C), both float types
-//! and every instruction set this CPU supports; plus the zero-allocation check.
+//! and every instruction set this CPU supports, each algorithm (packed, direct, loops) forced in
+//! turn as well as the automatic choice; plus the zero-allocation check.
 
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::cell::Cell;
 
-use nn_core::gemm::{gemm, gemm_with_isa, Isa, MatMut, MatRef};
+use nn_core::gemm::{gemm, gemm_with, gemm_with_isa, Isa, MatMut, MatRef, Path, PATHS};
 use nn_core::layers::linear;
 use nn_core::Float;
 use rand::{Rng, SeedableRng};
@@ -163,7 +164,7 @@ struct Case {
 
 /// Runs one case with `isa` and checks every element of C against the f64 reference within
 /// `(k + 4)·ε·(|α|·Σ|a||b| + |β·c₀|)`, and that no padding element of C changed.
-fn check_case<T: Float>(isa: Isa, case: Case, rng: &mut ChaCha8Rng) {
+fn check_case<T: Float>(isa: Isa, path: Path, case: Case, rng: &mut ChaCha8Rng) {
     let Case {
         m,
         n,
@@ -189,7 +190,15 @@ fn check_case<T: Float>(isa: Isa, case: Case, rng: &mut ChaCha8Rng) {
     let b = Stored::<T>::new(&bv, k, n, lb, T::cast(f64::NAN));
     let sentinel = T::cast(12345.0);
     let mut c = Stored::<T>::new(&cv, m, n, lc, sentinel);
-    gemm_with_isa(isa, T::cast(alpha), a.view(), b.view(), T::cast(beta), c.view_mut());
+    gemm_with(
+        isa,
+        path,
+        T::cast(alpha),
+        a.view(),
+        b.view(),
+        T::cast(beta),
+        c.view_mut(),
+    );
 
     let eps = if size_of::<T>() == 4 {
         f32::EPSILON as f64
@@ -215,7 +224,7 @@ fn check_case<T: Float>(isa: Isa, case: Case, rng: &mut ChaCha8Rng) {
             let got = c.data[i * c.rs + j * c.cs].as_f64();
             assert!(
                 (got - want).abs() <= bound + f64::MIN_POSITIVE,
-                "{isa:?} {}: C({i},{j}) = {got}, want {want} (bound {bound}) in {case:?}",
+                "{isa:?} {path:?} {}: C({i},{j}) = {got}, want {want} (bound {bound}) in {case:?}",
                 std::any::type_name::<T>()
             );
         }
@@ -225,7 +234,7 @@ fn check_case<T: Float>(isa: Isa, case: Case, rng: &mut ChaCha8Rng) {
         if x.as_f64() != 12345.0 {
             assert!(
                 mask[idx],
-                "{isa:?}: padding element {idx} of C was written ({}) in {case:?}",
+                "{isa:?} {path:?}: padding element {idx} of C was written ({}) in {case:?}",
                 x.as_f64()
             );
         }
@@ -236,11 +245,19 @@ fn isas() -> Vec<Isa> {
     Isa::ALL.into_iter().filter(|i| i.is_supported()).collect()
 }
 
+/// Every forced algorithm and the automatic choice.
+fn paths() -> [Path; 4] {
+    [PATHS[0], PATHS[1], PATHS[2], Path::Auto]
+}
+
 const ALPHA_BETA: [(f64, f64); 4] = [(1.0, 0.0), (-0.5, 0.0), (1.0, 1.0), (0.75, -1.25)];
 
 /// Every layout combination of A, B and C for the given sizes.
 fn check_all_layouts<T: Float>(m: usize, n: usize, k: usize, rng: &mut ChaCha8Rng) {
-    for isa in isas() {
+    for (isa, path) in isas()
+        .into_iter()
+        .flat_map(|i| paths().into_iter().map(move |p| (i, p)))
+    {
         for la in LAYOUTS {
             for lb in LAYOUTS {
                 for lc in LAYOUTS {
@@ -255,7 +272,7 @@ fn check_all_layouts<T: Float>(m: usize, n: usize, k: usize, rng: &mut ChaCha8Rn
                         alpha,
                         beta,
                     };
-                    check_case::<T>(isa, case, rng);
+                    check_case::<T>(isa, path, case, rng);
                 }
             }
         }
@@ -326,7 +343,10 @@ fn random_sizes<T: Float>(seed: u64, count: usize) {
         let (m, n, k) = (dim(&mut rng), dim(&mut rng), dim(&mut rng));
         let pick = |rng: &mut ChaCha8Rng| LAYOUTS[rng.random_range(0..LAYOUTS.len())];
         let (alpha, beta) = ALPHA_BETA[rng.random_range(0..ALPHA_BETA.len())];
-        for isa in isas() {
+        for (isa, path) in isas()
+            .into_iter()
+            .flat_map(|i| paths().into_iter().map(move |p| (i, p)))
+        {
             let case = Case {
                 m,
                 n,
@@ -337,7 +357,7 @@ fn random_sizes<T: Float>(seed: u64, count: usize) {
                 alpha,
                 beta,
             };
-            check_case::<T>(isa, case, &mut rng);
+            check_case::<T>(isa, path, case, &mut rng);
         }
     }
 }
@@ -385,7 +405,10 @@ fn block_edges<T: Float>(seed: u64) {
         (Layout::Row(0), Layout::Row(0), Layout::Skip),
     ];
     for (m, n, k) in sizes {
-        for isa in isas() {
+        for (isa, path) in isas()
+            .into_iter()
+            .flat_map(|i| paths().into_iter().map(move |p| (i, p)))
+        {
             for (la, lb, lc) in combos {
                 let (alpha, beta) = ALPHA_BETA[rng.random_range(0..ALPHA_BETA.len())];
                 let case = Case {
@@ -398,7 +421,7 @@ fn block_edges<T: Float>(seed: u64) {
                     alpha,
                     beta,
                 };
-                check_case::<T>(isa, case, &mut rng);
+                check_case::<T>(isa, path, case, &mut rng);
             }
         }
     }
@@ -416,22 +439,30 @@ fn block_edges_f64() {
 
 #[test]
 fn beta_zero_ignores_nan_and_inf_in_c() {
-    for isa in isas() {
+    for (isa, path) in isas()
+        .into_iter()
+        .flat_map(|i| paths().into_iter().map(move |p| (i, p)))
+    {
         for (m, n, k) in [(3, 4, 5), (100, 100, 50)] {
             let a = vec![1.0f32; m * k];
             let b = vec![2.0f32; k * n];
             let mut c: Vec<f32> = (0..m * n)
                 .map(|i| if i % 2 == 0 { f32::NAN } else { f32::INFINITY })
                 .collect();
-            gemm_with_isa(
+            gemm_with(
                 isa,
+                path,
                 1.0,
                 MatRef::col_major(&a, m, k),
                 MatRef::col_major(&b, k, n),
                 0.0,
                 MatMut::col_major(&mut c, m, n),
             );
-            assert!(c.iter().all(|&x| x == 2.0 * k as f32), "{isa:?}: {:?}", &c[..4]);
+            assert!(
+                c.iter().all(|&x| x == 2.0 * k as f32),
+                "{isa:?} {path:?}: {:?}",
+                &c[..4]
+            );
         }
     }
 }
@@ -586,6 +617,17 @@ fn steady_state_calls_do_not_allocate() {
     fn run<T: Float>(isa: Isa, bufs: &mut [Problem<T>]) {
         for (a, b, c, m, n, k) in bufs.iter_mut() {
             let (m, n, k) = (*m, *n, *k);
+            for path in paths() {
+                gemm_with(
+                    isa,
+                    path,
+                    T::one(),
+                    MatRef::col_major(a, m, k),
+                    MatRef::col_major(b, k, n),
+                    T::zero(),
+                    MatMut::col_major(c, m, n),
+                );
+            }
             gemm_with_isa(
                 isa,
                 T::one(),

@@ -3,6 +3,7 @@
 
 use core::sync::atomic::{AtomicU8, Ordering};
 
+use super::direct::direct_any;
 use super::packed::{packed, Blocking};
 use super::simd::{Elem, Scalar, Simd};
 use super::small::small;
@@ -68,7 +69,13 @@ pub(crate) trait Kernels: Elem {
     #[allow(clippy::too_many_arguments)]
     unsafe fn packed(isa: Isa, alpha: Self, a: Raw<Self>, b: Raw<Self>, beta: Self, c: RawMut<Self>, ws: &mut [Self]);
 
-    /// The direct path ([`small`]) compiled for `isa`.
+    /// The direct path ([`direct_any`]) compiled for `isa`.
+    ///
+    /// # Safety
+    /// `isa.is_supported()`, and the contract of [`direct_any`].
+    unsafe fn direct(isa: Isa, alpha: Self, a: Raw<Self>, b: Raw<Self>, beta: Self, c: RawMut<Self>);
+
+    /// The fallback path for other layouts ([`small`]) compiled for `isa`.
     ///
     /// # Safety
     /// `isa.is_supported()`; the contract of [`small`].
@@ -82,6 +89,31 @@ const fn blocking(kc: usize, mc: usize, nc: usize) -> Blocking {
 macro_rules! kernels {
     ($t:ty, $avx512:ty, $avx2:ty, [$mv512:literal, $nr512:literal, $b512:expr], [$mv2:literal, $nr2:literal, $b2:expr], [$mvg:literal, $nrg:literal, $bg:expr]) => {
         impl Kernels for $t {
+            unsafe fn direct(isa: Isa, alpha: $t, a: Raw<$t>, b: Raw<$t>, beta: $t, c: RawMut<$t>) {
+                #[cfg(target_arch = "x86_64")]
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                unsafe fn avx512(alpha: $t, a: Raw<$t>, b: Raw<$t>, beta: $t, c: RawMut<$t>) {
+                    // SAFETY: forwarded contract of `Kernels::direct`.
+                    unsafe { direct_any::<$avx512, 8>(alpha, a, b, beta, c) }
+                }
+                #[cfg(target_arch = "x86_64")]
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2(alpha: $t, a: Raw<$t>, b: Raw<$t>, beta: $t, c: RawMut<$t>) {
+                    // SAFETY: forwarded contract of `Kernels::direct`.
+                    unsafe { direct_any::<$avx2, 6>(alpha, a, b, beta, c) }
+                }
+                // SAFETY: the caller checked `isa.is_supported()` and the `direct` contract.
+                unsafe {
+                    match isa {
+                        #[cfg(target_arch = "x86_64")]
+                        Isa::Avx512 => avx512(alpha, a, b, beta, c),
+                        #[cfg(target_arch = "x86_64")]
+                        Isa::Avx2Fma => avx2(alpha, a, b, beta, c),
+                        _ => direct_any::<Scalar<$t>, 4>(alpha, a, b, beta, c),
+                    }
+                }
+            }
+
             fn shape(isa: Isa) -> (usize, usize, Blocking) {
                 match isa {
                     #[cfg(target_arch = "x86_64")]

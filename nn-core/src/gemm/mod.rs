@@ -1,12 +1,17 @@
 //! General matrix product `C ← α·A·B + β·C` on strided slices; transposes are passed as
 //! strides and never materialised.
 //!
-//! - Large products run a packed, register-blocked kernel (BLIS-style: `B` packed in `kc × nc`
-//!   blocks, `A` in `mc × kc` blocks, an `MR × NR` microkernel with its accumulators in
-//!   registers). The packing buffer is a per-thread workspace grown once and reused, so a call
-//!   in steady state performs no heap allocation.
-//! - Small products (few flops, or a matrix–vector product) skip packing and run a direct
-//!   loop.
+//! - **Direct** (every layer product of the workloads): `A` column-major (a transposed `A` is
+//!   first copied column-major) is read in place and `B` through its strides; each `MR × NR`
+//!   tile of `C` is accumulated in registers, row edges by masked loads/stores. While `A` fits
+//!   in L2 this beats packing at every size measured (chapter-1 widths, batch-1 matrix–vector
+//!   products, and 100×784·784×100 alike).
+//! - **Packed** (an `A` larger than ~1 MiB): BLIS-style, `B` packed in `kc × nc` blocks, `A` in
+//!   `mc × kc` blocks, an `MR × NR` microkernel with its accumulators in registers.
+//! - **Loops**: plain dot-product loops for a `C` with no unit stride.
+//!
+//! Packing buffers and large transposed-`A` copies live in a per-thread workspace grown once
+//! and reused, so a call in steady state performs no heap allocation.
 //! - The instruction set (AVX-512, AVX2+FMA or portable) is detected at run time and cached
 //!   ([`Isa::detect`]), so the default build is fast without `-C target-cpu=native`.
 //!
@@ -19,6 +24,7 @@
 //! assert_eq!(c, [5.0, 11.0, 11.0, 25.0]);
 //! ```
 
+mod direct;
 mod isa;
 mod kernel;
 mod pack;
@@ -214,6 +220,39 @@ pub fn gemm<T: Float>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: 
 ///
 /// Panics as [`gemm`] does, and if this CPU does not support `isa`.
 pub fn gemm_with_isa<T: Float>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+    gemm_with(isa, Path::Auto, alpha, a, b, beta, c)
+}
+
+/// Which algorithm a call runs (for tests and benchmarks; [`gemm`] uses [`Path::Auto`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Path {
+    /// Chosen by shape and layout.
+    Auto,
+    /// Packed panels and the register-blocked microkernel (large products).
+    Packed,
+    /// Unpacked register tiles over a column-major `A` (copied column-major first if it is
+    /// not); falls back to [`Path::Loops`] when C has no unit stride.
+    Direct,
+    /// Plain dot-product / axpy loops (layouts no kernel handles).
+    Loops,
+}
+
+/// Paths this crate has, for tests that run every one.
+pub const PATHS: [Path; 3] = [Path::Packed, Path::Direct, Path::Loops];
+
+/// [`gemm`] with a chosen instruction set and algorithm.
+///
+/// Panics as [`gemm_with_isa`] does.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_with<T: Float>(
+    isa: Isa,
+    path: Path,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+) {
     assert_eq!(
         a.cols, b.rows,
         "gemm: A is {}×{} but B is {}×{}",
@@ -227,10 +266,30 @@ pub fn gemm_with_isa<T: Float>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'
     assert!(isa.is_supported(), "gemm: this CPU does not support {isa:?}");
     if TypeId::of::<T>() == TypeId::of::<f32>() {
         // SAFETY: `T` is `f32` (checked just above), so the casts change no type.
-        unsafe { run::<f32>(isa, cast(alpha), cast_ref(a), cast_ref(b), cast(beta), cast_mut(c)) }
+        unsafe {
+            run::<f32>(
+                isa,
+                path,
+                cast(alpha),
+                cast_ref(a),
+                cast_ref(b),
+                cast(beta),
+                cast_mut(c),
+            )
+        }
     } else if TypeId::of::<T>() == TypeId::of::<f64>() {
         // SAFETY: `T` is `f64` (checked just above), so the casts change no type.
-        unsafe { run::<f64>(isa, cast(alpha), cast_ref(a), cast_ref(b), cast(beta), cast_mut(c)) }
+        unsafe {
+            run::<f64>(
+                isa,
+                path,
+                cast(alpha),
+                cast_ref(a),
+                cast_ref(b),
+                cast(beta),
+                cast_mut(c),
+            )
+        }
     } else {
         unreachable!("Float is sealed: only f32 and f64 implement it")
     }
@@ -270,11 +329,15 @@ unsafe fn cast_mut<T, U>(m: MatMut<'_, T>) -> MatMut<'_, U> {
     }
 }
 
-/// Products with fewer multiply-adds than this run the direct path.
-const SMALL_WORK: usize = 24 * 24 * 24;
+/// The direct path re-reads `A` once per tile column of `C`: it runs while `A` (copied
+/// column-major if need be) fits comfortably in L2 — this many bytes.
+const DIRECT_A_BYTES: usize = 1 << 20;
+/// A transposed `A` of at most this many elements is copied column-major on the stack for the
+/// direct path (larger ones go to the per-thread workspace).
+const STACK_COPY: usize = 512;
 
 /// Picks the path and orientation; shapes and bounds are already checked.
-fn run<T: Kernels>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+fn run<T: Kernels>(isa: Isa, path: Path, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
     let (m, n, k) = (a.rows, b.cols, a.cols);
     if m == 0 || n == 0 {
         return;
@@ -283,32 +346,69 @@ fn run<T: Kernels>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta:
         packed::scale(beta, c);
         return;
     }
-    let (mr, nr, blk) = T::shape(isa);
-    let packed_path = m * n * k >= SMALL_WORK && m.min(n) >= 4 && k >= 4;
-    // Cᵀ = Bᵀ·Aᵀ: the kernels want C's columns contiguous, and the packed path also wants
-    // the dimension that fills MR-row tiles best as its rows.
-    let swap = if c.rs == 1 {
-        packed_path && {
-            let padded = |m: usize, n: usize| m.div_ceil(mr) * mr * n.div_ceil(nr) * nr;
-            padded(n, m) * 8 < padded(m, n) * 7
-        }
+    // The kernels want C's columns contiguous: compute Cᵀ = Bᵀ·Aᵀ if C is row-major.
+    let (a, b, c) = if c.rs != 1 && c.cs == 1 {
+        (b.t(), a.t(), c.t())
     } else {
-        c.cs == 1
+        (a, b, c)
     };
-    let (a, b, c) = if swap { (b.t(), a.t(), c.t()) } else { (a, b, c) };
+    let path = match path {
+        Path::Auto if c.rs != 1 => Path::Loops,
+        Path::Auto if a.rows * a.cols * size_of::<T>() <= DIRECT_A_BYTES => Path::Direct,
+        Path::Auto => Path::Packed,
+        Path::Direct if c.rs != 1 => Path::Loops,
+        p => p,
+    };
+    match path {
+        Path::Packed => run_packed(isa, alpha, a, b, beta, c),
+        Path::Direct => run_direct(isa, alpha, a, b, beta, c),
+        _ => {
+            // SAFETY: `isa` is supported (asserted by the caller).
+            unsafe { T::small(isa, alpha, a, b, beta, c) }
+        }
+    }
+}
+
+/// The packed path; `m, n, k ≥ 1`, shapes and bounds checked, `isa` supported.
+fn run_packed<T: Kernels>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+    let (mr, nr, blk) = T::shape(isa);
+    let (m, n) = (a.rows, b.cols);
+    // Cᵀ = Bᵀ·Aᵀ when that fills the MR × NR tiles clearly better (C then has `cs == 1`;
+    // the kernel's edge store handles any strides).
+    let padded = |m: usize, n: usize| m.div_ceil(mr) * mr * n.div_ceil(nr) * nr;
+    let swap = padded(n, m) * 8 < padded(m, n) * 7;
+    let (a, b, mut c) = if swap { (b.t(), a.t(), c.t()) } else { (a, b, c) };
     let (m, n, k) = (a.rows, b.cols, a.cols);
-    if packed_path {
-        let (la, lb) = blk.workspace(mr, nr, m, n, k);
-        let mut c = c;
-        let (ar, br, cr) = (a.raw(), b.raw(), c.raw());
-        workspace::with_workspace(la + lb, |ws| {
-            // SAFETY: `isa` is supported (asserted); A, B, C were bounds-checked for their
-            // shapes and strides, C's elements are distinct and `c` is borrowed uniquely (so it
-            // overlaps neither A nor B), k ≥ 1, and `ws` has the size `workspace` asked for.
-            unsafe { T::packed(isa, alpha, ar, br, beta, cr, ws) }
-        });
+    let (la, lb) = blk.workspace(mr, nr, m, n, k);
+    let (ar, br, cr) = (a.raw(), b.raw(), c.raw());
+    workspace::with_workspace(la + lb, |ws| {
+        // SAFETY: `isa` is supported; A, B, C were bounds-checked for their shapes and
+        // strides, C's elements are distinct and `c` is borrowed uniquely (so it overlaps
+        // neither A nor B), k ≥ 1, and `ws` has the size `workspace` asked for.
+        unsafe { T::packed(isa, alpha, ar, br, beta, cr, ws) }
+    });
+}
+
+/// The direct path; C has `rs == 1`, `m, n, k ≥ 1`, shapes and bounds checked, `isa`
+/// supported.
+fn run_direct<T: Kernels>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, mut c: MatMut<'_, T>) {
+    let (m, k) = (a.rows, a.cols);
+    let (br, cr) = (b.raw(), c.raw());
+    if a.rs == 1 {
+        // SAFETY: `isa` is supported; A, B, C bounds-checked, `a.rs == 1`, `c.rs == 1`, C's
+        // elements distinct and not overlapping A or B (unique borrow), m, n, k ≥ 1.
+        unsafe { T::direct(isa, alpha, a.raw(), br, beta, cr) };
+        return;
+    }
+    let direct_on = |buf: &mut [T]| {
+        direct::copy_col_major(&a, buf);
+        let ac = MatRef::col_major(&buf[..m * k], m, k);
+        // SAFETY: as above; the copy `ac` is column-major and lives in a buffer distinct from C.
+        unsafe { T::direct(isa, alpha, ac.raw(), br, beta, cr) };
+    };
+    if m * k <= STACK_COPY {
+        direct_on(&mut [T::ZERO; STACK_COPY]);
     } else {
-        // SAFETY: `isa` is supported (asserted above).
-        unsafe { T::small(isa, alpha, a, b, beta, c) };
+        workspace::with_workspace(m * k, direct_on);
     }
 }

@@ -57,6 +57,14 @@ pub(crate) trait Simd {
     unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
     /// `a·b + c`.
     unsafe fn fma(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// A lane mask selecting the first `live` lanes (`live ≤ LANES`).
+    type M: Copy;
+    unsafe fn mask(live: usize) -> Self::M;
+    /// Loads the masked lanes from `p` (others zero); memory of masked-out lanes is not
+    /// touched (no fault), so `p` need only be valid for the selected lanes.
+    unsafe fn load_m(p: *const Self::T, m: Self::M) -> Self::V;
+    /// Stores the masked lanes to `p`; other lanes' memory is not touched.
+    unsafe fn store_m(p: *mut Self::T, m: Self::M, v: Self::V);
 }
 
 /// One scalar per "vector": the portable kernel (LLVM may still vectorise it).
@@ -92,6 +100,27 @@ impl<T: Elem> Simd for Scalar<T> {
     unsafe fn fma(a: T, b: T, c: T) -> T {
         a.madd::<false>(b, c)
     }
+    type M = bool;
+    #[inline(always)]
+    unsafe fn mask(live: usize) -> bool {
+        live > 0
+    }
+    #[inline(always)]
+    unsafe fn load_m(p: *const T, m: bool) -> T {
+        // SAFETY: `p` is valid when the lane is selected (caller).
+        if m {
+            unsafe { *p }
+        } else {
+            T::ZERO
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_m(p: *mut T, m: bool, v: T) {
+        if m {
+            // SAFETY: `p` is valid when the lane is selected (caller).
+            unsafe { *p = v }
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -102,8 +131,13 @@ mod x86 {
     use super::Simd;
     use core::arch::x86_64::*;
 
+    /// `-1` then `0` lanes: a load at offset `LANES − live` gives an AVX2 mask of `live` lanes.
+    static MASK32: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0];
+    static MASK64: [i64; 8] = [-1, -1, -1, -1, 0, 0, 0, 0];
+
     macro_rules! simd_impl {
-        ($name:ident, $t:ty, $v:ty, $lanes:expr, $zero:ident, $splat:ident, $load:ident, $store:ident, $mul:ident, $fma:ident) => {
+        ($name:ident, $t:ty, $v:ty, $lanes:expr, $zero:ident, $splat:ident, $load:ident, $store:ident, $mul:ident, $fma:ident,
+         $m:ty, |$live:ident| $mask:expr, |$lp:ident, $lm:ident| $load_m:expr, |$sp:ident, $sm:ident, $sv:ident| $store_m:expr) => {
             pub(crate) struct $name;
             // SAFETY (all methods): callers are `#[target_feature]` functions enabling the
             // instruction set of these intrinsics, and pass pointers valid for `LANES`
@@ -136,6 +170,21 @@ mod x86 {
                 unsafe fn fma(a: $v, b: $v, c: $v) -> $v {
                     unsafe { $fma(a, b, c) }
                 }
+                type M = $m;
+                #[inline(always)]
+                #[allow(unused_unsafe)]
+                unsafe fn mask($live: usize) -> $m {
+                    debug_assert!($live <= $lanes);
+                    unsafe { $mask }
+                }
+                #[inline(always)]
+                unsafe fn load_m($lp: *const $t, $lm: $m) -> $v {
+                    unsafe { $load_m }
+                }
+                #[inline(always)]
+                unsafe fn store_m($sp: *mut $t, $sm: $m, $sv: $v) {
+                    unsafe { $store_m }
+                }
             }
         };
     }
@@ -150,7 +199,11 @@ mod x86 {
         _mm512_loadu_ps,
         _mm512_storeu_ps,
         _mm512_mul_ps,
-        _mm512_fmadd_ps
+        _mm512_fmadd_ps,
+        __mmask16,
+        |live| ((1u32 << live) - 1) as __mmask16,
+        |p, m| _mm512_maskz_loadu_ps(m, p),
+        |p, m, v| _mm512_mask_storeu_ps(p, m, v)
     );
     simd_impl!(
         Avx512F64,
@@ -162,7 +215,11 @@ mod x86 {
         _mm512_loadu_pd,
         _mm512_storeu_pd,
         _mm512_mul_pd,
-        _mm512_fmadd_pd
+        _mm512_fmadd_pd,
+        __mmask8,
+        |live| ((1u32 << live) - 1) as __mmask8,
+        |p, m| _mm512_maskz_loadu_pd(m, p),
+        |p, m, v| _mm512_mask_storeu_pd(p, m, v)
     );
     simd_impl!(
         Avx2F32,
@@ -174,7 +231,11 @@ mod x86 {
         _mm256_loadu_ps,
         _mm256_storeu_ps,
         _mm256_mul_ps,
-        _mm256_fmadd_ps
+        _mm256_fmadd_ps,
+        __m256i,
+        |live| _mm256_loadu_si256(MASK32.as_ptr().add(8 - live).cast()),
+        |p, m| _mm256_maskload_ps(p, m),
+        |p, m, v| _mm256_maskstore_ps(p, m, v)
     );
     simd_impl!(
         Avx2F64,
@@ -186,6 +247,10 @@ mod x86 {
         _mm256_loadu_pd,
         _mm256_storeu_pd,
         _mm256_mul_pd,
-        _mm256_fmadd_pd
+        _mm256_fmadd_pd,
+        __m256i,
+        |live| _mm256_loadu_si256(MASK64.as_ptr().add(4 - live).cast()),
+        |p, m| _mm256_maskload_pd(p, m),
+        |p, m, v| _mm256_maskstore_pd(p, m, v)
     );
 }
