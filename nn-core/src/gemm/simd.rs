@@ -55,6 +55,7 @@ pub(crate) trait Simd {
     unsafe fn load(p: *const Self::T) -> Self::V;
     unsafe fn store(p: *mut Self::T, v: Self::V);
     unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
+    unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
     /// `a·b + c`.
     unsafe fn fma(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// A lane mask selecting the first `live` lanes (`live ≤ LANES`).
@@ -97,6 +98,10 @@ impl<T: Elem> Simd for Scalar<T> {
         a * b
     }
     #[inline(always)]
+    unsafe fn add(a: T, b: T) -> T {
+        a + b
+    }
+    #[inline(always)]
     unsafe fn fma(a: T, b: T, c: T) -> T {
         a.madd::<false>(b, c)
     }
@@ -136,7 +141,7 @@ mod x86 {
     static MASK64: [i64; 8] = [-1, -1, -1, -1, 0, 0, 0, 0];
 
     macro_rules! simd_impl {
-        ($name:ident, $t:ty, $v:ty, $lanes:expr, $zero:ident, $splat:ident, $load:ident, $store:ident, $mul:ident, $fma:ident,
+        ($name:ident, $t:ty, $v:ty, $lanes:expr, $zero:ident, $splat:ident, $load:ident, $store:ident, $mul:ident, $add:ident, $fma:ident,
          $m:ty, |$live:ident| $mask:expr, |$lp:ident, $lm:ident| $load_m:expr, |$sp:ident, $sm:ident, $sv:ident| $store_m:expr) => {
             pub(crate) struct $name;
             // SAFETY (all methods): callers are `#[target_feature]` functions enabling the
@@ -165,6 +170,10 @@ mod x86 {
                 #[inline(always)]
                 unsafe fn mul(a: $v, b: $v) -> $v {
                     unsafe { $mul(a, b) }
+                }
+                #[inline(always)]
+                unsafe fn add(a: $v, b: $v) -> $v {
+                    unsafe { $add(a, b) }
                 }
                 #[inline(always)]
                 unsafe fn fma(a: $v, b: $v, c: $v) -> $v {
@@ -199,6 +208,7 @@ mod x86 {
         _mm512_loadu_ps,
         _mm512_storeu_ps,
         _mm512_mul_ps,
+        _mm512_add_ps,
         _mm512_fmadd_ps,
         __mmask16,
         |live| ((1u32 << live) - 1) as __mmask16,
@@ -215,6 +225,7 @@ mod x86 {
         _mm512_loadu_pd,
         _mm512_storeu_pd,
         _mm512_mul_pd,
+        _mm512_add_pd,
         _mm512_fmadd_pd,
         __mmask8,
         |live| ((1u32 << live) - 1) as __mmask8,
@@ -231,6 +242,7 @@ mod x86 {
         _mm256_loadu_ps,
         _mm256_storeu_ps,
         _mm256_mul_ps,
+        _mm256_add_ps,
         _mm256_fmadd_ps,
         __m256i,
         |live| _mm256_loadu_si256(MASK32.as_ptr().add(8 - live).cast()),
@@ -247,6 +259,7 @@ mod x86 {
         _mm256_loadu_pd,
         _mm256_storeu_pd,
         _mm256_mul_pd,
+        _mm256_add_pd,
         _mm256_fmadd_pd,
         __m256i,
         |live| _mm256_loadu_si256(MASK64.as_ptr().add(4 - live).cast()),
