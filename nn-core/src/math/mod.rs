@@ -3,12 +3,16 @@
 //!
 //! - [`exp_f32_in_place`]: `x = exp(x)`, range reduction `n = round(x · log2 e)`, Cody–Waite
 //!   `r = x − n · ln 2`, a degree-7 minimax polynomial in `r`, `2ⁿ` from exponent bits.
-//!   Within 1 ulp of the correctly rounded result (subnormal results included).
+//!   Error ≤ 1.02 ulp of the exact value (subnormal results included).
 //! - [`sigmoid_f32`]: `y = 1 / (1 + exp(−x))` from `e = exp(−|x|)`: `1 / (1 + e)` for x ≥ 0,
-//!   `e / (1 + e)` for x < 0 (no overflow, accurate tails). Relative error < 3e−7.
+//!   `e / (1 + e)` for x < 0 (no overflow, accurate tails). Relative error ≤ 1.8e−7 where
+//!   the result is a normal float (≤ 2.4 ulp, subnormal results included).
 //! - [`tanh_f32`]: `y = tanh(x)`, an odd minimax polynomial for |x| < 0.625 and
-//!   `sign(x) · (1 − 2 / (exp(2|x|) + 1))` beyond. Relative error < 3e−7 (the accuracy the
-//!   models need is 1e−6 of libm's `tanhf`).
+//!   `sign(x) · (1 − 2 / (exp(2|x|) + 1))` beyond. Relative error ≤ 1.5e−7 (≤ 1.33 ulp; the
+//!   accuracy the models need is 1e−6 of libm's `tanhf`).
+//!
+//! The error bounds are measured over all 2³² inputs against `f64` libm, for every
+//! instruction-set level (the ignored test `exhaustive`); the regular tests sweep ~10 M points.
 //!
 //! All three propagate NaN and map ±∞ to the limits. The loops have no calls and no branches
 //! per element, so they vectorise; on x86-64 each is compiled three times (baseline SSE2,

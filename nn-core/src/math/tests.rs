@@ -323,7 +323,8 @@ fn tanh_rejects_length_mismatch() {
     tanh_f32(&[1.0, 2.0], &mut [0.0]);
 }
 
-/// Every one of the 2³² floats, for every level. Slow (minutes in release); run with
+/// Every one of the 2³² floats, for every level, with the bounds of the dense tests. Slow
+/// (~3–6 min per function and level in release on a busy 2-core box); run with
 /// `cargo test --release -p nn-core exhaustive -- --ignored --nocapture`.
 #[test]
 #[ignore]
@@ -333,7 +334,8 @@ fn exhaustive() {
             let mut s = Stats::default();
             sweep(func, isa, (0..=u32::MAX).map(f32::from_bits), &mut s);
             eprintln!("{func:?}/{isa:?}: {s:?}");
-            assert!(s.max_rel <= 1e-6, "{func:?}/{isa:?}: {s:?}");
+            let (max_rel, max_ulp) = if func == Func::Exp { (2.4e-7, 2.0) } else { (5e-7, 4.0) };
+            assert!(s.max_rel <= max_rel && s.max_ulp <= max_ulp, "{func:?}/{isa:?}: {s:?}");
         }
     }
 }
