@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use nalgebra::{DMatrix, DMatrixView, Dyn};
-use nn::gemm::{gemm, gemm_with_isa, Isa, MatMut, MatRef};
+use nn::gemm::{gemm, gemm_with, Isa, MatMut, MatRef, Path};
 
 /// Which operand is transposed (passed as strides): the three layer products are
 /// `y = W·x` (none), `dx = Wᵀ·dout` (A), `dW = dout·xᵀ` (B).
@@ -175,7 +175,7 @@ fn bench_gemm(crit: &mut Criterion) {
     }
     group.finish();
 
-    // Our kernels per instruction set on the two big W2 shapes.
+    // Our kernels per instruction set and algorithm on the two big W2 shapes.
     let mut group = crit.benchmark_group("gemm_isa");
     group
         .sample_size(20)
@@ -186,18 +186,14 @@ fn bench_gemm(crit: &mut Criterion) {
         group.throughput(Throughput::Elements((2 * m * n * k) as u64));
         let mut o = operands(s);
         for isa in Isa::ALL.into_iter().filter(|i| i.is_supported()) {
-            group.bench_function(BenchmarkId::new(format!("{isa:?}"), s.name), |bch| {
-                bch.iter(|| {
-                    gemm_with_isa(
-                        isa,
-                        1.0,
-                        view(&o.a, o.av),
-                        view(&o.b, o.bv),
-                        0.0,
-                        MatMut::col_major(&mut o.c, m, n),
-                    );
-                })
-            });
+            for path in [Path::Direct, Path::Packed] {
+                group.bench_function(BenchmarkId::new(format!("{isa:?}-{path:?}"), s.name), |bch| {
+                    bch.iter(|| {
+                        let c = MatMut::col_major(&mut o.c, m, n);
+                        gemm_with(isa, path, 1.0, view(&o.a, o.av), view(&o.b, o.bv), 0.0, c);
+                    })
+                });
+            }
         }
     }
     group.finish();

@@ -329,8 +329,9 @@ unsafe fn cast_mut<T, U>(m: MatMut<'_, T>) -> MatMut<'_, U> {
     }
 }
 
-/// The direct path re-reads `A` once per tile column of `C`: it runs while `A` (copied
-/// column-major if need be) fits comfortably in L2 — this many bytes.
+/// The direct path re-reads `A` once per tile column of `C` (8 columns): it runs while `A`
+/// (copied column-major if need be) fits comfortably in L2 — this many bytes — or when `C`
+/// has at most 8 columns.
 const DIRECT_A_BYTES: usize = 1 << 20;
 /// A transposed `A` of at most this many elements is copied column-major on the stack for the
 /// direct path (larger ones go to the per-thread workspace).
@@ -354,7 +355,8 @@ fn run<T: Kernels>(isa: Isa, path: Path, alpha: T, a: MatRef<'_, T>, b: MatRef<'
     };
     let path = match path {
         Path::Auto if c.rs != 1 => Path::Loops,
-        Path::Auto if a.rows * a.cols * size_of::<T>() <= DIRECT_A_BYTES => Path::Direct,
+        // A matrix–vector-like product streams A once on the direct path, whatever its size.
+        Path::Auto if a.rows * a.cols * size_of::<T>() <= DIRECT_A_BYTES || b.cols <= 8 => Path::Direct,
         Path::Auto => Path::Packed,
         Path::Direct if c.rs != 1 => Path::Loops,
         p => p,
