@@ -11,8 +11,8 @@ pub fn sum_into<T: Float, const D: usize>(x: BatchRef<'_, T, D>, out: &mut [T]) 
         out.len()
     );
     out.fill(T::zero());
-    for col in x.column_iter() {
-        for (o, &v) in out.iter_mut().zip(col.iter()) {
+    for col in x.as_slice().chunks_exact(D) {
+        for (o, &v) in out.iter_mut().zip(col) {
             *o += v;
         }
     }
