@@ -60,11 +60,19 @@ impl<T: Float, const IN: usize, const OUT: usize> Affine<T, IN, OUT> {
         layer.b.copy_from(b);
         layer
     }
+}
 
-    fn forward_into(&self, x: BatchRef<'_, T, IN>, mut y: BatchMut<'_, T, OUT>) {
-        repeat_into(self.b.as_slice(), y.as_view_mut());
-        linear::forward::<T, IN, OUT>(self.w.as_slice(), x.as_slice(), T::one(), y.as_mut_slice());
-    }
+/// `y = W·x + repeat(b)`: the bias broadcast (a Repeat) written into `y`, then the product
+/// accumulated onto it. A free function so `forward` can write its own buffer while
+/// reading its weights.
+fn affine_into<T: Float, const IN: usize, const OUT: usize>(
+    w: &SMatrix<T, OUT, IN>,
+    b: &SVector<T, OUT>,
+    x: BatchRef<'_, T, IN>,
+    mut y: BatchMut<'_, T, OUT>,
+) {
+    repeat_into(b.as_slice(), y.as_view_mut());
+    linear::forward::<T, IN, OUT>(w.as_slice(), x.as_slice(), T::one(), y.as_mut_slice());
 }
 
 /// Copies the weights heap to heap: a derived `Clone` of `Box<SMatrix>` builds the matrix
@@ -93,10 +101,8 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T
     const PARAMS: usize = IN * OUT + OUT;
 
     fn forward(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT> {
-        let mut y = std::mem::take(&mut self.y);
-        y.resize(x.ncols());
-        self.forward_into(x, y.view_mut());
-        self.y = y;
+        self.y.resize(x.ncols());
+        affine_into(&self.w, &self.b, x, self.y.view_mut());
         self.y.view()
     }
 
@@ -131,7 +137,7 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T
             x.ncols(),
             out.ncols()
         );
-        self.forward_into(x, out);
+        affine_into(&self.w, &self.b, x, out);
     }
 
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
