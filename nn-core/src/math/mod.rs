@@ -113,51 +113,18 @@ impl Isa {
     pub(crate) fn available() -> Vec<Isa> {
         [Isa::Baseline, Isa::Avx2, Isa::Avx512]
             .into_iter()
-            .filter(|&isa| isa <= Isa::detect())
+            .filter(|&isa| isa <= Isa::best())
             .collect()
     }
 
-    /// The widest level this CPU can run (without allocating: the first call of a kernel may
-    /// happen inside a step that must not allocate).
-    fn detect() -> Isa {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                if std::is_x86_feature_detected!("avx512f") {
-                    return Isa::Avx512;
-                }
-                return Isa::Avx2;
-            }
-        }
-        Isa::Baseline
-    }
-
-    /// The widest level this CPU can run, detected on first use and cached.
+    /// The widest level this CPU can run: the GEMM's detection (run once, cached, without
+    /// allocating), mapped onto the levels the elementwise kernels are compiled for.
     #[inline]
     pub(crate) fn best() -> Isa {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::sync::atomic::{AtomicU8, Ordering};
-            static BEST: AtomicU8 = AtomicU8::new(0);
-            match BEST.load(Ordering::Relaxed) {
-                1 => Isa::Baseline,
-                2 => Isa::Avx2,
-                3 => Isa::Avx512,
-                _ => {
-                    let best = Isa::detect();
-                    let code = match best {
-                        Isa::Baseline => 1,
-                        Isa::Avx2 => 2,
-                        Isa::Avx512 => 3,
-                    };
-                    BEST.store(code, Ordering::Relaxed);
-                    best
-                }
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            Isa::Baseline
+        match crate::gemm::Isa::detect() {
+            crate::gemm::Isa::Avx512 => Isa::Avx512,
+            crate::gemm::Isa::Avx2Fma => Isa::Avx2,
+            crate::gemm::Isa::Generic => Isa::Baseline,
         }
     }
 }
