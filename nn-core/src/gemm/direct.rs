@@ -8,6 +8,141 @@
 use super::simd::{Elem, Simd};
 use super::{Raw, RawMut};
 
+/// How the direct kernel finds the elements of `B` (`k × n`): a column pointer per column
+/// of a tile, plus a row offset per `p`. Strided matrices ([`Raw`]) and batches gathered
+/// from a data set by sample index ([`ColGather`], [`RowGather`]) implement it.
+pub(crate) trait BSource<T>: Copy {
+    /// Number of columns.
+    fn cols(&self) -> usize;
+    /// Whether each column's `k` elements are contiguous (then the next tile's columns are
+    /// prefetched).
+    fn contiguous(&self) -> bool;
+    /// The address of element `(0, j)`.
+    ///
+    /// # Safety
+    /// `j < cols`.
+    unsafe fn col(&self, j: usize) -> *const T;
+    /// The offset of element `(p, j)` from `col(j)`.
+    ///
+    /// # Safety
+    /// `p < k`.
+    unsafe fn row(&self, p: usize) -> usize;
+    /// Columns `j0..j0 + w`.
+    ///
+    /// # Safety
+    /// `j0 + w ≤ cols`.
+    unsafe fn sub(&self, j0: usize, w: usize) -> Self;
+}
+
+impl<T: Copy> BSource<T> for Raw<T> {
+    #[inline(always)]
+    fn cols(&self) -> usize {
+        self.cols
+    }
+    #[inline(always)]
+    fn contiguous(&self) -> bool {
+        self.rs == 1
+    }
+    #[inline(always)]
+    unsafe fn col(&self, j: usize) -> *const T {
+        // SAFETY: column `j` is inside the checked matrix (caller).
+        unsafe { self.ptr.add(j * self.cs) }
+    }
+    #[inline(always)]
+    unsafe fn row(&self, p: usize) -> usize {
+        p * self.rs
+    }
+    #[inline(always)]
+    unsafe fn sub(&self, j0: usize, w: usize) -> Self {
+        Raw {
+            // SAFETY: column `j0` is inside the matrix (caller).
+            ptr: unsafe { self.ptr.add(j0 * self.cs) },
+            cols: w,
+            ..*self
+        }
+    }
+}
+
+/// `B = S[:, idx]`: columns of a column-major source `S` (leading dimension `ld`) picked by
+/// index — a mini-batch of samples read in place from its data set.
+#[derive(Clone, Copy)]
+pub(crate) struct ColGather<T> {
+    pub(crate) ptr: *const T,
+    pub(crate) ld: usize,
+    pub(crate) idx: *const usize,
+    pub(crate) cols: usize,
+}
+
+impl<T: Copy> BSource<T> for ColGather<T> {
+    #[inline(always)]
+    fn cols(&self) -> usize {
+        self.cols
+    }
+    #[inline(always)]
+    fn contiguous(&self) -> bool {
+        true
+    }
+    #[inline(always)]
+    unsafe fn col(&self, j: usize) -> *const T {
+        // SAFETY: `idx` has `cols` entries, each a column of the source (checked by
+        // `gemm_gathered`).
+        unsafe { self.ptr.add(*self.idx.add(j) * self.ld) }
+    }
+    #[inline(always)]
+    unsafe fn row(&self, p: usize) -> usize {
+        p
+    }
+    #[inline(always)]
+    unsafe fn sub(&self, j0: usize, w: usize) -> Self {
+        Self {
+            // SAFETY: `j0 ≤ cols` entries of `idx` exist (caller).
+            idx: unsafe { self.idx.add(j0) },
+            cols: w,
+            ..*self
+        }
+    }
+}
+
+/// `B = S[:, idx]ᵀ`: row `p` of `B` is column `idx[p]` of a column-major source `S` (leading
+/// dimension `ld`) — the transposed mini-batch a weight gradient `dout·xᵀ` reads.
+#[derive(Clone, Copy)]
+pub(crate) struct RowGather<T> {
+    pub(crate) ptr: *const T,
+    pub(crate) ld: usize,
+    pub(crate) idx: *const usize,
+    pub(crate) cols: usize,
+}
+
+impl<T: Copy> BSource<T> for RowGather<T> {
+    #[inline(always)]
+    fn cols(&self) -> usize {
+        self.cols
+    }
+    #[inline(always)]
+    fn contiguous(&self) -> bool {
+        false
+    }
+    #[inline(always)]
+    unsafe fn col(&self, j: usize) -> *const T {
+        // SAFETY: `j < cols` = the source's row count (caller).
+        unsafe { self.ptr.add(j) }
+    }
+    #[inline(always)]
+    unsafe fn row(&self, p: usize) -> usize {
+        // SAFETY: `idx` has `k > p` entries (caller), each a column of the source.
+        unsafe { *self.idx.add(p) * self.ld }
+    }
+    #[inline(always)]
+    unsafe fn sub(&self, j0: usize, w: usize) -> Self {
+        Self {
+            // SAFETY: `j0 ≤ cols` (caller).
+            ptr: unsafe { self.ptr.add(j0) },
+            cols: w,
+            ..*self
+        }
+    }
+}
+
 /// `C ← α·A·B + β·C` for `A` (`m × k`, `rs = 1`), `B` (`k × n`, any strides), `C` (`m × n`,
 /// `rs = 1`), in `MR × NR` tiles with `MR = MV·LANES`. With `β = 0`, `C` is not read.
 ///
@@ -16,42 +151,57 @@ use super::{Raw, RawMut};
 /// strides with `a.rs == 1` and `c.rs == 1`; `m, n, k ≥ 1`; `C`'s elements overlap neither
 /// `A` nor `B`.
 #[inline(always)]
-pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize>(
+pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize, B: BSource<S::T>>(
     alpha: S::T,
     a: Raw<S::T>,
-    b: Raw<S::T>,
+    b: B,
     beta: S::T,
     c: RawMut<S::T>,
 ) {
     let lanes = S::LANES;
     let mr = MV * lanes;
-    let (m, n, k) = (a.rows, b.cols, a.cols);
+    let (m, n, k) = (a.rows, b.cols(), a.cols);
     debug_assert!(a.rs == 1 && c.rs == 1 && m > 0 && n > 0 && k > 0);
     // SAFETY (whole body): A is read at `i + p·a.cs` for `i < m`, `p < k` (masked lanes past
-    // `m` are not touched); B at `p·b.rs + j·b.cs` for `p < k` and `j` clamped below `n`; C is
+    // `m` are not touched); B at `col(j) + row(p)` for `p < k` and `j` clamped below `n`; C is
     // written at `i + j·c.cs` for `i < m` (masked) and `j < n`.
     unsafe {
         let alpha_v = S::splat(alpha);
         let beta_v = S::splat(beta);
+        let row_tiles = m.div_ceil(mr);
         let mut j0 = 0;
         while j0 < n {
             let n_eff = NR.min(n - j0);
-            let mut bcol = [b.ptr; NR];
+            let mut bcol = [b.col(0); NR];
             for (j, p) in bcol.iter_mut().enumerate() {
-                *p = b.ptr.add((j0 + j).min(n - 1) * b.cs);
+                *p = b.col((j0 + j).min(n - 1));
             }
+            // The next tile's columns of a column-contiguous B, fetched into L2 while this
+            // tile computes: a B straight from a large data set (a training batch) is cold,
+            // and its first row tile would otherwise wait on memory.
+            let next = if b.contiguous() && j0 + NR < n {
+                NR.min(n - j0 - NR)
+            } else {
+                0
+            };
             let mut i0 = 0;
+            let mut r = 0;
             while i0 < m {
                 let live = mr.min(m - i0);
                 let ap = a.ptr.add(i0);
+                // Row tile `r` prefetches its share of the next tile's columns.
+                let pf = Prefetch {
+                    first: j0 + NR + next * r / row_tiles,
+                    cols: next * (r + 1) / row_tiles - next * r / row_tiles,
+                };
                 let acc = if live == mr {
-                    accumulate::<S, MV, NR, false>(k, ap, a.cs, &bcol, b.rs, &[S::mask(lanes); MV])
+                    accumulate::<S, MV, NR, false, B>(k, ap, a.cs, &bcol, b, &[S::mask(lanes); MV], pf)
                 } else {
                     let mut masks = [S::mask(0); MV];
                     for (v, mk) in masks.iter_mut().enumerate() {
                         *mk = S::mask(live.saturating_sub(v * lanes).min(lanes));
                     }
-                    accumulate::<S, MV, NR, true>(k, ap, a.cs, &bcol, b.rs, &masks)
+                    accumulate::<S, MV, NR, true, B>(k, ap, a.cs, &bcol, b, &masks, pf)
                 };
                 for (j, accj) in acc.iter().enumerate().take(n_eff) {
                     let cp = c.ptr.add(i0 + (j0 + j) * c.cs);
@@ -78,6 +228,7 @@ pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize>(
                     }
                 }
                 i0 += mr;
+                r += 1;
             }
             j0 += NR;
         }
@@ -85,28 +236,34 @@ pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize>(
 }
 
 /// `Σ_p A[.., p]·B[p, j]` for the tile's `MR` rows (from `ap`, column stride `acs`, lanes
-/// selected by `masks` when `MASKED`) and `NR` columns (`bcol[j] + p·brs`). A one-column tile
-/// keeps four partial sums over `p` (a single chain would wait on the FMA latency).
+/// selected by `masks` when `MASKED`) and `NR` columns (`bcol[j] + b.row(p)`). A one-column tile
+/// keeps four partial sums over `p` (a single chain would wait on the FMA latency). Every
+/// cache line's worth of `p` (64 bytes of `T`), one line of each of `pf`'s columns is
+/// prefetched.
 ///
 /// # Safety
-/// The reads described are valid for `p < k`; the CPU supports `S`.
+/// The reads described are valid for `p < k`; the CPU supports `S`; `pf` names columns of
+/// `b` (below `b.cols()`), prefetched only if `b` is contiguous.
 #[inline(always)]
-unsafe fn accumulate<S: Simd, const MV: usize, const NR: usize, const MASKED: bool>(
+#[allow(clippy::too_many_arguments)]
+unsafe fn accumulate<S: Simd, const MV: usize, const NR: usize, const MASKED: bool, B: BSource<S::T>>(
     k: usize,
     ap: *const S::T,
     acs: usize,
     bcol: &[*const S::T; NR],
-    brs: usize,
+    b: B,
     masks: &[S::M; MV],
+    pf: Prefetch,
 ) -> [[S::V; MV]; NR] {
     #[inline(always)]
-    unsafe fn step<S: Simd, const MV: usize, const NR: usize, const MASKED: bool>(
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn step<S: Simd, const MV: usize, const NR: usize, const MASKED: bool, B: BSource<S::T>>(
         acc: &mut [[S::V; MV]; NR],
         p: usize,
         ap: *const S::T,
         acs: usize,
         bcol: &[*const S::T; NR],
-        brs: usize,
+        b: B,
         masks: &[S::M; MV],
     ) {
         // SAFETY: forwarded contract of `accumulate`.
@@ -116,8 +273,9 @@ unsafe fn accumulate<S: Simd, const MV: usize, const NR: usize, const MASKED: bo
                 let src = ap.add(p * acs + v * S::LANES);
                 *x = if MASKED { S::load_m(src, masks[v]) } else { S::load(src) };
             }
+            let row = b.row(p);
             for (j, accj) in acc.iter_mut().enumerate() {
-                let bj = S::splat(*bcol[j].add(p * brs));
+                let bj = S::splat(*bcol[j].add(row));
                 for v in 0..MV {
                     accj[v] = S::fma(av[v], bj, accj[v]);
                 }
@@ -131,12 +289,12 @@ unsafe fn accumulate<S: Simd, const MV: usize, const NR: usize, const MASKED: bo
             let mut p = 0;
             while p + 4 <= k {
                 for (u, acc) in accs.iter_mut().enumerate() {
-                    step::<S, MV, NR, MASKED>(acc, p + u, ap, acs, bcol, brs, masks);
+                    step::<S, MV, NR, MASKED, B>(acc, p + u, ap, acs, bcol, b, masks);
                 }
                 p += 4;
             }
             while p < k {
-                step::<S, MV, NR, MASKED>(&mut accs[0], p, ap, acs, bcol, brs, masks);
+                step::<S, MV, NR, MASKED, B>(&mut accs[0], p, ap, acs, bcol, b, masks);
                 p += 1;
             }
             let [a0, a1, a2, a3] = accs;
@@ -148,13 +306,42 @@ unsafe fn accumulate<S: Simd, const MV: usize, const NR: usize, const MASKED: bo
             }
             acc
         } else {
+            let line = 64 / size_of::<S::T>();
             let mut acc = [[S::zero(); MV]; NR];
-            for p in 0..k {
-                step::<S, MV, NR, MASKED>(&mut acc, p, ap, acs, bcol, brs, masks);
+            let mut p0 = 0;
+            while p0 < k {
+                for c in 0..pf.cols {
+                    prefetch(b.col(pf.first + c).wrapping_add(p0));
+                }
+                for p in p0..k.min(p0 + line) {
+                    step::<S, MV, NR, MASKED, B>(&mut acc, p, ap, acs, bcol, b, masks);
+                }
+                p0 += line;
             }
             acc
         }
     }
+}
+
+/// Columns `first..first + cols` of a contiguous `B`, brought into L2 while a tile computes.
+#[derive(Clone, Copy)]
+struct Prefetch {
+    first: usize,
+    cols: usize,
+}
+
+/// Asks the CPU to fetch the cache line holding `p` into L2 (a hint: never faults, even for
+/// an address outside any allocation).
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `prefetcht1` is SSE (baseline on x86-64) and only a hint; it reads no memory
+    // architecturally and cannot fault.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T1 }>(p.cast::<i8>())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// [`direct`] with tiles picked for the shape: columns of `C` in `NR_WIDE`-wide tiles, the
@@ -166,23 +353,23 @@ unsafe fn accumulate<S: Simd, const MV: usize, const NR: usize, const MASKED: bo
 /// # Safety
 /// As [`direct`].
 #[inline(always)]
-pub(crate) unsafe fn direct_any<S: Simd, const NR_WIDE: usize>(
+pub(crate) unsafe fn direct_any<S: Simd, const NR_WIDE: usize, B: BSource<S::T>>(
     alpha: S::T,
     a: Raw<S::T>,
-    b: Raw<S::T>,
+    b: B,
     beta: S::T,
     c: RawMut<S::T>,
 ) {
-    let n = b.cols;
+    let n = b.cols();
     // SAFETY: every sub-call gets a column range of B and C inside `0..n`, forwarding the
     // contract.
     unsafe {
         if n == 1 {
-            return row_tiles::<S, 1, 4>(alpha, a, b, beta, c);
+            return row_tiles::<S, 1, 4, B>(alpha, a, b, beta, c);
         }
         let n_main = n / NR_WIDE * NR_WIDE;
         if n_main > 0 {
-            row_tiles::<S, NR_WIDE, 2>(alpha, a, col_range(b, 0, n_main), beta, c);
+            row_tiles::<S, NR_WIDE, 2, B>(alpha, a, b.sub(0, n_main), beta, c);
         }
         let mut j = n_main;
         while j < n {
@@ -193,27 +380,13 @@ pub(crate) unsafe fn direct_any<S: Simd, const NR_WIDE: usize>(
             };
             if w >= 2 {
                 let w = w.min(4);
-                row_tiles::<S, 4, 2>(alpha, a, col_range(b, j, w), beta, cj);
+                row_tiles::<S, 4, 2, B>(alpha, a, b.sub(j, w), beta, cj);
                 j += w;
             } else {
-                row_tiles::<S, 1, 4>(alpha, a, col_range(b, j, 1), beta, cj);
+                row_tiles::<S, 1, 4, B>(alpha, a, b.sub(j, 1), beta, cj);
                 j += 1;
             }
         }
-    }
-}
-
-/// Columns `j0..j0+w` of B.
-///
-/// # Safety
-/// `j0 + w ≤ b.cols`.
-#[inline(always)]
-unsafe fn col_range<T>(b: Raw<T>, j0: usize, w: usize) -> Raw<T> {
-    Raw {
-        // SAFETY: column `j0` is inside B (caller).
-        ptr: unsafe { b.ptr.add(j0 * b.cs) },
-        cols: w,
-        ..b
     }
 }
 
@@ -222,10 +395,10 @@ unsafe fn col_range<T>(b: Raw<T>, j0: usize, w: usize) -> Raw<T> {
 /// # Safety
 /// As [`direct`].
 #[inline(always)]
-unsafe fn row_tiles<S: Simd, const NR: usize, const MVW: usize>(
+unsafe fn row_tiles<S: Simd, const NR: usize, const MVW: usize, B: BSource<S::T>>(
     alpha: S::T,
     a: Raw<S::T>,
-    b: Raw<S::T>,
+    b: B,
     beta: S::T,
     c: RawMut<S::T>,
 ) {
@@ -235,7 +408,7 @@ unsafe fn row_tiles<S: Simd, const NR: usize, const MVW: usize>(
     // SAFETY: rows `0..m_main` and `m_main..m` are inside A and C (`rs == 1` for both).
     unsafe {
         if m_main > 0 {
-            direct::<S, MVW, NR>(alpha, Raw { rows: m_main, ..a }, b, beta, c);
+            direct::<S, MVW, NR, B>(alpha, Raw { rows: m_main, ..a }, b, beta, c);
         }
         let rem = m - m_main;
         if rem > 0 {
@@ -249,11 +422,11 @@ unsafe fn row_tiles<S: Simd, const NR: usize, const MVW: usize>(
                 ..c
             };
             if rem <= l {
-                direct::<S, 1, NR>(alpha, a, b, beta, c);
+                direct::<S, 1, NR, B>(alpha, a, b, beta, c);
             } else if rem <= 2 * l || MVW <= 2 {
-                direct::<S, 2, NR>(alpha, a, b, beta, c);
+                direct::<S, 2, NR, B>(alpha, a, b, beta, c);
             } else {
-                direct::<S, MVW, NR>(alpha, a, b, beta, c);
+                direct::<S, MVW, NR, B>(alpha, a, b, beta, c);
             }
         }
     }

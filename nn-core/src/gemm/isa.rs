@@ -3,7 +3,7 @@
 
 use core::sync::atomic::{AtomicU8, Ordering};
 
-use super::direct::direct_any;
+use super::direct::{direct_any, BSource};
 use super::packed::{packed, Blocking};
 use super::simd::{Elem, Scalar, Simd};
 use super::small::small;
@@ -69,11 +69,11 @@ pub(crate) trait Kernels: Elem {
     #[allow(clippy::too_many_arguments)]
     unsafe fn packed(isa: Isa, alpha: Self, a: Raw<Self>, b: Raw<Self>, beta: Self, c: RawMut<Self>, ws: &mut [Self]);
 
-    /// The direct path ([`direct_any`]) compiled for `isa`.
+    /// The direct path ([`direct_any`]) compiled for `isa`, for any way of reading `B`.
     ///
     /// # Safety
     /// `isa.is_supported()`, and the contract of [`direct_any`].
-    unsafe fn direct(isa: Isa, alpha: Self, a: Raw<Self>, b: Raw<Self>, beta: Self, c: RawMut<Self>);
+    unsafe fn direct<B: BSource<Self>>(isa: Isa, alpha: Self, a: Raw<Self>, b: B, beta: Self, c: RawMut<Self>);
 
     /// The fallback path for other layouts ([`small`]) compiled for `isa`.
     ///
@@ -89,18 +89,18 @@ const fn blocking(kc: usize, mc: usize, nc: usize) -> Blocking {
 macro_rules! kernels {
     ($t:ty, $avx512:ty, $avx2:ty, [$mv512:literal, $nr512:literal, $b512:expr], [$mv2:literal, $nr2:literal, $b2:expr], [$mvg:literal, $nrg:literal, $bg:expr]) => {
         impl Kernels for $t {
-            unsafe fn direct(isa: Isa, alpha: $t, a: Raw<$t>, b: Raw<$t>, beta: $t, c: RawMut<$t>) {
+            unsafe fn direct<B: BSource<$t>>(isa: Isa, alpha: $t, a: Raw<$t>, b: B, beta: $t, c: RawMut<$t>) {
                 #[cfg(target_arch = "x86_64")]
                 #[target_feature(enable = "avx512f,avx2,fma")]
-                unsafe fn avx512(alpha: $t, a: Raw<$t>, b: Raw<$t>, beta: $t, c: RawMut<$t>) {
+                unsafe fn avx512<B: BSource<$t>>(alpha: $t, a: Raw<$t>, b: B, beta: $t, c: RawMut<$t>) {
                     // SAFETY: forwarded contract of `Kernels::direct`.
-                    unsafe { direct_any::<$avx512, 8>(alpha, a, b, beta, c) }
+                    unsafe { direct_any::<$avx512, 8, B>(alpha, a, b, beta, c) }
                 }
                 #[cfg(target_arch = "x86_64")]
                 #[target_feature(enable = "avx2,fma")]
-                unsafe fn avx2(alpha: $t, a: Raw<$t>, b: Raw<$t>, beta: $t, c: RawMut<$t>) {
+                unsafe fn avx2<B: BSource<$t>>(alpha: $t, a: Raw<$t>, b: B, beta: $t, c: RawMut<$t>) {
                     // SAFETY: forwarded contract of `Kernels::direct`.
-                    unsafe { direct_any::<$avx2, 6>(alpha, a, b, beta, c) }
+                    unsafe { direct_any::<$avx2, 6, B>(alpha, a, b, beta, c) }
                 }
                 // SAFETY: the caller checked `isa.is_supported()` and the `direct` contract.
                 unsafe {
@@ -109,7 +109,7 @@ macro_rules! kernels {
                         Isa::Avx512 => avx512(alpha, a, b, beta, c),
                         #[cfg(target_arch = "x86_64")]
                         Isa::Avx2Fma => avx2(alpha, a, b, beta, c),
-                        _ => direct_any::<Scalar<$t>, 4>(alpha, a, b, beta, c),
+                        _ => direct_any::<Scalar<$t>, 4, B>(alpha, a, b, beta, c),
                     }
                 }
             }

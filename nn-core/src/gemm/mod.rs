@@ -38,6 +38,7 @@ use core::any::TypeId;
 pub use isa::Isa;
 
 use crate::Float;
+use direct::{BSource, ColGather, RowGather};
 use isa::Kernels;
 
 /// A read-only strided matrix: element `(i, j)` is `data[i * rs + j * cs]`.
@@ -295,6 +296,139 @@ pub fn gemm_with<T: Float>(
     }
 }
 
+/// A matrix read in place from the columns `idx` of a column-major `rows × _` source: a
+/// mini-batch of samples picked from its data set without copying them. As `B` of
+/// [`gemm_gathered`] it is `X = S[:, idx]` (`rows × idx.len()`), or, [`t`](Gathered::t),
+/// `Xᵀ` (`idx.len() × rows`).
+#[derive(Clone, Copy, Debug)]
+pub struct Gathered<'a, T> {
+    /// The source's elements, column-major with `rows` per column.
+    pub data: &'a [T],
+    /// Rows of the source (features per sample).
+    pub rows: usize,
+    /// The source columns that make up the matrix, in order (repeats allowed).
+    pub idx: &'a [usize],
+    /// Whether the matrix is `Xᵀ` rather than `X`.
+    pub transposed: bool,
+}
+
+impl<'a, T> Gathered<'a, T> {
+    /// `X = S[:, idx]` for a column-major source `S` with `rows` rows.
+    pub fn columns(data: &'a [T], rows: usize, idx: &'a [usize]) -> Self {
+        Self {
+            data,
+            rows,
+            idx,
+            transposed: false,
+        }
+    }
+
+    /// The transpose (no copy).
+    pub fn t(self) -> Self {
+        Self {
+            transposed: !self.transposed,
+            ..self
+        }
+    }
+
+    /// `(rows, cols)` of the matrix.
+    pub fn shape(&self) -> (usize, usize) {
+        if self.transposed {
+            (self.idx.len(), self.rows)
+        } else {
+            (self.rows, self.idx.len())
+        }
+    }
+
+    fn check(&self) {
+        if self.rows == 0 {
+            return; // nothing is read
+        }
+        let available = self.data.len() / self.rows;
+        if let Some(&bad) = self.idx.iter().find(|&&i| i >= available) {
+            panic!("gemm_gathered: column index {bad} is out of range for a source of {available} columns");
+        }
+    }
+}
+
+/// `C ← α·A·B + β·C` where `B` is a [`Gathered`] batch (`X` or `Xᵀ`) read in place: the
+/// layer products of a mini-batch without first copying its samples out of the data set.
+/// The forward product `W·X` reads each sample column once per tile of `C`, prefetching the
+/// next tile's samples while the current one computes; the weight gradient `dY·Xᵀ` reads
+/// the samples as rows. Bit-for-bit the same result as [`gemm`] on the copied batch when
+/// both take the direct path (an `A` of at most 1 MiB); other shapes and layouts copy the
+/// batch into a per-thread scratch buffer first and call [`gemm`].
+///
+/// Panics as [`gemm`] does, and if an index is out of range of the source.
+///
+/// ```
+/// use nn_core::gemm::{gemm_gathered, Gathered, MatMut, MatRef};
+/// // Source: 3 samples of 2 features; the batch picks samples 2 and 0.
+/// let s = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+/// let w = [1.0f32, 0.0, 0.0, 1.0, 1.0, 1.0]; // 3 × 2, column-major
+/// let mut y = [0.0f32; 6];
+/// gemm_gathered(1.0, MatRef::col_major(&w, 3, 2), Gathered::columns(&s, 2, &[2, 0]), 0.0, MatMut::col_major(&mut y, 3, 2));
+/// assert_eq!(y, [5.0, 6.0, 11.0, 1.0, 2.0, 3.0]);
+/// ```
+pub fn gemm_gathered<T: Float>(alpha: T, a: MatRef<'_, T>, b: Gathered<'_, T>, beta: T, c: MatMut<'_, T>) {
+    gemm_gathered_with_isa(Isa::detect(), alpha, a, b, beta, c)
+}
+
+/// [`gemm_gathered`] with a chosen instruction set (for tests and benchmarks).
+///
+/// Panics as [`gemm_gathered`] does, and if this CPU does not support `isa`.
+pub fn gemm_gathered_with_isa<T: Float>(
+    isa: Isa,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: Gathered<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+) {
+    let (k, n) = b.shape();
+    assert_eq!(a.cols, k, "gemm_gathered: A is {}×{} but B is {k}×{n}", a.rows, a.cols);
+    assert_eq!(c.rows, a.rows, "gemm_gathered: C has {} rows, A has {}", c.rows, a.rows);
+    assert_eq!(c.cols, n, "gemm_gathered: C has {} columns, B has {n}", c.cols);
+    a.check("A");
+    b.check();
+    c.check();
+    assert!(isa.is_supported(), "gemm_gathered: this CPU does not support {isa:?}");
+    let direct = c.rs == 1 && a.rows * a.cols * size_of::<T>() <= DIRECT_A_BYTES;
+    if !direct || a.rows == 0 || n == 0 || k == 0 {
+        // Copy the batch and take the general path (packed kernels for a large A).
+        let (rows, cols) = (b.rows, b.idx.len());
+        crate::scratch::with_scratch(rows * cols, |x: &mut [T]| {
+            for (dst, &i) in x.chunks_exact_mut(rows.max(1)).zip(b.idx) {
+                dst.copy_from_slice(&b.data[i * rows..(i + 1) * rows]);
+            }
+            let x = MatRef::col_major(&x[..rows * cols], rows, cols);
+            gemm_with_isa(isa, alpha, a, if b.transposed { x.t() } else { x }, beta, c)
+        });
+        return;
+    }
+    let (ptr, ld, idx) = (b.data.as_ptr(), b.rows, b.idx.as_ptr());
+    macro_rules! go {
+        ($t:ty) => {{
+            // SAFETY: `T` is `$t` (checked by the caller's TypeId test).
+            let (alpha, a, beta, c): ($t, MatRef<'_, $t>, $t, MatMut<'_, $t>) =
+                unsafe { (cast(alpha), cast_ref(a), cast(beta), cast_mut(c)) };
+            let ptr = ptr.cast::<$t>();
+            if b.transposed {
+                run_direct(isa, alpha, a, RowGather { ptr, ld, idx, cols: n }, beta, c)
+            } else {
+                run_direct(isa, alpha, a, ColGather { ptr, ld, idx, cols: n }, beta, c)
+            }
+        }};
+    }
+    if TypeId::of::<T>() == TypeId::of::<f32>() {
+        go!(f32)
+    } else if TypeId::of::<T>() == TypeId::of::<f64>() {
+        go!(f64)
+    } else {
+        unreachable!("Float is sealed: only f32 and f64 implement it")
+    }
+}
+
 /// # Safety
 /// `T` and `U` are the same type.
 unsafe fn cast<T: Copy, U: Copy>(x: T) -> U {
@@ -363,7 +497,7 @@ fn run<T: Kernels>(isa: Isa, path: Path, alpha: T, a: MatRef<'_, T>, b: MatRef<'
     };
     match path {
         Path::Packed => run_packed(isa, alpha, a, b, beta, c),
-        Path::Direct => run_direct(isa, alpha, a, b, beta, c),
+        Path::Direct => run_direct(isa, alpha, a, b.raw(), beta, c),
         _ => {
             // SAFETY: `isa` is supported (asserted by the caller).
             unsafe { T::small(isa, alpha, a, b, beta, c) }
@@ -391,11 +525,11 @@ fn run_packed<T: Kernels>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>
     });
 }
 
-/// The direct path; C has `rs == 1`, `m, n, k ≥ 1`, shapes and bounds checked, `isa`
-/// supported.
-fn run_direct<T: Kernels>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, mut c: MatMut<'_, T>) {
+/// The direct path; C has `rs == 1`, `m, n, k ≥ 1`, shapes and bounds checked (`b` reads
+/// only inside its checked source), `isa` supported.
+fn run_direct<T: Kernels, B: BSource<T>>(isa: Isa, alpha: T, a: MatRef<'_, T>, br: B, beta: T, mut c: MatMut<'_, T>) {
     let (m, k) = (a.rows, a.cols);
-    let (br, cr) = (b.raw(), c.raw());
+    let cr = c.raw();
     if a.rs == 1 {
         // SAFETY: `isa` is supported; A, B, C bounds-checked, `a.rs == 1`, `c.rs == 1`, C's
         // elements distinct and not overlapping A or B (unique borrow), m, n, k ≥ 1.
