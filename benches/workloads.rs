@@ -5,8 +5,9 @@
 //!   batch 30, Sgd lr 1.0. One iteration = one epoch (reshuffle + 10 steps); criterion's
 //!   throughput is steps/s, time per step = epoch time / 10.
 //! - W2 `mlp`: 784 → 100 → 10 sigmoid and 784 → 256 → 256 → 10 ReLU, SoftmaxWithLoss,
-//!   batch 100, Sgd lr 0.1, on 10,000 synthetic samples. One iteration = one step (gather of
-//!   a shuffled batch + `train_step`; reshuffle every 100 steps).
+//!   batch 100, Sgd lr 0.1, on 10,000 synthetic samples. One iteration = one step (a shuffled
+//!   batch read in place from the data set, `Batches::get_in_place`, + `train_step`, whose
+//!   first product gathers it; reshuffle every 100 steps).
 //! - W2 roofline: the five matrix products one 784 → 100 → 10 step needs (forward of both
 //!   layers, both weight gradients, the hidden dx), with nn's GEMM and with matrixmultiply on
 //!   the same shapes; `step / fastest products` is the roofline ratio.
@@ -91,7 +92,7 @@ fn w1_spiral(c: &mut Criterion) {
             batches.shuffle();
             let mut loss = 0.0;
             for i in 0..batches.len() {
-                let (x, t) = batches.get(&data, i);
+                let (x, t) = batches.get_in_place(&data, i);
                 loss += net.train_step(x, t, &mut sgd);
             }
             black_box(loss)
@@ -118,7 +119,7 @@ macro_rules! bench_steps {
                     batches.shuffle();
                     i = 0;
                 }
-                let (x, t) = batches.get(&$data, i);
+                let (x, t) = batches.get_in_place(&$data, i);
                 i += 1;
                 black_box($net.train_step(x, t, &mut $opt))
             })

@@ -23,9 +23,9 @@ pub mod __private {
     pub use nn_core::rand::RngCore;
     pub use nn_core::scratch::with_scratch;
     pub use nn_core::{
-        batch_view, batch_view_mut, Affine, AsBatch, BatchBuf, BatchMut, BatchRef, Float, Init, InitScheme, Labels,
-        Layer, LossLayer, MatMul, MeanSquaredError, Network, Optimizer, Param, Relu, Sigmoid, SigmoidWithLoss, Softmax,
-        SoftmaxWithLoss, Summary, SummaryRow, Tanh, Trainable,
+        batch_view, batch_view_mut, Affine, AsBatch, AsInput, BatchBuf, BatchMut, BatchRef, Float, Init, InitScheme,
+        Input, Labels, Layer, LossLayer, MatMul, MeanSquaredError, Network, Optimizer, Param, Relu, Sigmoid,
+        SigmoidWithLoss, Softmax, SoftmaxWithLoss, Summary, SummaryRow, Tanh, Trainable,
     };
 
     /// Panics, naming the first offending entry, if `x` holds a NaN or an infinity: a
@@ -42,6 +42,12 @@ pub mod __private {
                 x.as_slice()[i]
             );
         }
+    }
+
+    /// [`assert_finite`] for a training step's input, contiguous or gathered.
+    #[track_caller]
+    pub fn assert_finite_input<T: Float, const D: usize>(x: Input<'_, T, D>, method: &str) {
+        x.assert_finite(method)
     }
 
     /// Panics unless `x` and `out` hold the same number of samples (`predict_into`).

@@ -7,6 +7,7 @@
 //! here too, so the snapshots show code that is known to work.
 
 use nn::alloc_counter::{count_allocations, CountingAllocator};
+use nn::data::{Batches, Dataset};
 use nn::gradcheck::{check_network, random_batch, GradCheck};
 use nn::optim::apply;
 use nn::rand::SeedableRng;
@@ -187,6 +188,17 @@ network! {
         relu: Relu,
         out: Affine(3),
         prob: Softmax,
+    }
+}
+
+network! {
+    /// A first layer of our own: it gets a gathered batch copied (`forward_input`'s default).
+    #[derive(Clone, Debug)]
+    pub struct SwishFirst {
+        input: 4,
+        swish: crate::layers::Swish(1.0),
+        fc: Affine(3),
+        loss: SoftmaxWithLoss,
     }
 }
 
@@ -421,7 +433,7 @@ fn train_step_equals_separate<N, O, const IN: usize, const OUT: usize>(
     let (mut opt_fused, mut opt_separate) = (opt(), opt());
     let before = params_of(&mut fused);
     for step in 0..3 {
-        let a = fused.train_step(x, t, &mut opt_fused);
+        let a = fused.train_step(x.into(), t, &mut opt_fused);
         let b = Trainable::forward(&mut separate, x, t);
         Trainable::backward(&mut separate);
         apply(&mut opt_separate, |f| Network::visit_params(&mut separate, f));
@@ -551,6 +563,73 @@ fn the_same_seed_gives_the_same_network() {
     assert_ne!(a.affine1.w, c.affine1.w);
     let zero = TwoLayerNet::<f32>::zeroed();
     assert!(zero.affine1.w.iter().all(|&w| w == 0.0));
+}
+
+// ------------------------------------- batches read in place = batches copied, bit for bit
+
+/// Two epochs over `data` (batches of `batch_size`, a short last one included) on two copies
+/// of `net`: one trains on copied batches (`Batches::get`), the other on batches read in
+/// place from the data set (`Batches::get_in_place`). Every loss and parameter is identical.
+fn gathered_equals_copied<T, N, O, const IN: usize, const OUT: usize>(
+    net: &N,
+    mut opt: impl FnMut() -> O,
+    data: &Dataset<T, IN>,
+    batch_size: usize,
+) where
+    T: Float,
+    N: Trainable<T, IN, OUT> + Clone,
+    O: Optimizer<T>,
+    for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Vec<usize>>,
+{
+    let (mut copied, mut in_place) = (net.clone(), net.clone());
+    let (mut opt_c, mut opt_p) = (opt(), opt());
+    let mut batches_c: Batches<T, IN> = Batches::new(data.len(), batch_size, 5);
+    let mut batches_p: Batches<T, IN> = Batches::new(data.len(), batch_size, 5);
+    for epoch in 0..2 {
+        batches_c.shuffle();
+        batches_p.shuffle();
+        for i in 0..batches_c.len() {
+            let (x, t) = batches_c.get(data, i);
+            let a = copied.train_step(x.into(), t.into(), &mut opt_c);
+            let (g, t) = batches_p.get_in_place(data, i);
+            let b = in_place.train_step(g.into(), t.into(), &mut opt_p);
+            assert!(a == b, "epoch {epoch}, batch {i}: loss {a} (copied) vs {b} (in place)");
+        }
+    }
+    for ((name, a), (_, b)) in params_of(&mut copied).iter().zip(&params_of(&mut in_place)) {
+        assert!(a == b, "{name} differs between copied and in-place batches");
+    }
+}
+
+fn classification<T: Float, const D: usize>(n: usize, classes: usize, seed: u64) -> Dataset<T, D> {
+    Dataset::classification(
+        random_batch::<T, D>(n, -1.0, 1.0, seed),
+        labels(n, classes, seed + 1),
+        classes,
+    )
+    .expect("valid labels")
+}
+
+#[test]
+fn batches_read_in_place_train_exactly_like_copied_batches() {
+    // GEMM path: the gather is fused into the first product (f32 and f64).
+    let mlp = Mlp::new(&mut rng(120));
+    gathered_equals_copied(&mlp, || Sgd::new(0.1), &classification::<f32, 784>(37, 10, 121), 16);
+    let mlp64 = mlp::MlpF64::new_f64(&mut rng(122));
+    gathered_equals_copied(&mlp64, Adam::default, &classification::<f64, 784>(20, 10, 123), 8);
+    // Fixed-width path: the batch is copied into the network's input buffer first.
+    let ch1 = TwoLayerNet::new(&mut rng(124));
+    gathered_equals_copied(&ch1, || Sgd::new(1.0), &classification::<f32, 2>(50, 3, 125), 15);
+    let user = SwishNet::new(&mut rng(126));
+    gathered_equals_copied(
+        &user,
+        || Momentum::new(0.1, 0.9),
+        &classification::<f32, 4>(30, 3, 127),
+        7,
+    );
+    // A first layer without `forward_input` of its own, and with parameters.
+    let first = SwishFirst::new(&mut rng(128));
+    gathered_equals_copied(&first, Adam::default, &classification::<f32, 4>(30, 3, 129), 7);
 }
 
 #[test]

@@ -9,7 +9,7 @@
 //! it supports; a mismatch is then an unsatisfied trait bound that the compiler reports at
 //! the layer's line.
 
-use crate::{BatchMut, BatchRef, Float, Init, Param};
+use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Input, Param};
 
 /// A differentiable layer from `IN` to `OUT` features per sample (the book's layer classes,
 /// with `params`, `grads`, `forward` and `backward`).
@@ -43,6 +43,16 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
     /// default runs [`backward`](Layer::backward); layers with a costly `dx` skip it.
     fn backward_params(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) {
         let _ = self.backward(x, dout);
+    }
+
+    /// The forward pass of a network's first layer, whose input may be a mini-batch gathered
+    /// from a data set ([`Input::Gather`]); `buf` is the network's input buffer. A gathered
+    /// batch must end up copied into `buf` (the network reads it back with
+    /// [`Input::batch_in`] for [`backward_params`](Layer::backward_params)). The default
+    /// copies it and runs [`forward`](Layer::forward); `Affine` and `MatMul` copy it inside
+    /// their product instead, so the samples cross memory once.
+    fn forward_input(&mut self, x: Input<'_, T, IN>, buf: &mut BatchBuf<T, IN>) -> BatchRef<'_, T, OUT> {
+        self.forward(x.to_batch(buf))
     }
 
     /// The output of the last [`forward`](Layer::forward) (`OUT × N`).

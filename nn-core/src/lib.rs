@@ -14,6 +14,7 @@ pub mod gemm;
 pub mod gradcheck;
 mod heap;
 mod init;
+mod input;
 mod labels;
 mod layer;
 pub mod layers;
@@ -30,6 +31,7 @@ pub use batch::{batch_from_rows, batch_view, batch_view_mut, AsBatch, Batch, Bat
 pub use float::Float;
 pub use heap::{boxed_clone, boxed_zeros};
 pub use init::{Init, InitScheme};
+pub use input::{AsInput, Gather, Input};
 pub use labels::Labels;
 pub use layer::{Layer, LossLayer};
 pub use layers::*;

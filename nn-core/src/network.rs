@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::{BatchMut, BatchRef, Float, LossLayer, Optimizer, Param};
+use crate::{BatchMut, BatchRef, Float, Input, LossLayer, Optimizer, Param};
 
 /// A network from `IN` to `OUT` features per sample: inference and parameter access.
 pub trait Network<T: Float, const IN: usize, const OUT: usize> {
@@ -39,10 +39,12 @@ pub trait Trainable<T: Float, const IN: usize, const OUT: usize>: Network<T, IN,
     /// Fills every gradient in place for the last forward (the book's `backward()`).
     fn backward(&mut self);
 
-    /// Forward, backward and an optimizer update in one call; returns the loss.
+    /// Forward, backward and an optimizer update in one call; returns the loss. `x` is a
+    /// batch or a mini-batch read in place from its data set (`Input::Gather`; `.into()`
+    /// converts either).
     fn train_step<O: Optimizer<T> + ?Sized>(
         &mut self,
-        x: BatchRef<'_, T, IN>,
+        x: Input<'_, T, IN>,
         t: <Self::Loss as LossLayer<T, OUT>>::Target<'_>,
         opt: &mut O,
     ) -> T;

@@ -1,6 +1,6 @@
-//! `gemm_gathered` against `gemm` on the copied batch: bit-identical on the direct path
-//! (the same kernel reading the same values in the same order), close to a naive product on
-//! the fallback paths, for `X` and `Xᵀ`, every instruction set, `f32` and `f64`.
+//! `gemm_gathered` against `gemm` on the copied batch: the same `C` bit for bit on the direct
+//! path (the same kernel reading the same values in the same order) and the batch copied
+//! exactly, close to it on the fallback paths, for every instruction set, `f32` and `f64`.
 
 use nn_core::gemm::{gemm_gathered_with_isa, gemm_with_isa, Gathered, Isa, MatMut, MatRef};
 use nn_core::Float;
@@ -15,65 +15,66 @@ fn values<T: Float>(rng: &mut ChaCha8Rng, n: usize) -> Vec<T> {
     (0..n).map(|_| T::cast(rng.random::<f64>() * 2.0 - 1.0)).collect()
 }
 
-/// `C ← α·A·B + β·C` with `B = S[:, idx]` (or its transpose), gathered vs copied.
-/// `a_t`: A given as the transpose of a column-major matrix; `c_t`: C row-major.
+/// `C ← α·A·X + β·C` with `X = S[:, idx]`, gathered vs copied. `a_t`: A given as the
+/// transpose of a column-major matrix; `c_t`: C row-major.
 #[allow(clippy::too_many_arguments)]
-fn case<T: Float>(
-    isa: Isa,
-    m: usize,
-    d: usize,
-    n: usize,
-    transposed: bool,
-    a_t: bool,
-    c_t: bool,
-    beta: f64,
-    rng: &mut ChaCha8Rng,
-) {
+fn case<T: Float>(isa: Isa, m: usize, k: usize, n: usize, a_t: bool, c_t: bool, beta: f64, rng: &mut ChaCha8Rng) {
     let source_cols = n + 7;
-    let s = values::<T>(rng, d * source_cols);
+    let s = values::<T>(rng, k * source_cols);
     let idx: Vec<usize> = (0..n).map(|_| rng.random_range(0..source_cols)).collect();
-    let (k, cols) = if transposed { (n, d) } else { (d, n) };
     let a = values::<T>(rng, m * k);
-    let c0 = values::<T>(rng, m * cols);
+    let c0 = values::<T>(rng, m * n);
     let a_view = if a_t {
         MatRef::col_major(&a, k, m).t()
     } else {
         MatRef::col_major(&a, m, k)
     };
     let (alpha, beta) = (T::cast(0.75), T::cast(beta));
-    let mut got = c0.clone();
-    let g = Gathered::columns(&s, d, &idx);
-    let g = if transposed { g.t() } else { g };
-    {
-        let c = if c_t {
-            MatMut::col_major(&mut got, cols, m).t()
+    fn c_mut<T>(c: &mut [T], m: usize, n: usize, c_t: bool) -> MatMut<'_, T> {
+        if c_t {
+            MatMut::col_major(c, n, m).t()
         } else {
-            MatMut::col_major(&mut got, m, cols)
-        };
-        gemm_gathered_with_isa(isa, alpha, a_view, g, beta, c);
+            MatMut::col_major(c, m, n)
+        }
     }
 
-    let mut x = Vec::with_capacity(d * n);
+    let mut got = c0.clone();
+    let mut x_got = vec![T::cast(f64::NAN); k * n];
+    gemm_gathered_with_isa(
+        isa,
+        alpha,
+        a_view,
+        Gathered::columns(&s, k, &idx),
+        beta,
+        c_mut(&mut got, m, n, c_t),
+        &mut x_got,
+    );
+
+    let mut x = Vec::with_capacity(k * n);
     for &i in &idx {
-        x.extend_from_slice(&s[i * d..(i + 1) * d]);
+        x.extend_from_slice(&s[i * k..(i + 1) * k]);
     }
-    let xv = MatRef::col_major(&x, d, n);
     let mut want = c0.clone();
-    {
-        let c = if c_t {
-            MatMut::col_major(&mut want, cols, m).t()
-        } else {
-            MatMut::col_major(&mut want, m, cols)
-        };
-        gemm_with_isa(isa, alpha, a_view, if transposed { xv.t() } else { xv }, beta, c);
-    }
+    gemm_with_isa(
+        isa,
+        alpha,
+        a_view,
+        MatRef::col_major(&x, k, n),
+        beta,
+        c_mut(&mut want, m, n, c_t),
+    );
+
     let what = format!(
-        "{isa:?} {} m={m} d={d} n={n} transposed={transposed} a_t={a_t} c_t={c_t}",
+        "{isa:?} {} m={m} k={k} n={n} a_t={a_t} c_t={c_t}",
         std::any::type_name::<T>()
     );
+    assert!(x_got == x, "{what}: the batch was not copied exactly");
     let direct = !c_t && m * k * size_of::<T>() <= 1 << 20;
     if direct {
-        assert_eq!(got, want, "{what}: gathered and copied batches differ");
+        assert!(
+            got == want,
+            "{what}: gathered and copied batches give different products"
+        );
     } else {
         for (g, w) in got.iter().zip(&want) {
             let (g, w) = (g.as_f64(), w.as_f64());
@@ -85,7 +86,7 @@ fn case<T: Float>(
 fn all<T: Float>(seed: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for isa in isas() {
-        for &(m, d, n) in &[
+        for &(m, k, n) in &[
             (1, 1, 1),
             (3, 2, 5),
             (10, 2, 30),
@@ -94,14 +95,13 @@ fn all<T: Float>(seed: u64) {
             (64, 64, 1),
             (17, 40, 13),
             (50, 31, 66),
+            (97, 5, 19),
         ] {
-            for transposed in [false, true] {
-                for beta in [0.0, 1.0, -0.5] {
-                    case::<T>(isa, m, d, n, transposed, false, false, beta, &mut rng);
-                }
-                case::<T>(isa, m, d, n, transposed, true, false, 0.0, &mut rng);
-                case::<T>(isa, m, d, n, transposed, false, true, 1.0, &mut rng);
+            for beta in [0.0, 1.0, -0.5] {
+                case::<T>(isa, m, k, n, false, false, beta, &mut rng);
             }
+            case::<T>(isa, m, k, n, true, false, 0.0, &mut rng);
+            case::<T>(isa, m, k, n, false, true, 1.0, &mut rng);
         }
     }
 }
@@ -121,8 +121,7 @@ fn gathered_matches_copied_f64() {
 fn large_a_falls_back_to_packed() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     for isa in isas() {
-        case::<f32>(isa, 600, 500, 20, false, false, false, 0.0, &mut rng);
-        case::<f32>(isa, 600, 20, 500, true, false, false, 1.0, &mut rng);
+        case::<f32>(isa, 600, 500, 20, false, false, 0.0, &mut rng);
     }
 }
 
@@ -131,7 +130,7 @@ fn large_a_falls_back_to_packed() {
 fn index_out_of_range_panics() {
     let s = [0.0f32; 6];
     let w = [0.0f32; 2];
-    let mut y = [0.0f32; 1];
+    let (mut y, mut x) = ([0.0f32; 1], [0.0f32; 2]);
     gemm_gathered_with_isa(
         Isa::Generic,
         1.0,
@@ -139,5 +138,6 @@ fn index_out_of_range_panics() {
         Gathered::columns(&s, 2, &[3]),
         0.0,
         MatMut::col_major(&mut y, 1, 1),
+        &mut x,
     );
 }

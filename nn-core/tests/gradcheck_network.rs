@@ -5,8 +5,8 @@ use nn_core::gradcheck::{self, GradCheck};
 use nn_core::rand::SeedableRng;
 use nn_core::rand_chacha::ChaCha8Rng;
 use nn_core::{
-    Affine, Batch, BatchMut, BatchRef, Init, InitScheme, Labels, Layer, LossLayer, Network, Optimizer, Param,
-    SoftmaxWithLoss, Summary, Tanh, Trainable,
+    Affine, Batch, BatchBuf, BatchMut, BatchRef, Init, InitScheme, Input, Labels, Layer, LossLayer, Network, Optimizer,
+    Param, SoftmaxWithLoss, Summary, Tanh, Trainable,
 };
 
 /// 4 → 6 (tanh) → 3, softmax cross-entropy. `bug` scales `affine1.b`'s gradient.
@@ -80,11 +80,12 @@ impl Trainable<f64, 4, 3> for Net {
     }
     fn train_step<O: Optimizer<f64> + ?Sized>(
         &mut self,
-        x: BatchRef<'_, f64, 4>,
+        x: Input<'_, f64, 4>,
         t: Labels<'_, f64, 3>,
         opt: &mut O,
     ) -> f64 {
-        let l = self.forward(x, t);
+        let mut buf = BatchBuf::new();
+        let l = self.forward(x.to_batch(&mut buf), t);
         self.backward();
         nn_core::optim::apply(opt, |f| Network::visit_params(self, f));
         l

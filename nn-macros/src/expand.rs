@@ -324,23 +324,31 @@ pub fn generate(m: &Model) -> TokenStream {
     };
 
     // ---- forward pieces ----
-    // `first` is the tokens of the input batch as the first layer sees it.
-    let forward_chain = |first: TokenStream| -> Vec<TokenStream> {
+    // `first` is the tokens of the input batch as the first layer sees it. With `input`, the
+    // first layer gets an `Input` (maybe gathered from a data set) and the network's input
+    // buffer (`forward_input`).
+    let forward_chain_with = |first: TokenStream, input: bool| -> Vec<TokenStream> {
         let mut prev = first;
         let mut stmts = Vec::new();
-        for l in layers {
+        for (i, l) in layers.iter().enumerate() {
             let name = &l.name;
-            let c = call(l, "forward", false, prev.clone());
+            let c = if i == 0 && input {
+                call(l, "forward_input", false, quote!(#prev, &mut self.input))
+            } else {
+                call(l, "forward", false, prev.clone())
+            };
             stmts.push(quote!(let #name = #c;));
             prev = quote!(#name);
         }
         stmts
     };
+    let forward_chain = |first: TokenStream| forward_chain_with(first, false);
     let last_name = &last.name;
 
-    // backward: from the loss (or nothing) down to the first layer with parameters.
+    // backward: from the loss (or nothing) down to the first layer with parameters. With
+    // `input`, a first layer reached reads the batch `forward_input` left in the input buffer.
     let first_param = layers.iter().position(|l| l.may_have_params());
-    let backward_chain = |x_first: TokenStream| -> Vec<TokenStream> {
+    let backward_chain_with = |x_first: TokenStream, input: bool| -> Vec<TokenStream> {
         let mut stmts = Vec::new();
         let Some(l) = loss else { return stmts };
         let lname = &l.name;
@@ -359,7 +367,16 @@ pub fn generate(m: &Model) -> TokenStream {
                 let prev = &layers[i - 1];
                 call(prev, "output", true, quote!())
             };
-            if i == stop {
+            if i == stop && i == 0 && input {
+                // `forward_input` left a gathered batch copied in `self.input`.
+                let c = call(
+                    layer,
+                    "backward_params",
+                    false,
+                    quote!(#x_in.batch_in(&self.input), #dout),
+                );
+                stmts.push(quote!(#c;));
+            } else if i == stop {
                 let c = call(layer, "backward_params", false, quote!(#x_in, #dout));
                 stmts.push(quote!(#c;));
             } else {
@@ -370,6 +387,8 @@ pub fn generate(m: &Model) -> TokenStream {
         }
         stmts
     };
+
+    let backward_chain = |x_first: TokenStream| backward_chain_with(x_first, false);
 
     let finite_check = |method: &str| {
         let ctx = format!("{name_str}::{method}");
@@ -540,9 +559,16 @@ pub fn generate(m: &Model) -> TokenStream {
         let lty = loss_type(l);
         let fwd_copy = forward_chain(quote!(self.input.view()));
         let bwd_copy = backward_chain(quote!(self.input.view()));
-        let bwd_x = backward_chain(quote!(#x));
+        let fwd_input = forward_chain_with(quote!(#x), true);
+        let bwd_input = backward_chain_with(quote!(#x), true);
+        let check_step = {
+            let ctx = format!("{name_str}::train_step");
+            quote! {
+                #[cfg(debug_assertions)]
+                ::nn::__private::assert_finite_input(#x, #ctx);
+            }
+        };
         let check_forward = finite_check("forward");
-        let check_step = finite_check("train_step");
         let check_eval = finite_check("evaluate");
         let w = lit(l.width);
         // `<Loss as LossLayer<T, D>>::Target<'_>`, written as the concrete type.
@@ -575,19 +601,20 @@ pub fn generate(m: &Model) -> TokenStream {
 
             /// One training step: forward, backward and an optimizer update (`begin_step`, then
             /// `update` for every parameter tensor in [`visit_params`](Self::visit_params) order)
-            /// as straight-line code. Returns the loss. Allocates nothing once a batch this large
-            /// has been seen (and the optimizer has its state).
+            /// as straight-line code. Returns the loss. `x` is a batch or a mini-batch read in
+            /// place from its data set (a `Gather`, from `Batches::get_in_place`). Allocates
+            /// nothing once a batch this large has been seen (and the optimizer has its state).
             pub fn train_step<'t>(
                 &mut self,
-                #x: impl ::nn::__private::AsBatch<T, #input_w>,
+                #x: impl ::nn::__private::AsInput<T, #input_w>,
                 #t: impl ::core::convert::Into<#target>,
                 #opt: &mut (impl ::nn::__private::Optimizer<T> + ?Sized),
             ) -> T {
-                let #x = #x.as_batch();
+                let #x = ::nn::__private::AsInput::as_input(&#x);
                 #check_step
-                #(#fwd_plain)*
+                #(#fwd_input)*
                 let #loss_v = self.#lname.forward(#last_name, #t.into());
-                #(#bwd_x)*
+                #(#bwd_input)*
                 #opt.begin_step();
                 let mut #index = 0;
                 let mut #update = |#p: ::nn::__private::Param<'_, T>| {
@@ -627,7 +654,7 @@ pub fn generate(m: &Model) -> TokenStream {
 
                 fn train_step<O: ::nn::__private::Optimizer<T> + ?Sized>(
                     &mut self,
-                    #x: ::nn::__private::BatchRef<'_, T, #input_w>,
+                    #x: ::nn::__private::Input<'_, T, #input_w>,
                     #t: #target_trait,
                     #opt: &mut O,
                 ) -> T {

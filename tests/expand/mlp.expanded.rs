@@ -113,18 +113,19 @@ const _: () = {
         }
         /// One training step: forward, backward and an optimizer update (`begin_step`, then
         /// `update` for every parameter tensor in [`visit_params`](Self::visit_params) order)
-        /// as straight-line code. Returns the loss. Allocates nothing once a batch this large
-        /// has been seen (and the optimizer has its state).
+        /// as straight-line code. Returns the loss. `x` is a batch or a mini-batch read in
+        /// place from its data set (a `Gather`, from `Batches::get_in_place`). Allocates
+        /// nothing once a batch this large has been seen (and the optimizer has its state).
         pub fn train_step<'t>(
             &mut self,
-            x: impl ::nn::__private::AsBatch<T, 784>,
+            x: impl ::nn::__private::AsInput<T, 784>,
             t: impl ::core::convert::Into<::nn::__private::Labels<'t, T, 10>>,
             opt: &mut (impl ::nn::__private::Optimizer<T> + ?Sized),
         ) -> T {
-            let x = x.as_batch();
+            let x = ::nn::__private::AsInput::as_input(&x);
             #[cfg(debug_assertions)]
-            ::nn::__private::assert_finite(x, "Mlp::train_step");
-            let fc1 = self.fc1.forward(x);
+            ::nn::__private::assert_finite_input(x, "Mlp::train_step");
+            let fc1 = self.fc1.forward_input(x, &mut self.input);
             let relu1 = self.relu1.forward(fc1);
             let fc2 = self.fc2.forward(relu1);
             let relu2 = self.relu2.forward(fc2);
@@ -135,7 +136,7 @@ const _: () = {
             let d_fc2 = self.relu2.backward(self.fc2.output(), d_relu2);
             let d_relu1 = self.fc2.backward(self.relu1.output(), d_fc2);
             let d_fc1 = self.relu1.backward(self.fc1.output(), d_relu1);
-            self.fc1.backward_params(x, d_fc1);
+            self.fc1.backward_params(x.batch_in(&self.input), d_fc1);
             opt.begin_step();
             let mut index = 0;
             let mut update = |p: ::nn::__private::Param<'_, T>| {
@@ -318,7 +319,7 @@ const _: () = {
         }
         fn train_step<O: ::nn::__private::Optimizer<T> + ?Sized>(
             &mut self,
-            x: ::nn::__private::BatchRef<'_, T, 784>,
+            x: ::nn::__private::Input<'_, T, 784>,
             t: ::nn::__private::Labels<'_, T, 10>,
             opt: &mut O,
         ) -> T {

@@ -178,18 +178,19 @@ const _: () = {
         }
         /// One training step: forward, backward and an optimizer update (`begin_step`, then
         /// `update` for every parameter tensor in [`visit_params`](Self::visit_params) order)
-        /// as straight-line code. Returns the loss. Allocates nothing once a batch this large
-        /// has been seen (and the optimizer has its state).
+        /// as straight-line code. Returns the loss. `x` is a batch or a mini-batch read in
+        /// place from its data set (a `Gather`, from `Batches::get_in_place`). Allocates
+        /// nothing once a batch this large has been seen (and the optimizer has its state).
         pub fn train_step<'t>(
             &mut self,
-            x: impl ::nn::__private::AsBatch<T, 4>,
+            x: impl ::nn::__private::AsInput<T, 4>,
             t: impl ::core::convert::Into<::nn::__private::Labels<'t, T, 3>>,
             opt: &mut (impl ::nn::__private::Optimizer<T> + ?Sized),
         ) -> T {
-            let x = x.as_batch();
+            let x = ::nn::__private::AsInput::as_input(&x);
             #[cfg(debug_assertions)]
-            ::nn::__private::assert_finite(x, "SwishNet::train_step");
-            let fc1 = self.fc1.forward(x);
+            ::nn::__private::assert_finite_input(x, "SwishNet::train_step");
+            let fc1 = self.fc1.forward_input(x, &mut self.input);
             let swish = <crate::layers::Swish<
                 T,
                 8,
@@ -236,7 +237,7 @@ const _: () = {
                 8,
                 8,
             >>::backward(&mut self.swish, self.fc1.output(), d_swish);
-            self.fc1.backward_params(x, d_fc1);
+            self.fc1.backward_params(x.batch_in(&self.input), d_fc1);
             opt.begin_step();
             let mut index = 0;
             let mut update = |p: ::nn::__private::Param<'_, T>| {
@@ -485,7 +486,7 @@ const _: () = {
         }
         fn train_step<O: ::nn::__private::Optimizer<T> + ?Sized>(
             &mut self,
-            x: ::nn::__private::BatchRef<'_, T, 4>,
+            x: ::nn::__private::Input<'_, T, 4>,
             t: ::nn::__private::Labels<'_, T, 3>,
             opt: &mut O,
         ) -> T {

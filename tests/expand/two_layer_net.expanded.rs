@@ -104,25 +104,26 @@ const _: () = {
         }
         /// One training step: forward, backward and an optimizer update (`begin_step`, then
         /// `update` for every parameter tensor in [`visit_params`](Self::visit_params) order)
-        /// as straight-line code. Returns the loss. Allocates nothing once a batch this large
-        /// has been seen (and the optimizer has its state).
+        /// as straight-line code. Returns the loss. `x` is a batch or a mini-batch read in
+        /// place from its data set (a `Gather`, from `Batches::get_in_place`). Allocates
+        /// nothing once a batch this large has been seen (and the optimizer has its state).
         pub fn train_step<'t>(
             &mut self,
-            x: impl ::nn::__private::AsBatch<T, 2>,
+            x: impl ::nn::__private::AsInput<T, 2>,
             t: impl ::core::convert::Into<::nn::__private::Labels<'t, T, 3>>,
             opt: &mut (impl ::nn::__private::Optimizer<T> + ?Sized),
         ) -> T {
-            let x = x.as_batch();
+            let x = ::nn::__private::AsInput::as_input(&x);
             #[cfg(debug_assertions)]
-            ::nn::__private::assert_finite(x, "TwoLayerNet::train_step");
-            let affine1 = self.affine1.forward(x);
+            ::nn::__private::assert_finite_input(x, "TwoLayerNet::train_step");
+            let affine1 = self.affine1.forward_input(x, &mut self.input);
             let sigmoid = self.sigmoid.forward(affine1);
             let affine2 = self.affine2.forward(sigmoid);
             let loss = self.loss.forward(affine2, t.into());
             let d_affine2 = self.loss.backward();
             let d_sigmoid = self.affine2.backward(self.sigmoid.output(), d_affine2);
             let d_affine1 = self.sigmoid.backward(self.affine1.output(), d_sigmoid);
-            self.affine1.backward_params(x, d_affine1);
+            self.affine1.backward_params(x.batch_in(&self.input), d_affine1);
             opt.begin_step();
             let mut index = 0;
             let mut update = |p: ::nn::__private::Param<'_, T>| {
@@ -279,7 +280,7 @@ const _: () = {
         }
         fn train_step<O: ::nn::__private::Optimizer<T> + ?Sized>(
             &mut self,
-            x: ::nn::__private::BatchRef<'_, T, 2>,
+            x: ::nn::__private::Input<'_, T, 2>,
             t: ::nn::__private::Labels<'_, T, 3>,
             opt: &mut O,
         ) -> T {

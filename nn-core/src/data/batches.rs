@@ -2,7 +2,7 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{gather_columns, index_below, Dataset, Targets};
-use crate::{BatchBuf, BatchRef, Float};
+use crate::{BatchBuf, BatchRef, Float, Gather};
 
 /// Shuffles `v` in place (Fisher–Yates) from `rng`. The permutation depends only on the
 /// generator's stream, so a seeded `ChaCha8Rng` gives the same order on every platform and
@@ -111,5 +111,35 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
         gather_columns(data.x().as_slice(), idx, &mut self.x);
         data.y().gather(idx, &mut self.y);
         (self.x.view(), &self.y)
+    }
+
+    /// Batch `i` of `data` with its samples left where they are: a [`Gather`] that a
+    /// network's `train_step` reads in place (no copy of the `D × n` batch when the first
+    /// layer is an `Affine` or `MatMul` on the GEMM path), and the targets gathered into the
+    /// reused buffer as [`get`](Batches::get) does.
+    ///
+    /// ```
+    /// use nn_core::data::{spiral, Batches};
+    /// let data = spiral::<f32>(1984);
+    /// let mut batches = Batches::new(data.len(), 30, 0);
+    /// batches.shuffle();
+    /// let (x, t) = batches.get_in_place(&data, 0);
+    /// assert_eq!((x.len(), t.len()), (30, 30));
+    /// assert_eq!(x.sample(0), data.sample(x.indices()[0]));
+    /// ```
+    pub fn get_in_place<'s>(&'s mut self, data: &'s Dataset<T, D, Y>, i: usize) -> (Gather<'s, T, D>, &'s Y::Buf) {
+        assert!(i < self.len(), "Batches::get_in_place: batch {i} of {}", self.len());
+        assert_eq!(
+            self.order.len(),
+            data.len(),
+            "Batches::get_in_place: built for {} samples but the data set has {}",
+            self.order.len(),
+            data.len()
+        );
+        let start = i * self.batch_size;
+        let end = (start + self.batch_size).min(self.order.len());
+        let idx = &self.order[start..end];
+        data.y().gather(idx, &mut self.y);
+        (Gather::new(data.x().as_view(), idx), &self.y)
     }
 }

@@ -9,24 +9,29 @@ use super::simd::{Elem, Simd};
 use super::{Raw, RawMut};
 
 /// How the direct kernel finds the elements of `B` (`k × n`): a column pointer per column
-/// of a tile, plus a row offset per `p`. Strided matrices ([`Raw`]) and batches gathered
-/// from a data set by sample index ([`ColGather`], [`RowGather`]) implement it.
+/// of a tile plus a row offset per `p`. Strided matrices ([`Raw`]) and mini-batches gathered
+/// from a data set by sample index ([`GatherCopy`]) implement it.
 pub(crate) trait BSource<T>: Copy {
     /// Number of columns.
     fn cols(&self) -> usize;
-    /// Whether each column's `k` elements are contiguous (then the next tile's columns are
-    /// prefetched).
-    fn contiguous(&self) -> bool;
+    /// Whether each column's `k` elements are contiguous in memory not yet read (then the
+    /// next tile's columns are prefetched).
+    fn prefetch(&self) -> bool;
     /// The address of element `(0, j)`.
     ///
     /// # Safety
     /// `j < cols`.
     unsafe fn col(&self, j: usize) -> *const T;
     /// The offset of element `(p, j)` from `col(j)`.
+    fn row(&self, p: usize) -> usize;
+    /// Called when every row tile of columns `j0..j0 + w` is done (a gathered batch copies
+    /// them, now in cache, out of the data set).
     ///
     /// # Safety
-    /// `p < k`.
-    unsafe fn row(&self, p: usize) -> usize;
+    /// `j0 + w ≤ cols`.
+    unsafe fn finish(&self, j0: usize, w: usize);
+    /// The same columns read again by a later pass (a gathered batch from its copy).
+    fn again(self) -> Self;
     /// Columns `j0..j0 + w`.
     ///
     /// # Safety
@@ -40,7 +45,7 @@ impl<T: Copy> BSource<T> for Raw<T> {
         self.cols
     }
     #[inline(always)]
-    fn contiguous(&self) -> bool {
+    fn prefetch(&self) -> bool {
         self.rs == 1
     }
     #[inline(always)]
@@ -49,8 +54,14 @@ impl<T: Copy> BSource<T> for Raw<T> {
         unsafe { self.ptr.add(j * self.cs) }
     }
     #[inline(always)]
-    unsafe fn row(&self, p: usize) -> usize {
+    fn row(&self, p: usize) -> usize {
         p * self.rs
+    }
+    #[inline(always)]
+    unsafe fn finish(&self, _j0: usize, _w: usize) {}
+    #[inline(always)]
+    fn again(self) -> Self {
+        self
     }
     #[inline(always)]
     unsafe fn sub(&self, j0: usize, w: usize) -> Self {
@@ -63,80 +74,67 @@ impl<T: Copy> BSource<T> for Raw<T> {
     }
 }
 
-/// `B = S[:, idx]`: columns of a column-major source `S` (leading dimension `ld`) picked by
-/// index — a mini-batch of samples read in place from its data set.
+/// `B = S[:, idx]`: columns of a column-major source `S` (`k` rows per column) picked by
+/// index — a mini-batch of samples in its data set. The first pass reads the samples where
+/// they are (the next tile's prefetched while a tile computes) and copies each tile's
+/// columns into `out` (`k × cols`, column-major) once the tile is done with them, so `out`
+/// ends up holding the batch; a later pass ([`again`](BSource::again)) reads `out`.
 #[derive(Clone, Copy)]
-pub(crate) struct ColGather<T> {
-    pub(crate) ptr: *const T,
-    pub(crate) ld: usize,
+pub(crate) struct GatherCopy<T> {
+    pub(crate) src: *const T,
+    pub(crate) k: usize,
     pub(crate) idx: *const usize,
+    pub(crate) out: *mut T,
     pub(crate) cols: usize,
+    /// First pass: read the source, then copy.
+    pub(crate) first: bool,
 }
 
-impl<T: Copy> BSource<T> for ColGather<T> {
+impl<T: Copy> BSource<T> for GatherCopy<T> {
     #[inline(always)]
     fn cols(&self) -> usize {
         self.cols
     }
     #[inline(always)]
-    fn contiguous(&self) -> bool {
-        true
+    fn prefetch(&self) -> bool {
+        self.first
     }
     #[inline(always)]
     unsafe fn col(&self, j: usize) -> *const T {
-        // SAFETY: `idx` has `cols` entries, each a column of the source (checked by
-        // `gemm_gathered`).
-        unsafe { self.ptr.add(*self.idx.add(j) * self.ld) }
+        // SAFETY: `j < cols` (caller); `idx` has `cols` entries, each a column of the source,
+        // and `out` room for `cols` columns of `k` (checked by `gemm_gathered`).
+        unsafe {
+            if self.first {
+                self.src.add(*self.idx.add(j) * self.k)
+            } else {
+                self.out.add(j * self.k)
+            }
+        }
     }
     #[inline(always)]
-    unsafe fn row(&self, p: usize) -> usize {
+    fn row(&self, p: usize) -> usize {
         p
     }
     #[inline(always)]
-    unsafe fn sub(&self, j0: usize, w: usize) -> Self {
-        Self {
-            // SAFETY: `j0 ≤ cols` entries of `idx` exist (caller).
-            idx: unsafe { self.idx.add(j0) },
-            cols: w,
-            ..*self
+    unsafe fn finish(&self, j0: usize, w: usize) {
+        if self.first {
+            for j in j0..j0 + w {
+                // SAFETY: as `col`; source and `out` are distinct allocations (`out` is
+                // borrowed mutably).
+                unsafe { core::ptr::copy_nonoverlapping(self.col(j), self.out.add(j * self.k), self.k) };
+            }
         }
     }
-}
-
-/// `B = S[:, idx]ᵀ`: row `p` of `B` is column `idx[p]` of a column-major source `S` (leading
-/// dimension `ld`) — the transposed mini-batch a weight gradient `dout·xᵀ` reads.
-#[derive(Clone, Copy)]
-pub(crate) struct RowGather<T> {
-    pub(crate) ptr: *const T,
-    pub(crate) ld: usize,
-    pub(crate) idx: *const usize,
-    pub(crate) cols: usize,
-}
-
-impl<T: Copy> BSource<T> for RowGather<T> {
     #[inline(always)]
-    fn cols(&self) -> usize {
-        self.cols
-    }
-    #[inline(always)]
-    fn contiguous(&self) -> bool {
-        false
-    }
-    #[inline(always)]
-    unsafe fn col(&self, j: usize) -> *const T {
-        // SAFETY: `j < cols` = the source's row count (caller).
-        unsafe { self.ptr.add(j) }
-    }
-    #[inline(always)]
-    unsafe fn row(&self, p: usize) -> usize {
-        // SAFETY: `idx` has `k > p` entries (caller), each a column of the source.
-        unsafe { *self.idx.add(p) * self.ld }
+    fn again(self) -> Self {
+        Self { first: false, ..self }
     }
     #[inline(always)]
     unsafe fn sub(&self, j0: usize, w: usize) -> Self {
         Self {
-            // SAFETY: `j0 ≤ cols` (caller).
-            ptr: unsafe { self.ptr.add(j0) },
+            // SAFETY: `j0 ≤ cols` entries of `idx` and columns of `out` exist (caller).
+            idx: unsafe { self.idx.add(j0) },
+            out: unsafe { self.out.add(j0 * self.k) },
             cols: w,
             ..*self
         }
@@ -172,14 +170,14 @@ pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize, B: BSourc
         let mut j0 = 0;
         while j0 < n {
             let n_eff = NR.min(n - j0);
-            let mut bcol = [b.col(0); NR];
+            let mut bcol = [b.col(j0); NR];
             for (j, p) in bcol.iter_mut().enumerate() {
                 *p = b.col((j0 + j).min(n - 1));
             }
             // The next tile's columns of a column-contiguous B, fetched into L2 while this
             // tile computes: a B straight from a large data set (a training batch) is cold,
             // and its first row tile would otherwise wait on memory.
-            let next = if b.contiguous() && j0 + NR < n {
+            let next = if b.prefetch() && j0 + NR < n {
                 NR.min(n - j0 - NR)
             } else {
                 0
@@ -230,6 +228,7 @@ pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize, B: BSourc
                 i0 += mr;
                 r += 1;
             }
+            b.finish(j0, n_eff);
             j0 += NR;
         }
     }
@@ -412,6 +411,8 @@ unsafe fn row_tiles<S: Simd, const NR: usize, const MVW: usize, B: BSource<S::T>
         }
         let rem = m - m_main;
         if rem > 0 {
+            // The first call copied a gathered B: read the copy.
+            let b = if m_main > 0 { b.again() } else { b };
             let a = Raw {
                 ptr: a.ptr.add(m_main),
                 rows: rem,

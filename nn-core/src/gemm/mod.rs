@@ -12,6 +12,9 @@
 //!
 //! Packing buffers and large transposed-`A` copies live in a per-thread workspace grown once
 //! and reused, so a call in steady state performs no heap allocation.
+//! - **Gathered** ([`gemm_gathered`]): `B` is a mini-batch picked from a data set by sample
+//!   index, read in place and copied out as a side effect (the gather of a training step
+//!   fused into its first product).
 //! - The instruction set (AVX-512, AVX2+FMA or portable) is detected at run time and cached
 //!   ([`Isa::detect`]), so the default build is fast without `-C target-cpu=native`.
 //!
@@ -38,7 +41,7 @@ use core::any::TypeId;
 pub use isa::Isa;
 
 use crate::Float;
-use direct::{BSource, ColGather, RowGather};
+use direct::{BSource, GatherCopy};
 use isa::Kernels;
 
 /// A read-only strided matrix: element `(i, j)` is `data[i * rs + j * cs]`.
@@ -296,48 +299,22 @@ pub fn gemm_with<T: Float>(
     }
 }
 
-/// A matrix read in place from the columns `idx` of a column-major `rows × _` source: a
-/// mini-batch of samples picked from its data set without copying them. As `B` of
-/// [`gemm_gathered`] it is `X = S[:, idx]` (`rows × idx.len()`), or, [`t`](Gathered::t),
-/// `Xᵀ` (`idx.len() × rows`).
+/// `X = S[:, idx]`: the columns `idx` of a column-major `rows × _` source `S`, i.e. a
+/// mini-batch of samples picked from its data set, as `B` of [`gemm_gathered`].
 #[derive(Clone, Copy, Debug)]
 pub struct Gathered<'a, T> {
     /// The source's elements, column-major with `rows` per column.
     pub data: &'a [T],
     /// Rows of the source (features per sample).
     pub rows: usize,
-    /// The source columns that make up the matrix, in order (repeats allowed).
+    /// The source columns that make up `X`, in order (repeats allowed).
     pub idx: &'a [usize],
-    /// Whether the matrix is `Xᵀ` rather than `X`.
-    pub transposed: bool,
 }
 
 impl<'a, T> Gathered<'a, T> {
     /// `X = S[:, idx]` for a column-major source `S` with `rows` rows.
     pub fn columns(data: &'a [T], rows: usize, idx: &'a [usize]) -> Self {
-        Self {
-            data,
-            rows,
-            idx,
-            transposed: false,
-        }
-    }
-
-    /// The transpose (no copy).
-    pub fn t(self) -> Self {
-        Self {
-            transposed: !self.transposed,
-            ..self
-        }
-    }
-
-    /// `(rows, cols)` of the matrix.
-    pub fn shape(&self) -> (usize, usize) {
-        if self.transposed {
-            (self.idx.len(), self.rows)
-        } else {
-            (self.rows, self.idx.len())
-        }
+        Self { data, rows, idx }
     }
 
     fn check(&self) {
@@ -351,27 +328,30 @@ impl<'a, T> Gathered<'a, T> {
     }
 }
 
-/// `C ← α·A·B + β·C` where `B` is a [`Gathered`] batch (`X` or `Xᵀ`) read in place: the
-/// layer products of a mini-batch without first copying its samples out of the data set.
-/// The forward product `W·X` reads each sample column once per tile of `C`, prefetching the
-/// next tile's samples while the current one computes; the weight gradient `dY·Xᵀ` reads
-/// the samples as rows. Bit-for-bit the same result as [`gemm`] on the copied batch when
-/// both take the direct path (an `A` of at most 1 MiB); other shapes and layouts copy the
-/// batch into a per-thread scratch buffer first and call [`gemm`].
+/// `C ← α·A·X + β·C` for a gathered `X = S[:, idx]` ([`Gathered`]), also writing `X` into
+/// `x` (`rows × idx.len()`, column-major): the first product of a training step on a
+/// shuffled mini-batch, with the gather fused into it. On the direct path each tile of `C`
+/// reads its samples where they lie in the data set (the next tile's samples are prefetched
+/// meanwhile) and copies them into `x` once it is done with them, now from cache; so the
+/// batch crosses memory once, overlapped with the arithmetic, and the copy serves the weight
+/// gradient. Other shapes (an `A` over 1 MiB, a row-major `C`) copy first and call
+/// [`gemm`]. Either way `C` and `x` are bit for bit what [`gemm`] on the copied batch gives.
 ///
-/// Panics as [`gemm`] does, and if an index is out of range of the source.
+/// Panics as [`gemm`] does, if an index is out of range of the source, or if `x` does not
+/// have `rows · idx.len()` elements.
 ///
 /// ```
 /// use nn_core::gemm::{gemm_gathered, Gathered, MatMut, MatRef};
-/// // Source: 3 samples of 2 features; the batch picks samples 2 and 0.
+/// // Source: 3 samples of 2 features; the batch is samples 2 and 0.
 /// let s = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
 /// let w = [1.0f32, 0.0, 0.0, 1.0, 1.0, 1.0]; // 3 × 2, column-major
-/// let mut y = [0.0f32; 6];
-/// gemm_gathered(1.0, MatRef::col_major(&w, 3, 2), Gathered::columns(&s, 2, &[2, 0]), 0.0, MatMut::col_major(&mut y, 3, 2));
+/// let (mut y, mut x) = ([0.0f32; 6], [0.0f32; 4]);
+/// gemm_gathered(1.0, MatRef::col_major(&w, 3, 2), Gathered::columns(&s, 2, &[2, 0]), 0.0, MatMut::col_major(&mut y, 3, 2), &mut x);
 /// assert_eq!(y, [5.0, 6.0, 11.0, 1.0, 2.0, 3.0]);
+/// assert_eq!(x, [5.0, 6.0, 1.0, 2.0]);
 /// ```
-pub fn gemm_gathered<T: Float>(alpha: T, a: MatRef<'_, T>, b: Gathered<'_, T>, beta: T, c: MatMut<'_, T>) {
-    gemm_gathered_with_isa(Isa::detect(), alpha, a, b, beta, c)
+pub fn gemm_gathered<T: Float>(alpha: T, a: MatRef<'_, T>, b: Gathered<'_, T>, beta: T, c: MatMut<'_, T>, x: &mut [T]) {
+    gemm_gathered_with_isa(Isa::detect(), alpha, a, b, beta, c, x)
 }
 
 /// [`gemm_gathered`] with a chosen instruction set (for tests and benchmarks).
@@ -384,40 +364,45 @@ pub fn gemm_gathered_with_isa<T: Float>(
     b: Gathered<'_, T>,
     beta: T,
     c: MatMut<'_, T>,
+    x: &mut [T],
 ) {
-    let (k, n) = b.shape();
+    let (k, n) = (b.rows, b.idx.len());
     assert_eq!(a.cols, k, "gemm_gathered: A is {}×{} but B is {k}×{n}", a.rows, a.cols);
     assert_eq!(c.rows, a.rows, "gemm_gathered: C has {} rows, A has {}", c.rows, a.rows);
     assert_eq!(c.cols, n, "gemm_gathered: C has {} columns, B has {n}", c.cols);
+    assert_eq!(
+        x.len(),
+        k * n,
+        "gemm_gathered: x has {} elements, the batch is {k}×{n}",
+        x.len()
+    );
     a.check("A");
     b.check();
     c.check();
     assert!(isa.is_supported(), "gemm_gathered: this CPU does not support {isa:?}");
     let direct = c.rs == 1 && a.rows * a.cols * size_of::<T>() <= DIRECT_A_BYTES;
     if !direct || a.rows == 0 || n == 0 || k == 0 {
-        // Copy the batch and take the general path (packed kernels for a large A).
-        let (rows, cols) = (b.rows, b.idx.len());
-        crate::scratch::with_scratch(rows * cols, |x: &mut [T]| {
-            for (dst, &i) in x.chunks_exact_mut(rows.max(1)).zip(b.idx) {
-                dst.copy_from_slice(&b.data[i * rows..(i + 1) * rows]);
-            }
-            let x = MatRef::col_major(&x[..rows * cols], rows, cols);
-            gemm_with_isa(isa, alpha, a, if b.transposed { x.t() } else { x }, beta, c)
-        });
+        for (dst, &i) in x.chunks_exact_mut(k.max(1)).zip(b.idx) {
+            dst.copy_from_slice(&b.data[i * k..(i + 1) * k]);
+        }
+        gemm_with_isa(isa, alpha, a, MatRef::col_major(x, k, n), beta, c);
         return;
     }
-    let (ptr, ld, idx) = (b.data.as_ptr(), b.rows, b.idx.as_ptr());
+    let (src, idx, out) = (b.data.as_ptr(), b.idx.as_ptr(), x.as_mut_ptr());
     macro_rules! go {
         ($t:ty) => {{
-            // SAFETY: `T` is `$t` (checked by the caller's TypeId test).
+            // SAFETY: `T` is `$t` (checked by the TypeId test around this call).
             let (alpha, a, beta, c): ($t, MatRef<'_, $t>, $t, MatMut<'_, $t>) =
                 unsafe { (cast(alpha), cast_ref(a), cast(beta), cast_mut(c)) };
-            let ptr = ptr.cast::<$t>();
-            if b.transposed {
-                run_direct(isa, alpha, a, RowGather { ptr, ld, idx, cols: n }, beta, c)
-            } else {
-                run_direct(isa, alpha, a, ColGather { ptr, ld, idx, cols: n }, beta, c)
-            }
+            let b = GatherCopy {
+                src: src.cast::<$t>(),
+                k,
+                idx,
+                out: out.cast::<$t>(),
+                cols: n,
+                first: true,
+            };
+            run_direct(isa, alpha, a, b, beta, c)
         }};
     }
     if TypeId::of::<T>() == TypeId::of::<f32>() {

@@ -2,7 +2,7 @@ use nalgebra::{SMatrix, SVector};
 
 use super::{linear, repeat::repeat_into, sum::sum_into};
 use crate::heap::{boxed_clone, boxed_zeros};
-use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Layer, Param};
+use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Input, Layer, Param};
 
 /// The book's `Affine` layer (a fully connected layer), `y = W·x + b` (the book's
 /// `y = x·W + b` with samples as rows).
@@ -123,6 +123,27 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T
         );
         linear::backward_dw::<T, IN, OUT>(x.as_slice(), dout.as_slice(), self.dw.as_mut_slice());
         sum_into(dout, self.db.as_mut_slice());
+    }
+
+    /// Gathers a gathered batch into `buf` inside the forward product (one pass over the
+    /// samples, see `linear::forward_gathered`).
+    fn forward_input(&mut self, x: Input<'_, T, IN>, buf: &mut BatchBuf<T, IN>) -> BatchRef<'_, T, OUT> {
+        match x {
+            Input::Gather(g) => {
+                self.y.resize(g.len());
+                buf.resize(g.len());
+                repeat_into(self.b.as_slice(), self.y.view_mut());
+                linear::forward_gathered::<T, IN, OUT>(
+                    self.w.as_slice(),
+                    g,
+                    T::one(),
+                    self.y.as_mut_slice(),
+                    buf.as_mut_slice(),
+                );
+                self.y.view()
+            }
+            Input::Batch(x) => self.forward(x),
+        }
     }
 
     fn output(&self) -> BatchRef<'_, T, OUT> {

@@ -7,8 +7,8 @@
 //! loops (compiled for AVX-512 or AVX2 when the CPU has them, detected once at run time) beats
 //! any blocking scheme. Larger layers go to [`gemm`].
 
-use crate::gemm::{gemm, Isa, MatMut, MatRef};
-use crate::Float;
+use crate::gemm::{gemm, gemm_gathered, Isa, MatMut, MatRef};
+use crate::{Float, Gather};
 
 /// Largest `OUT · IN` that takes the fixed-width path.
 pub const FIXED_MAX: usize = 64 * 64;
@@ -82,6 +82,40 @@ pub fn backward_dw<T: Float, const IN: usize, const OUT: usize>(x: &[T], dout: &
         MatRef::col_major(x, IN, n).t(),
         T::zero(),
         MatMut::col_major(dw, OUT, IN),
+    );
+}
+
+/// [`forward`] for a batch `x` gathered from a data set, also writing the batch into `xbuf`
+/// (`IN × N`, for the weight gradient). Larger products fuse the gather into the GEMM
+/// ([`gemm_gathered`]: the samples cross memory once, prefetched while the previous tile
+/// computes); small ones copy first. Same results as [`forward`] on the copied batch.
+#[inline]
+pub fn forward_gathered<T: Float, const IN: usize, const OUT: usize>(
+    w: &[T],
+    x: Gather<'_, T, IN>,
+    beta: T,
+    y: &mut [T],
+    xbuf: &mut [T],
+) {
+    let n = x.len();
+    assert!(
+        xbuf.len() == IN * n && y.len() == OUT * n,
+        "linear::forward_gathered: shapes disagree"
+    );
+    if fixed::<IN, OUT>(n) {
+        for (j, dst) in xbuf.chunks_exact_mut(IN).enumerate() {
+            dst.copy_from_slice(x.sample(j));
+        }
+        forward::<T, IN, OUT>(w, xbuf, beta, y);
+        return;
+    }
+    gemm_gathered(
+        T::one(),
+        MatRef::col_major(w, OUT, IN),
+        x.as_gemm(),
+        beta,
+        MatMut::col_major(y, OUT, n),
+        xbuf,
     );
 }
 

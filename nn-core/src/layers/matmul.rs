@@ -2,7 +2,7 @@ use nalgebra::SMatrix;
 
 use super::linear;
 use crate::heap::{boxed_clone, boxed_zeros};
-use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Layer, Param};
+use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Input, Layer, Param};
 
 /// The book's `MatMul` layer, `y = W·x` (the book's `y = x·W` with samples as rows).
 ///
@@ -86,6 +86,26 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for MatMul<T
             dout.ncols()
         );
         linear::backward_dw::<T, IN, OUT>(x.as_slice(), dout.as_slice(), self.dw.as_mut_slice());
+    }
+
+    /// Gathers a gathered batch into `buf` inside the forward product (one pass over the
+    /// samples, see `linear::forward_gathered`).
+    fn forward_input(&mut self, x: Input<'_, T, IN>, buf: &mut BatchBuf<T, IN>) -> BatchRef<'_, T, OUT> {
+        match x {
+            Input::Gather(g) => {
+                self.y.resize(g.len());
+                buf.resize(g.len());
+                linear::forward_gathered::<T, IN, OUT>(
+                    self.w.as_slice(),
+                    g,
+                    T::zero(),
+                    self.y.as_mut_slice(),
+                    buf.as_mut_slice(),
+                );
+                self.y.view()
+            }
+            Input::Batch(x) => self.forward(x),
+        }
     }
 
     fn output(&self) -> BatchRef<'_, T, OUT> {

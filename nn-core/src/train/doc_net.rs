@@ -6,8 +6,8 @@ use rand::RngCore;
 const H: usize = 10;
 
 use crate::{
-    Affine, BatchBuf, BatchMut, BatchRef, Float, Init, InitScheme, Labels, Layer, LossLayer, Network, Optimizer, Param,
-    Sigmoid, SoftmaxWithLoss, Summary, SummaryRow, Trainable,
+    Affine, BatchBuf, BatchMut, BatchRef, Float, Init, InitScheme, Input, Labels, Layer, LossLayer, Network, Optimizer,
+    Param, Sigmoid, SoftmaxWithLoss, Summary, SummaryRow, Trainable,
 };
 
 /// Affine(2→10) → Sigmoid → Affine(10→3) → SoftmaxWithLoss.
@@ -114,9 +114,17 @@ impl<T: Float> Trainable<T, 2, 3> for TwoLayerNet<T> {
         self.affine1.backward_params(self.x.view(), d);
     }
 
-    fn train_step<O: Optimizer<T> + ?Sized>(&mut self, x: BatchRef<'_, T, 2>, t: Labels<'_, T, 3>, opt: &mut O) -> T {
-        let loss = self.forward(x, t);
-        self.backward();
+    fn train_step<O: Optimizer<T> + ?Sized>(&mut self, x: Input<'_, T, 2>, t: Labels<'_, T, 3>, opt: &mut O) -> T {
+        // The first layer takes the input as it comes; a gathered batch ends up copied into
+        // `self.x`, where the weight gradient reads it.
+        let h = self.affine1.forward_input(x, &mut self.x);
+        let s = self.sigmoid.forward(h);
+        let score = self.affine2.forward(s);
+        let loss = self.loss.forward(score, t);
+        let d = self.loss.backward();
+        let d = self.affine2.backward(self.sigmoid.output(), d);
+        let d = self.sigmoid.backward(self.affine1.output(), d);
+        self.affine1.backward_params(x.batch_in(&self.x), d);
         crate::optim::apply(opt, |f| self.visit_params(f));
         loss
     }

@@ -267,8 +267,8 @@ impl<O> Trainer<O> {
             let (mut sum, mut count) = (0.0f64, 0usize);
             let mut epoch_sum = 0.0f64;
             for i in 0..iters {
-                let (x, t) = batches.get(train, i);
-                let loss = net.train_step(x, t.into(), &mut self.optimizer).as_f64();
+                let (x, t) = batches.get_in_place(train, i);
+                let loss = net.train_step(x.into(), t.into(), &mut self.optimizer).as_f64();
                 if !loss.is_finite() {
                     out.finish();
                     return Err(TrainError::NonFiniteLoss {
