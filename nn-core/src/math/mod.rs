@@ -31,6 +31,8 @@
 //! ```
 
 mod lane;
+
+use crate::Float;
 #[cfg(test)]
 mod tests;
 
@@ -184,6 +186,51 @@ pub fn sigmoid_f32(x: &[f32], y: &mut [f32]) {
 pub fn tanh_f32(x: &[f32], y: &mut [f32]) {
     assert_eq!(x.len(), y.len(), "tanh_f32: input and output lengths differ");
     tanh_isa(Isa::best(), x, y)
+}
+
+/// `p[i] ← p[i] − a·g[i]` (an SGD step), in 512- or 256-bit vectors where the CPU has them.
+/// The same rounding as the scalar loop (a product, then a difference; no FMA). Panics if
+/// the lengths differ.
+///
+/// ```
+/// let mut p = [1.0f32, 2.0];
+/// nn_core::math::sub_scaled(&mut p, 0.5, &[2.0, -2.0]);
+/// assert_eq!(p, [0.0, 3.0]);
+/// ```
+#[inline]
+pub fn sub_scaled<T: Float>(p: &mut [T], a: T, g: &[T]) {
+    sub_scaled_isa(Isa::best(), p, a, g)
+}
+
+/// [`sub_scaled`] compiled for `isa` (which this CPU must support).
+pub(crate) fn sub_scaled_isa<T: Float>(isa: Isa, p: &mut [T], a: T, g: &[T]) {
+    assert_eq!(p.len(), g.len(), "sub_scaled: parameter and gradient lengths differ");
+    #[inline(always)]
+    fn body<T: Float>(p: &mut [T], a: T, g: &[T]) {
+        for (v, &g) in p.iter_mut().zip(g) {
+            *v -= a * g;
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn avx2<T: Float>(p: &mut [T], a: T, g: &[T]) {
+        body(p, a, g)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn avx512<T: Float>(p: &mut [T], a: T, g: &[T]) {
+        body(p, a, g)
+    }
+    match isa {
+        // SAFETY: `Isa::Avx2` / `Isa::Avx512` are only produced by `Isa::best` (or tests
+        // filtering by it) after detecting those features on this CPU.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { avx2(p, a, g) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { avx512(p, a, g) },
+        _ => body(p, a, g),
+    }
 }
 
 /// `x[i] = exp(x[i])` in place.

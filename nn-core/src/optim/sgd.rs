@@ -25,9 +25,6 @@ impl<T: Float> Sgd<T> {
 impl<T: Float> Optimizer<T> for Sgd<T> {
     #[inline]
     fn update(&mut self, _index: usize, p: Param<'_, T>) {
-        let lr = self.lr;
-        for (v, &g) in p.value.iter_mut().zip(p.grad) {
-            *v -= lr * g;
-        }
+        crate::math::sub_scaled(p.value, self.lr, p.grad);
     }
 }
