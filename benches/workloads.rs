@@ -10,7 +10,9 @@
 //!   first product gathers it; reshuffle every 100 steps).
 //! - W2 roofline: the five matrix products one 784 → 100 → 10 step needs (forward of both
 //!   layers, both weight gradients, the hidden dx), with nn's GEMM and with matrixmultiply on
-//!   the same shapes; `step / fastest products` is the roofline ratio.
+//!   the same shapes; `step / fastest products` is the roofline ratio. On a shared machine
+//!   the separate criterion runs drift apart: `cargo bench --bench roofline` measures the
+//!   ratio interleaved.
 //! - W3 `latency`: batch-1 `predict` of 16 → 64 → 64 → 4 (tanh, tanh, linear).
 //!
 //! Run: `cargo bench --bench workloads`.
@@ -19,11 +21,15 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use nn::data::{spiral, Batches, Dataset};
-use nn::gemm::{gemm, MatMut, MatRef};
-use nn::rand::{Rng, SeedableRng};
+use nn::data::{spiral, Batches};
+use nn::gemm::gemm;
+use nn::rand::SeedableRng;
 use nn::rand_chacha::ChaCha8Rng;
 use nn::{network, Batch, InitScheme, Network, Sgd};
+
+#[path = "common/w2.rs"]
+mod w2;
+use w2::{matrixmultiply_sgemm, synthetic, Mlp100, W2Products};
 
 network! {
     /// W1: the book's chapter-1 network.
@@ -32,17 +38,6 @@ network! {
         affine1: Affine(10),
         sigmoid: Sigmoid,
         affine2: Affine(3),
-        loss: SoftmaxWithLoss,
-    }
-}
-
-network! {
-    /// W2: 784 → 100 → 10 with sigmoid.
-    pub struct Mlp100 {
-        input: 784,
-        affine1: Affine(100),
-        sigmoid: Sigmoid,
-        affine2: Affine(10),
         loss: SoftmaxWithLoss,
     }
 }
@@ -101,13 +96,6 @@ fn w1_spiral(c: &mut Criterion) {
     g.finish();
 }
 
-fn synthetic(n: usize, seed: u64) -> Dataset<f32, 784> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let x = Batch::<f32, 784>::from_fn(n, |_, _| rng.random::<f32>());
-    let labels = (0..n).map(|_| rng.random_range(0..10)).collect();
-    Dataset::classification(x, labels, 10).unwrap()
-}
-
 /// One training step per iteration over shuffled batches of `data`.
 macro_rules! bench_steps {
     ($g:expr, $name:expr, $net:expr, $data:expr, $opt:expr) => {{
@@ -125,96 +113,6 @@ macro_rules! bench_steps {
             })
         });
     }};
-}
-
-/// The matrix products of one 784 → 100 → 10 step at batch 100 (column-major, W OUT×IN,
-/// batches features × N), through `f`, which computes C = A·B for (A, B, C) views.
-struct W2Products {
-    w1: Vec<f32>,
-    w2: Vec<f32>,
-    x: Vec<f32>,
-    h: Vec<f32>,
-    s: Vec<f32>,
-    dy2: Vec<f32>,
-    dh: Vec<f32>,
-    dw1: Vec<f32>,
-    dw2: Vec<f32>,
-}
-
-impl W2Products {
-    fn new() -> Self {
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let mut v = |n: usize| (0..n).map(|_| rng.random::<f32>() - 0.5).collect::<Vec<f32>>();
-        Self {
-            w1: v(100 * 784),
-            w2: v(10 * 100),
-            x: v(784 * 100),
-            h: v(100 * 100),
-            s: v(100 * 100),
-            dy2: v(10 * 100),
-            dh: v(100 * 100),
-            dw1: v(100 * 784),
-            dw2: v(10 * 100),
-        }
-    }
-
-    /// Runs the five products with `mm(alpha=1, A, B, beta=0, C)`.
-    fn run(&mut self, mm: &mut Product<'_>) {
-        let n = 100;
-        // h = W1·x (100 × 100)
-        mm(
-            MatRef::col_major(&self.w1, 100, 784),
-            MatRef::col_major(&self.x, 784, n),
-            MatMut::col_major(&mut self.h, 100, n),
-        );
-        // y2 = W2·s (10 × 100), written into dy2's buffer
-        mm(
-            MatRef::col_major(&self.w2, 10, 100),
-            MatRef::col_major(&self.s, 100, n),
-            MatMut::col_major(&mut self.dy2, 10, n),
-        );
-        // dW2 = dy2·sᵀ (10 × 100)
-        mm(
-            MatRef::col_major(&self.dy2, 10, n),
-            MatRef::col_major(&self.s, 100, n).t(),
-            MatMut::col_major(&mut self.dw2, 10, 100),
-        );
-        // ds = W2ᵀ·dy2 (100 × 100)
-        mm(
-            MatRef::col_major(&self.w2, 10, 100).t(),
-            MatRef::col_major(&self.dy2, 10, n),
-            MatMut::col_major(&mut self.dh, 100, n),
-        );
-        // dW1 = dh·xᵀ (100 × 784)
-        mm(
-            MatRef::col_major(&self.dh, 100, n),
-            MatRef::col_major(&self.x, 784, n).t(),
-            MatMut::col_major(&mut self.dw1, 100, 784),
-        );
-    }
-}
-
-fn matrixmultiply_sgemm(a: MatRef<'_, f32>, b: MatRef<'_, f32>, c: MatMut<'_, f32>) {
-    // SAFETY: the views are in bounds (checked by nn's MatRef users above: every shape and
-    // stride describes a column-major buffer or its transpose of exactly the right length).
-    unsafe {
-        matrixmultiply::sgemm(
-            a.rows,
-            a.cols,
-            b.cols,
-            1.0,
-            a.data.as_ptr(),
-            a.rs as isize,
-            a.cs as isize,
-            b.data.as_ptr(),
-            b.rs as isize,
-            b.cs as isize,
-            0.0,
-            c.data.as_mut_ptr(),
-            c.rs as isize,
-            c.cs as isize,
-        );
-    }
 }
 
 fn w2_mlp(c: &mut Criterion) {
@@ -262,6 +160,3 @@ criterion_group! {
     targets = w1_spiral, w2_mlp, w3_latency
 }
 criterion_main!(workloads);
-
-/// One product `C ← A·B` as the roofline runs it.
-type Product<'a> = dyn FnMut(MatRef<'_, f32>, MatRef<'_, f32>, MatMut<'_, f32>) + 'a;
