@@ -463,6 +463,14 @@ fn train_step_equals_separate_steps() {
     let target = random_batch::<f32, 2>(10, -1.0, 1.0, 46);
     let tanh = TanhNet::new(&mut rng(47));
     train_step_equals_separate(&tanh, Adam::default, x3.as_view(), target.as_view());
+
+    // A first layer on the GEMM path: with Sgd its step is folded into the weight-gradient
+    // product, and must still round exactly as the separate update does.
+    let x784 = random_batch::<f32, 784>(12, 0.0, 1.0, 48);
+    let t10 = labels(12, 10, 49);
+    let mlp = Mlp::new(&mut rng(50));
+    train_step_equals_separate(&mlp, || Sgd::new(0.1), x784.as_view(), Labels::Classes(&t10));
+    train_step_equals_separate(&mlp, || Momentum::new(0.1, 0.9), x784.as_view(), Labels::Classes(&t10));
 }
 
 #[test]

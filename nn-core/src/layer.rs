@@ -45,6 +45,17 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
         let _ = self.backward(x, dout);
     }
 
+    /// [`backward_params`](Layer::backward_params) followed by the SGD step
+    /// `p ← p − lr·g` of every parameter (what a network's `train_step` runs for its first
+    /// layer when the optimizer's [`sgd_rate`](crate::Optimizer::sgd_rate) is `Some`).
+    /// The default does exactly that; `Affine` and `MatMul` fold the step into the weight
+    /// gradient's product (`W ← W − lr·dout·xᵀ` in one GEMM, same rounding) and leave `dW`
+    /// unwritten.
+    fn backward_params_sgd(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>, lr: T) {
+        self.backward_params(x, dout);
+        self.visit_params(&mut |p| crate::math::sub_scaled(p.value, lr, p.grad));
+    }
+
     /// The forward pass of a network's first layer, whose input may be a mini-batch gathered
     /// from a data set ([`Input::Gather`]); `buf` is the network's input buffer. A gathered
     /// batch must end up copied into `buf` (the network reads it back with

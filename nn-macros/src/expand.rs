@@ -203,8 +203,9 @@ pub fn generate(m: &Model) -> TokenStream {
     // Locals and parameters of the generated code are hygienic (mixed-site), so a layer
     // named `x`, `out` or `loss` (whose output becomes a local of that name) cannot shadow
     // them.
-    let [x, t, out, n, scratch, opt, index, update, f, p, init, net, rng, scheme, loss_v] = [
+    let [x, t, out, n, scratch, opt, index, update, f, p, init, net, rng, scheme, loss_v, rate] = [
         "x", "t", "out", "n", "scratch", "opt", "index", "update", "f", "p", "init", "net", "rng", "scheme", "loss",
+        "rate",
     ]
     .map(|s| Ident::new(s, Span::mixed_site()));
     let input_w = lit(*input);
@@ -368,14 +369,17 @@ pub fn generate(m: &Model) -> TokenStream {
                 call(prev, "output", true, quote!())
             };
             if i == stop && i == 0 && input {
-                // `forward_input` left a gathered batch copied in `self.input`.
-                let c = call(
-                    layer,
-                    "backward_params",
-                    false,
-                    quote!(#x_in.batch_in(&self.input), #dout),
-                );
-                stmts.push(quote!(#c;));
+                // `forward_input` left a gathered batch copied in `self.input`; with a plain
+                // SGD optimizer the first layer steps inside its weight-gradient product.
+                let args = quote!(#x_in.batch_in(&self.input), #dout);
+                let fold = call(layer, "backward_params_sgd", false, quote!(#args, #rate));
+                let plain = call(layer, "backward_params", false, args);
+                stmts.push(quote! {
+                    match #rate {
+                        ::core::option::Option::Some(#rate) => #fold,
+                        ::core::option::Option::None => #plain,
+                    }
+                });
             } else if i == stop {
                 let c = call(layer, "backward_params", false, quote!(#x_in, #dout));
                 stmts.push(quote!(#c;));
@@ -406,16 +410,26 @@ pub fn generate(m: &Model) -> TokenStream {
             call(l, "visit_params", false, quote!(&mut |#p| #f(#p.in_layer(#name_s))))
         })
         .collect();
-    let update_calls = layers.iter().filter(|l| l.may_have_params()).map(|l| {
-        let name_s = l.name.to_string();
-        let c = call(
-            l,
-            "visit_params",
-            false,
-            quote!(&mut |#p| #update(#p.in_layer(#name_s))),
-        );
-        quote!(#c;)
-    });
+    // In `train_step`, a first layer with parameters has already stepped when the optimizer
+    // is plain SGD (`rate` is `Some`, see the backward chain).
+    let update_calls = layers
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.may_have_params())
+        .map(|(i, l)| {
+            let name_s = l.name.to_string();
+            let c = call(
+                l,
+                "visit_params",
+                false,
+                quote!(&mut |#p| #update(#p.in_layer(#name_s))),
+            );
+            if i == 0 {
+                quote!(if #rate.is_none() { #c; })
+            } else {
+                quote!(#c;)
+            }
+        });
     let (f_pat, visit_body) = if visit_calls.is_empty() {
         (quote!(#f), quote!(let _ = #f;))
     } else {
@@ -559,6 +573,8 @@ pub fn generate(m: &Model) -> TokenStream {
         let lty = loss_type(l);
         let fwd_copy = forward_chain(quote!(self.input.view()));
         let bwd_copy = backward_chain(quote!(self.input.view()));
+        // The first layer may step inside its gradient product (see the backward chain).
+        let rate_stmt = (first_param == Some(0)).then(|| quote!(let #rate = #opt.sgd_rate();));
         let fwd_input = forward_chain_with(quote!(#x), true);
         let bwd_input = backward_chain_with(quote!(#x), true);
         let check_step = {
@@ -602,8 +618,10 @@ pub fn generate(m: &Model) -> TokenStream {
             /// One training step: forward, backward and an optimizer update (`begin_step`, then
             /// `update` for every parameter tensor in [`visit_params`](Self::visit_params) order)
             /// as straight-line code. Returns the loss. `x` is a batch or a mini-batch read in
-            /// place from its data set (a `Gather`, from `Batches::get_in_place`). Allocates
-            /// nothing once a batch this large has been seen (and the optimizer has its state).
+            /// place from its data set (a `Gather`, from `Batches::get_in_place`). With plain
+            /// SGD (`Optimizer::sgd_rate`), the first layer steps inside its weight-gradient
+            /// product and its gradient fields may be left unwritten. Allocates nothing once a batch
+            /// this large has been seen (and the optimizer has its state).
             pub fn train_step<'t>(
                 &mut self,
                 #x: impl ::nn::__private::AsInput<T, #input_w>,
@@ -612,6 +630,7 @@ pub fn generate(m: &Model) -> TokenStream {
             ) -> T {
                 let #x = ::nn::__private::AsInput::as_input(&#x);
                 #check_step
+                #rate_stmt
                 #(#fwd_input)*
                 let #loss_v = self.#lname.forward(#last_name, #t.into());
                 #(#bwd_input)*

@@ -179,8 +179,10 @@ const _: () = {
         /// One training step: forward, backward and an optimizer update (`begin_step`, then
         /// `update` for every parameter tensor in [`visit_params`](Self::visit_params) order)
         /// as straight-line code. Returns the loss. `x` is a batch or a mini-batch read in
-        /// place from its data set (a `Gather`, from `Batches::get_in_place`). Allocates
-        /// nothing once a batch this large has been seen (and the optimizer has its state).
+        /// place from its data set (a `Gather`, from `Batches::get_in_place`). With plain
+        /// SGD (`Optimizer::sgd_rate`), the first layer steps inside its weight-gradient
+        /// product and its gradient fields may be left unwritten. Allocates nothing once a batch
+        /// this large has been seen (and the optimizer has its state).
         pub fn train_step<'t>(
             &mut self,
             x: impl ::nn::__private::AsInput<T, 4>,
@@ -190,6 +192,7 @@ const _: () = {
             let x = ::nn::__private::AsInput::as_input(&x);
             #[cfg(debug_assertions)]
             ::nn::__private::assert_finite_input(x, "SwishNet::train_step");
+            let rate = opt.sgd_rate();
             let fc1 = self.fc1.forward_input(x, &mut self.input);
             let swish = <crate::layers::Swish<
                 T,
@@ -237,14 +240,23 @@ const _: () = {
                 8,
                 8,
             >>::backward(&mut self.swish, self.fc1.output(), d_swish);
-            self.fc1.backward_params(x.batch_in(&self.input), d_fc1);
+            match rate {
+                ::core::option::Option::Some(rate) => {
+                    self.fc1.backward_params_sgd(x.batch_in(&self.input), d_fc1, rate)
+                }
+                ::core::option::Option::None => {
+                    self.fc1.backward_params(x.batch_in(&self.input), d_fc1)
+                }
+            }
             opt.begin_step();
             let mut index = 0;
             let mut update = |p: ::nn::__private::Param<'_, T>| {
                 opt.update(index, p);
                 index += 1;
             };
-            self.fc1.visit_params(&mut |p| update(p.in_layer("fc1")));
+            if rate.is_none() {
+                self.fc1.visit_params(&mut |p| update(p.in_layer("fc1")));
+            }
             <crate::layers::Swish<
                 T,
                 8,

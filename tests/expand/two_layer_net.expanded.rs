@@ -105,8 +105,10 @@ const _: () = {
         /// One training step: forward, backward and an optimizer update (`begin_step`, then
         /// `update` for every parameter tensor in [`visit_params`](Self::visit_params) order)
         /// as straight-line code. Returns the loss. `x` is a batch or a mini-batch read in
-        /// place from its data set (a `Gather`, from `Batches::get_in_place`). Allocates
-        /// nothing once a batch this large has been seen (and the optimizer has its state).
+        /// place from its data set (a `Gather`, from `Batches::get_in_place`). With plain
+        /// SGD (`Optimizer::sgd_rate`), the first layer steps inside its weight-gradient
+        /// product and its gradient fields may be left unwritten. Allocates nothing once a batch
+        /// this large has been seen (and the optimizer has its state).
         pub fn train_step<'t>(
             &mut self,
             x: impl ::nn::__private::AsInput<T, 2>,
@@ -116,6 +118,7 @@ const _: () = {
             let x = ::nn::__private::AsInput::as_input(&x);
             #[cfg(debug_assertions)]
             ::nn::__private::assert_finite_input(x, "TwoLayerNet::train_step");
+            let rate = opt.sgd_rate();
             let affine1 = self.affine1.forward_input(x, &mut self.input);
             let sigmoid = self.sigmoid.forward(affine1);
             let affine2 = self.affine2.forward(sigmoid);
@@ -123,14 +126,24 @@ const _: () = {
             let d_affine2 = self.loss.backward();
             let d_sigmoid = self.affine2.backward(self.sigmoid.output(), d_affine2);
             let d_affine1 = self.sigmoid.backward(self.affine1.output(), d_sigmoid);
-            self.affine1.backward_params(x.batch_in(&self.input), d_affine1);
+            match rate {
+                ::core::option::Option::Some(rate) => {
+                    self.affine1
+                        .backward_params_sgd(x.batch_in(&self.input), d_affine1, rate)
+                }
+                ::core::option::Option::None => {
+                    self.affine1.backward_params(x.batch_in(&self.input), d_affine1)
+                }
+            }
             opt.begin_step();
             let mut index = 0;
             let mut update = |p: ::nn::__private::Param<'_, T>| {
                 opt.update(index, p);
                 index += 1;
             };
-            self.affine1.visit_params(&mut |p| update(p.in_layer("affine1")));
+            if rate.is_none() {
+                self.affine1.visit_params(&mut |p| update(p.in_layer("affine1")));
+            }
             self.affine2.visit_params(&mut |p| update(p.in_layer("affine2")));
             loss
         }

@@ -119,6 +119,31 @@ pub fn forward_gathered<T: Float, const IN: usize, const OUT: usize>(
     );
 }
 
+/// Whether [`step_w`] folds the step into the product for a batch of `n` (the GEMM path);
+/// small products compute `dW` and step separately.
+#[inline(always)]
+pub const fn folds_step<const IN: usize, const OUT: usize>(n: usize) -> bool {
+    !fixed::<IN, OUT>(n)
+}
+
+/// `W ← W − lr·(dout·xᵀ)`: the SGD step with the weight gradient folded into one GEMM
+/// (`α = −lr`, `β = 1`), rounded as `W − (lr·dW)` is. Panics unless [`folds_step`] holds.
+#[inline]
+pub fn step_w<T: Float, const IN: usize, const OUT: usize>(x: &[T], dout: &[T], lr: T, w: &mut [T]) {
+    let n = dout.len() / OUT;
+    assert!(
+        folds_step::<IN, OUT>(n),
+        "linear::step_w: small products step separately"
+    );
+    gemm(
+        -lr,
+        MatRef::col_major(dout, OUT, n),
+        MatRef::col_major(x, IN, n).t(),
+        T::one(),
+        MatMut::col_major(w, OUT, IN),
+    );
+}
+
 /// Calls `$f(args)` (one of the `fixed_*` kernels) compiled for the best instruction set of
 /// this CPU: each kernel has `#[target_feature]` twins in `isa_x86` into which the
 /// `#[inline(always)]` body is inlined.

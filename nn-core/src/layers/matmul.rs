@@ -88,6 +88,23 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for MatMul<T
         linear::backward_dw::<T, IN, OUT>(x.as_slice(), dout.as_slice(), self.dw.as_mut_slice());
     }
 
+    /// Large layers fold the step into the weight-gradient product (`dW` is not written).
+    fn backward_params_sgd(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>, lr: T) {
+        if !linear::folds_step::<IN, OUT>(dout.ncols()) {
+            self.backward_params(x, dout);
+            self.visit_params(&mut |p| crate::math::sub_scaled(p.value, lr, p.grad));
+            return;
+        }
+        assert_eq!(
+            x.ncols(),
+            dout.ncols(),
+            "MatMul::backward: x has {} samples, dout {}",
+            x.ncols(),
+            dout.ncols()
+        );
+        linear::step_w::<T, IN, OUT>(x.as_slice(), dout.as_slice(), lr, self.w.as_mut_slice());
+    }
+
     /// Gathers a gathered batch into `buf` inside the forward product (one pass over the
     /// samples, see `linear::forward_gathered`).
     fn forward_input(&mut self, x: Input<'_, T, IN>, buf: &mut BatchBuf<T, IN>) -> BatchRef<'_, T, OUT> {

@@ -27,6 +27,15 @@ pub trait Optimizer<T: Float> {
 
     /// Updates one parameter tensor in place from its gradient.
     fn update(&mut self, index: usize, param: Param<'_, T>);
+
+    /// `Some(lr)` if [`update`](Optimizer::update) is exactly `p ← p − lr·g` (rounded as
+    /// `p − (lr·g)`) and keeps no state, as for [`Sgd`]. A network's `train_step` may then
+    /// fold the step of its first layer into that layer's weight-gradient product, skipping
+    /// a pass over the weights; that layer's gradient fields are then not written (run
+    /// `forward` and `backward` to see gradients). The default, `None`, never folds.
+    fn sgd_rate(&self) -> Option<T> {
+        None
+    }
 }
 
 /// Runs one optimizer step over every pair `visit` hands out: `begin_step`, then `update`

@@ -27,4 +27,8 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
     fn update(&mut self, _index: usize, p: Param<'_, T>) {
         crate::math::sub_scaled(p.value, self.lr, p.grad);
     }
+
+    fn sgd_rate(&self) -> Option<T> {
+        Some(self.lr)
+    }
 }
