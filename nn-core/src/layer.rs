@@ -52,8 +52,7 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
     /// gradient's product (`W ← W − lr·dout·xᵀ` in one GEMM, same rounding) and leave `dW`
     /// unwritten.
     fn backward_params_sgd(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>, lr: T) {
-        self.backward_params(x, dout);
-        self.visit_params(&mut |p| crate::math::sub_scaled(p.value, lr, p.grad));
+        backward_then_step(self, x, dout, lr)
     }
 
     /// The forward pass of a network's first layer, whose input may be a mini-batch gathered
@@ -88,6 +87,18 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
     fn init_params(&mut self, init: &mut Init<'_>) {
         let _ = init;
     }
+}
+
+/// [`Layer::backward_params`], then `p ← p − lr·g` for every parameter: the default of
+/// [`Layer::backward_params_sgd`], for overrides that fold the step only for some sizes.
+pub(crate) fn backward_then_step<T: Float, L: Layer<T, IN, OUT> + ?Sized, const IN: usize, const OUT: usize>(
+    layer: &mut L,
+    x: BatchRef<'_, T, IN>,
+    dout: BatchRef<'_, T, OUT>,
+    lr: T,
+) {
+    layer.backward_params(x, dout);
+    layer.visit_params(&mut |p| crate::math::sub_scaled(p.value, lr, p.grad));
 }
 
 /// A loss layer on `D` scores per sample (the book's `SoftmaxWithLoss`): the last layer of a

@@ -3,7 +3,9 @@
 //! `MR × NR` tile of a column-major `C` is accumulated in registers. Row edges use masked
 //! loads and stores; column edges repeat the last valid column of `B` and store only the
 //! valid columns. No packing, no workspace: what small layers (chapter-1 widths, batch-1
-//! inference) need.
+//! inference) need. `B` is any [`BSource`]: a strided matrix, or a mini-batch gathered from a
+//! data set by sample index (read in place and copied out as a side effect). While a tile
+//! of `C` computes, the next tile's columns of a column-contiguous `B` are prefetched.
 
 use super::simd::{Elem, Simd};
 use super::{Raw, RawMut};

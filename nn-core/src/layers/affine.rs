@@ -114,13 +114,7 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T
     }
 
     fn backward_params(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) {
-        assert_eq!(
-            x.ncols(),
-            dout.ncols(),
-            "Affine::backward: x has {} samples, dout {}",
-            x.ncols(),
-            dout.ncols()
-        );
+        linear::assert_same_samples("Affine", x.ncols(), dout.ncols());
         linear::backward_dw::<T, IN, OUT>(x.as_slice(), dout.as_slice(), self.dw.as_mut_slice());
         sum_into(dout, self.db.as_mut_slice());
     }
@@ -129,17 +123,9 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T
     /// `db` is written, then `b` steps.
     fn backward_params_sgd(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>, lr: T) {
         if !linear::folds_step::<IN, OUT>(dout.ncols()) {
-            self.backward_params(x, dout);
-            self.visit_params(&mut |p| crate::math::sub_scaled(p.value, lr, p.grad));
-            return;
+            return crate::layer::backward_then_step(self, x, dout, lr);
         }
-        assert_eq!(
-            x.ncols(),
-            dout.ncols(),
-            "Affine::backward: x has {} samples, dout {}",
-            x.ncols(),
-            dout.ncols()
-        );
+        linear::assert_same_samples("Affine", x.ncols(), dout.ncols());
         linear::step_w::<T, IN, OUT>(x.as_slice(), dout.as_slice(), lr, self.w.as_mut_slice());
         sum_into(dout, self.db.as_mut_slice());
         crate::math::sub_scaled(self.b.as_mut_slice(), lr, self.db.as_slice());

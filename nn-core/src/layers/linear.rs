@@ -119,6 +119,13 @@ pub fn forward_gathered<T: Float, const IN: usize, const OUT: usize>(
     );
 }
 
+/// Panics unless a layer's input and output gradient hold the same number of samples.
+#[inline]
+#[track_caller]
+pub(crate) fn assert_same_samples(layer: &str, x: usize, dout: usize) {
+    assert_eq!(x, dout, "{layer}::backward: x has {x} samples, dout {dout}");
+}
+
 /// Whether [`step_w`] folds the step into the product for a batch of `n` (the GEMM path);
 /// small products compute `dW` and step separately.
 #[inline(always)]

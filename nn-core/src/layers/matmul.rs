@@ -78,30 +78,16 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for MatMul<T
     }
 
     fn backward_params(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) {
-        assert_eq!(
-            x.ncols(),
-            dout.ncols(),
-            "MatMul::backward: x has {} samples, dout {}",
-            x.ncols(),
-            dout.ncols()
-        );
+        linear::assert_same_samples("MatMul", x.ncols(), dout.ncols());
         linear::backward_dw::<T, IN, OUT>(x.as_slice(), dout.as_slice(), self.dw.as_mut_slice());
     }
 
     /// Large layers fold the step into the weight-gradient product (`dW` is not written).
     fn backward_params_sgd(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>, lr: T) {
         if !linear::folds_step::<IN, OUT>(dout.ncols()) {
-            self.backward_params(x, dout);
-            self.visit_params(&mut |p| crate::math::sub_scaled(p.value, lr, p.grad));
-            return;
+            return crate::layer::backward_then_step(self, x, dout, lr);
         }
-        assert_eq!(
-            x.ncols(),
-            dout.ncols(),
-            "MatMul::backward: x has {} samples, dout {}",
-            x.ncols(),
-            dout.ncols()
-        );
+        linear::assert_same_samples("MatMul", x.ncols(), dout.ncols());
         linear::step_w::<T, IN, OUT>(x.as_slice(), dout.as_slice(), lr, self.w.as_mut_slice());
     }
 
