@@ -97,16 +97,7 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
     /// Gathers batch `i` of `data` into the reused buffers: the samples (`D × n`) and their
     /// targets (convert with `.into()` to the loss layer's target type).
     pub fn get<'s>(&'s mut self, data: &Dataset<T, D, Y>, i: usize) -> (BatchRef<'s, T, D>, &'s Y::Buf) {
-        assert!(i < self.len(), "Batches::get: batch {i} of {}", self.len());
-        assert_eq!(
-            self.order.len(),
-            data.len(),
-            "Batches::get: built for {} samples but the data set has {}",
-            self.order.len(),
-            data.len()
-        );
-        let start = i * self.batch_size;
-        let end = (start + self.batch_size).min(self.order.len());
+        let (start, end) = self.range(data, i, "get");
         let idx = &self.order[start..end];
         gather_columns(data.x().as_slice(), idx, &mut self.x);
         data.y().gather(idx, &mut self.y);
@@ -128,18 +119,24 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
     /// assert_eq!(x.sample(0), data.sample(x.indices()[0]));
     /// ```
     pub fn get_in_place<'s>(&'s mut self, data: &'s Dataset<T, D, Y>, i: usize) -> (Gather<'s, T, D>, &'s Y::Buf) {
-        assert!(i < self.len(), "Batches::get_in_place: batch {i} of {}", self.len());
+        let (start, end) = self.range(data, i, "get_in_place");
+        let idx = &self.order[start..end];
+        data.y().gather(idx, &mut self.y);
+        (Gather::new(data.x().as_view(), idx), &self.y)
+    }
+
+    /// The positions in `order` of batch `i`; panics, naming `method`, if there is no such
+    /// batch or `data` is not the data set these batches were built for.
+    fn range(&self, data: &Dataset<T, D, Y>, i: usize, method: &str) -> (usize, usize) {
+        assert!(i < self.len(), "Batches::{method}: batch {i} of {}", self.len());
         assert_eq!(
             self.order.len(),
             data.len(),
-            "Batches::get_in_place: built for {} samples but the data set has {}",
+            "Batches::{method}: built for {} samples but the data set has {}",
             self.order.len(),
             data.len()
         );
         let start = i * self.batch_size;
-        let end = (start + self.batch_size).min(self.order.len());
-        let idx = &self.order[start..end];
-        data.y().gather(idx, &mut self.y);
-        (Gather::new(data.x().as_view(), idx), &self.y)
+        (start, (start + self.batch_size).min(self.order.len()))
     }
 }
