@@ -23,9 +23,17 @@
 //!
 //! [`count_allocations`] panics if `CountingAllocator` is not the global allocator, so a
 //! forgotten `#[global_allocator]` cannot make a zero-allocation test pass vacuously.
+//!
+//! Work handed to other threads (e.g. [`DataParallel`](crate::DataParallel)'s worker) is
+//! counted by the process-wide counters of [`count_allocations_in_process`], which see every
+//! thread, the test harness' included: use them in a test binary that runs one test at a time.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Allocations plus reallocations of every thread.
+static PROCESS_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
     static ALLOCS: Cell<u64> = const { Cell::new(0) };
@@ -41,34 +49,43 @@ fn bump(counter: &'static std::thread::LocalKey<Cell<u64>>) {
 }
 
 #[inline]
+fn bump_process() {
+    PROCESS_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+}
+
+#[inline]
 fn read(counter: &'static std::thread::LocalKey<Cell<u64>>) -> u64 {
     counter.try_with(Cell::get).unwrap_or(0)
 }
 
 /// A global allocator that forwards to [`System`] and counts allocations, reallocations and
-/// frees per thread. Install it with
+/// frees per thread (and allocations plus reallocations of the whole process). Install it with
 /// `#[global_allocator] static A: CountingAllocator = CountingAllocator;`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CountingAllocator;
 
 // SAFETY: every method forwards to `System` with the same arguments; the counters are
-// thread-local `Cell`s with const initialisers, so counting neither allocates nor races.
+// thread-local `Cell`s with const initialisers and one atomic, so counting neither allocates
+// nor races.
 unsafe impl GlobalAlloc for CountingAllocator {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         bump(&ALLOCS);
+        bump_process();
         System.alloc(layout)
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         bump(&ALLOCS);
+        bump_process();
         System.alloc_zeroed(layout)
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         bump(&REALLOCS);
+        bump_process();
         System.realloc(ptr, layout, new_size)
     }
 
@@ -136,6 +153,29 @@ pub fn is_counting() -> bool {
 pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
     let (r, stats) = count_allocations_detailed(f);
     (r, stats.allocations())
+}
+
+/// Allocations plus reallocations made so far by every thread of the process.
+pub fn allocations_in_process() -> u64 {
+    PROCESS_ALLOCATIONS.load(Ordering::SeqCst)
+}
+
+/// Runs `f` and returns its result with the number of allocations plus reallocations made
+/// by **every thread** while it ran: work `f` hands to other threads counts, and so does
+/// anything other threads do meanwhile (run such a test alone in its test binary). `f` must
+/// wait for the work it hands out, or it may be missed.
+///
+/// Panics if [`CountingAllocator`] is not the global allocator.
+pub fn count_allocations_in_process<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    assert!(
+        is_counting(),
+        "count_allocations_in_process: CountingAllocator is not the global allocator; declare \
+         `#[global_allocator] static A: nn_core::alloc_counter::CountingAllocator = \
+         nn_core::alloc_counter::CountingAllocator;` in this binary"
+    );
+    let before = allocations_in_process();
+    let r = f();
+    (r, allocations_in_process() - before)
 }
 
 /// Like [`count_allocations`], with allocations, reallocations and frees counted apart.

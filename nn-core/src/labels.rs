@@ -1,6 +1,6 @@
 //! Class labels for classification losses: indices or one-hot rows.
 
-use crate::{Batch, BatchRef, Float};
+use crate::{batch_view, Batch, BatchRef, Float};
 
 /// The targets of a classification loss for a batch of `N` samples over `D` classes.
 ///
@@ -47,6 +47,30 @@ impl<T, const D: usize> Labels<'_, T, D> {
     /// Whether no sample is labelled.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl<'a, T: Float, const D: usize> Labels<'a, T, D> {
+    /// The labels of samples `start..start + len` (a column range of the batch), borrowing
+    /// the same data. Panics if the range is not inside the `len()` samples.
+    ///
+    /// ```
+    /// use nn_core::Labels;
+    /// let t: Labels<'_, f32, 3> = Labels::Classes(&[2, 0, 1, 1]);
+    /// assert_eq!(t.columns(1, 2).class(0), 0);
+    /// assert_eq!(t.columns(1, 2).len(), 2);
+    /// ```
+    pub fn columns(self, start: usize, len: usize) -> Labels<'a, T, D> {
+        let n = self.len();
+        assert!(
+            start <= n && len <= n - start,
+            "Labels::columns: samples {start}..{} of a batch of {n}",
+            start.saturating_add(len)
+        );
+        match self {
+            Labels::Classes(c) => Labels::Classes(&c[start..start + len]),
+            Labels::OneHot(m) => Labels::OneHot(batch_view(&m.data.into_slice()[start * D..(start + len) * D])),
+        }
     }
 }
 

@@ -112,6 +112,19 @@ pub trait LossLayer<T: Float, const D: usize> {
     /// values); keeps what backward needs.
     fn forward(&mut self, score: BatchRef<'_, T, D>, target: Self::Target<'_>) -> T;
 
+    /// The targets of samples `start..start + len` of a batch's `target` (a column range),
+    /// borrowing the same data: what generic code needs to split a batch, e.g.
+    /// [`DataParallel`](crate::DataParallel), which trains on two halves of every batch.
+    /// Implementations panic if the range is not inside the batch.
+    ///
+    /// ```
+    /// use nn_core::{Labels, LossLayer, SoftmaxWithLoss};
+    /// let t: Labels<'_, f32, 3> = Labels::Classes(&[2, 0, 1]);
+    /// let tail = <SoftmaxWithLoss<f32, 3> as LossLayer<f32, 3>>::target_columns(t, 1, 2);
+    /// assert_eq!((tail.len(), tail.class(0)), (2, 0));
+    /// ```
+    fn target_columns<'a>(target: Self::Target<'a>, start: usize, len: usize) -> Self::Target<'a>;
+
     /// `∂L/∂score` (`D × N`) for the last forward.
     fn backward(&mut self) -> BatchRef<'_, T, D>;
 

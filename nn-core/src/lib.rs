@@ -22,6 +22,7 @@ pub mod math;
 mod network;
 pub mod optim;
 mod param;
+pub mod parallel;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod scratch;
@@ -37,6 +38,7 @@ pub use layer::{Layer, LossLayer};
 pub use layers::*;
 pub use network::{Network, Summary, SummaryRow, Trainable};
 pub use optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd};
+pub use parallel::DataParallel;
 pub use param::Param;
 
 pub use nalgebra;

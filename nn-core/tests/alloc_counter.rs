@@ -67,3 +67,20 @@ fn other_threads_do_not_disturb_the_count() {
     assert!(total > 0 && theirs > 0, "the other thread allocated ({theirs} times)");
     std::hint::black_box(sum);
 }
+
+#[test]
+fn the_process_wide_count_sees_other_threads() {
+    use nn_core::alloc_counter::count_allocations_in_process;
+    // Other tests of this binary may allocate meanwhile: the count can only be larger.
+    let (mine, n) = count_allocations_in_process(|| {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for i in 0..10u64 {
+                    drop(std::hint::black_box(Box::new(i)));
+                }
+            });
+        });
+        0
+    });
+    assert!(n >= 10 + mine, "the 10 boxes of the other thread were counted: {n}");
+}

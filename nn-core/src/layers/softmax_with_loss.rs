@@ -54,6 +54,10 @@ impl<T: Float, const D: usize> SoftmaxWithLoss<T, D> {
 impl<T: Float, const D: usize> LossLayer<T, D> for SoftmaxWithLoss<T, D> {
     type Target<'a> = Labels<'a, T, D>;
 
+    fn target_columns<'a>(t: Self::Target<'a>, start: usize, len: usize) -> Self::Target<'a> {
+        t.columns(start, len)
+    }
+
     fn forward(&mut self, score: BatchRef<'_, T, D>, t: Labels<'_, T, D>) -> T {
         let n = score.ncols();
         assert_eq!(

@@ -1,0 +1,543 @@
+//! Data-parallel training on two threads: every batch is split in two column ranges, one
+//! per core, and the two halves' gradients are combined before one optimizer step.
+//!
+//! # The math
+//! A batch of `N` samples is split into the first `n₀ = N − ⌊N/2⌋` columns (trained on the
+//! calling thread, by the network [`DataParallel`] keeps) and the last `n₁ = ⌊N/2⌋` (trained
+//! on a worker thread, by a clone of it). Every loss of `nn` is a mean over the samples of
+//! its batch, so with `L₀`, `L₁` and `g₀`, `g₁` the losses and gradients of the two halves,
+//! the loss and gradient of the whole batch are the weighted means
+//!
+//! ```text
+//! L = (n₀·L₀ + n₁·L₁) / N        g = (n₀·g₀ + n₁·g₁) / N
+//! ```
+//!
+//! which is what a single-threaded `train_step` on the whole batch computes, up to float
+//! rounding. This needs layers whose forward pass treats samples independently (every layer
+//! of `nn` does; a batch normalisation would not). The optimizer then updates the caller's
+//! network from `g` once, exactly as `train_step` would, and the worker's copy receives the
+//! new values before its next step.
+//!
+//! # Threads and memory
+//! [`DataParallel::new`] spawns one persistent worker thread and allocates one flat buffer of
+//! `param_count()` scalars; a step allocates nothing after each network has seen a batch of
+//! its size. The two threads hand over with atomics, a short spin and then
+//! `std::thread::park` / `unpark`, with no lock and no allocation. Per step, the flat buffer
+//! carries the worker's scaled gradient `n₁/N·g₁` to the caller, then the updated parameter
+//! values back to the worker, which copies them into its network while the calling thread
+//! returns to its own work.
+//!
+//! # Panics
+//! A panic in either half of a step (bad labels, a panicking optimizer) is raised on the
+//! calling thread once the worker is idle: a panic on the worker is propagated with its
+//! original payload. The `DataParallel` is then *poisoned* (the two networks may disagree):
+//! later steps panic, while [`network`](DataParallel::network),
+//! [`into_inner`](DataParallel::into_inner) and dropping it still work.
+//!
+//! ```
+//! use nn_core::parallel::DataParallel;
+//! use nn_core::rand::SeedableRng;
+//! use nn_core::{batch_from_rows, Network, Sgd};
+//! # use nn_core::train::doc_net::TwoLayerNet; // what `network!` generates, written by hand
+//!
+//! // Any `network!` struct with `#[derive(Clone)]` (here a 2 → 10 → 3 softmax classifier).
+//! let net = TwoLayerNet::<f64>::new(&mut nn_core::rand_chacha::ChaCha8Rng::seed_from_u64(0));
+//! let mut single = net.clone();
+//! let mut par = DataParallel::new(net);
+//!
+//! let x = batch_from_rows(&[[0.0, 1.0], [1.0, 0.5], [-1.0, 0.2], [0.3, -0.7], [0.9, 0.9]]);
+//! let labels = [0usize, 1, 2, 1, 0];
+//! let mut sgd = Sgd::new(0.5);
+//! for _ in 0..10 {
+//!     let l2 = par.train_step(x.as_view(), (&labels).into(), &mut sgd);
+//!     let l1 = single.train_step(x.as_view(), &labels, &mut sgd);
+//!     assert!((l1 - l2).abs() < 1e-12);
+//! }
+//! // Same parameters as the single-threaded run, up to rounding.
+//! let a = par.network().affine1.w.clone();
+//! assert!((a - &single.affine1.w).amax() < 1e-12);
+//! let net: TwoLayerNet<f64> = par.into_inner(); // joins the worker
+//! # let _ = net;
+//! ```
+
+use std::any::Any;
+use std::cell::UnsafeCell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle, Thread};
+
+use crate::{batch_view, BatchRef, Float, LossLayer, Optimizer, Param, Trainable};
+
+// Worker states. The caller moves IDLE → SYNC | STEP | EXIT and DONE → IDLE; the worker
+// moves SYNC → IDLE and STEP → DONE | PANICKED. Whoever may write `Shared::flat` and the job
+// slots is decided by the state (see `Shared`).
+/// The worker waits; the caller owns `flat` and the slots.
+const IDLE: u32 = 0;
+/// The worker copies `flat` (parameter values) into its network.
+const SYNC: u32 = 1;
+/// The worker trains on its half of the posted job and writes `n₁/N·g₁` into `flat`.
+const STEP: u32 = 2;
+/// The worker finished a step; its loss is in `Shared::loss`.
+const DONE: u32 = 3;
+/// The worker panicked during a step (payload in `Shared::panic`) and has exited.
+const PANICKED: u32 = 4;
+/// The worker must exit.
+const EXIT: u32 = 5;
+
+/// Spins before parking: a hand-over between the two halves of a step usually comes within
+/// a few microseconds, far less than a park/unpark round trip.
+const SPINS: u32 = 4096;
+
+/// What the two threads share. Every `UnsafeCell` is accessed by one thread at a time, as
+/// `state` says: the worker owns `flat` and `loss` / `panic` from the moment it sees `SYNC`
+/// or `STEP` (acquire) until it publishes `IDLE`, `DONE` or `PANICKED` (release); the caller
+/// owns them otherwise, and writes `job` and `caller` only while the worker is `IDLE`.
+struct Shared<T> {
+    state: AtomicU32,
+    /// Whether the caller is (about to be) parked waiting for the worker.
+    caller_waiting: AtomicBool,
+    /// The thread to unpark when the worker leaves `SYNC` or `STEP`.
+    caller: UnsafeCell<Option<Thread>>,
+    /// Parameter values (caller → worker) or the worker's scaled gradient (worker → caller),
+    /// in `visit_params` order.
+    flat: UnsafeCell<Vec<T>>,
+    /// The posted job: a `*const Job` on the caller's stack, valid until the caller sees
+    /// `DONE` or `PANICKED`.
+    job: UnsafeCell<*const ()>,
+    /// The worker's mean loss over its half.
+    loss: UnsafeCell<T>,
+    /// The payload of a panic on the worker.
+    panic: UnsafeCell<Option<Box<dyn Any + Send + 'static>>>,
+}
+
+// SAFETY: the cells are never accessed by both threads at once: ownership passes with
+// release stores and acquire loads of `state` as described on `Shared`. `T: Send` (all
+// `Float`s are) and the job pointer is only dereferenced by the worker during `STEP`, while
+// the caller keeps the job alive (see `DataParallel::train_step`).
+unsafe impl<T: Send> Sync for Shared<T> {}
+// SAFETY: as above; the raw job pointer is only a message between the two threads.
+unsafe impl<T: Send> Send for Shared<T> {}
+
+impl<T> Shared<T> {
+    /// Waits (spin, then park) until `state` satisfies `ready`, and returns it. For the
+    /// worker thread, which the caller always unparks after changing `state`.
+    fn worker_wait(&self, ready: impl Fn(u32) -> bool) -> u32 {
+        let mut spins = 0;
+        loop {
+            let s = self.state.load(Ordering::Acquire);
+            if ready(s) {
+                return s;
+            }
+            if spins < SPINS {
+                spins += 1;
+                std::hint::spin_loop();
+            } else {
+                thread::park();
+            }
+        }
+    }
+
+    /// The caller's side of [`worker_wait`](Self::worker_wait): parks only after announcing
+    /// it in `caller_waiting`, so the worker unparks it only then (no stray unpark tokens on
+    /// the user's thread).
+    fn caller_wait(&self, ready: impl Fn(u32) -> bool) -> u32 {
+        let mut spins = 0;
+        loop {
+            let s = self.state.load(Ordering::Acquire);
+            if ready(s) {
+                return s;
+            }
+            if spins < SPINS {
+                spins += 1;
+                std::hint::spin_loop();
+                continue;
+            }
+            // Announce, then check again: with both sides SeqCst, either the worker sees the
+            // flag and unparks us, or we see its new state here.
+            self.caller_waiting.store(true, Ordering::SeqCst);
+            let s = self.state.load(Ordering::SeqCst);
+            if ready(s) {
+                self.caller_waiting.store(false, Ordering::Relaxed);
+                // Pair with the worker's release store.
+                std::sync::atomic::fence(Ordering::Acquire);
+                return s;
+            }
+            thread::park();
+            self.caller_waiting.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// Worker: publishes `next` and wakes the caller if it is parked. `caller` was cloned
+    /// from the slot before the store (the caller may overwrite the slot right after).
+    fn worker_publish(&self, next: u32, caller: Option<Thread>) {
+        self.state.store(next, Ordering::SeqCst);
+        if self.caller_waiting.load(Ordering::SeqCst) {
+            if let Some(t) = caller {
+                t.unpark();
+            }
+        }
+    }
+}
+
+/// A step's input for the worker, on the caller's stack.
+struct Job<'x, 't, T: Float, L: LossLayer<T, OUT>, const IN: usize, const OUT: usize> {
+    x: BatchRef<'x, T, IN>,
+    t: L::Target<'t>,
+    /// `n₁/N`.
+    scale: T,
+}
+
+/// The worker's "optimizer": writes `scale·g` of every parameter into `flat` (in visit
+/// order) and leaves the values alone.
+struct GradSink<'f, T> {
+    flat: &'f mut [T],
+    scale: T,
+    at: usize,
+}
+
+impl<T: Float> Optimizer<T> for GradSink<'_, T> {
+    fn update(&mut self, _index: usize, p: Param<'_, T>) {
+        let dst = &mut self.flat[self.at..self.at + p.grad.len()];
+        for (d, &g) in dst.iter_mut().zip(p.grad) {
+            *d = self.scale * g;
+        }
+        self.at += p.grad.len();
+    }
+}
+
+/// The caller's optimizer wrapper. `begin_step` waits for the worker's gradient; `update`
+/// combines `g = n₀/N·g₀ + flat` in place in `flat`, runs the user's optimizer on it and
+/// stores the updated values in `flat` for the worker. Without a worker part (`scale` is
+/// `None`) it passes the gradient through and only records the new values.
+struct Combine<'s, T: Float, O: ?Sized> {
+    opt: &'s mut O,
+    shared: &'s Shared<T>,
+    /// `Some(n₀/N)` when the worker trained on the other half.
+    scale: Option<T>,
+    flat: Option<&'s mut [T]>,
+    at: usize,
+    index: usize,
+}
+
+impl<T: Float, O: Optimizer<T> + ?Sized> Optimizer<T> for Combine<'_, T, O> {
+    fn begin_step(&mut self) {
+        if self.scale.is_some() {
+            wait_step(self.shared);
+        }
+        // SAFETY: the worker is `IDLE` (no worker part: the caller waited for it before the
+        // step) or `DONE` (just waited): the caller owns `flat` until it posts again, which
+        // happens after this step, when the borrow has ended.
+        self.flat = Some(unsafe { (*self.shared.flat.get()).as_mut_slice() });
+        self.index = 0;
+        self.at = 0;
+        self.opt.begin_step();
+    }
+
+    fn update(&mut self, _index: usize, p: Param<'_, T>) {
+        let flat = self.flat.as_deref_mut().expect("Optimizer::update called before begin_step");
+        let Param {
+            layer,
+            name,
+            value,
+            grad,
+        } = p;
+        let n = grad.len();
+        let slot = &mut flat[self.at..self.at + n];
+        let grad: &[T] = match self.scale {
+            Some(s) => {
+                for (f, &g) in slot.iter_mut().zip(grad) {
+                    *f += s * g;
+                }
+                &*slot
+            }
+            None => grad,
+        };
+        self.opt.update(
+            self.index,
+            Param {
+                layer,
+                name,
+                value: &mut *value,
+                grad,
+            },
+        );
+        slot.copy_from_slice(value);
+        self.index += 1;
+        self.at += n;
+    }
+}
+
+/// Waits until the worker has finished its half of the step; raises its panic, if any, on
+/// this thread.
+fn wait_step<T>(shared: &Shared<T>) {
+    match shared.caller_wait(|s| s == DONE || s == PANICKED) {
+        DONE => {}
+        _ => {
+            // SAFETY: `PANICKED` is final and the worker has exited its loop: the slot is ours.
+            let payload = unsafe { (*shared.panic.get()).take() };
+            panic::resume_unwind(payload.unwrap_or_else(|| Box::new("DataParallel: the worker thread panicked")));
+        }
+    }
+}
+
+/// Data-parallel training of network `N` over the samples of each batch, on the calling
+/// thread and one worker thread (see the [module docs](self) for the math and the
+/// protocol). Results equal a single-threaded [`Trainable::train_step`] on the whole batch up
+/// to float rounding; a step allocates nothing in steady state, on either thread.
+pub struct DataParallel<N, T: Float, const IN: usize, const OUT: usize> {
+    net: N,
+    worker: Worker<T>,
+    /// `net`'s values differ from `flat` (after `network_mut`): reload before the next step.
+    stale: bool,
+    /// A step is in progress or panicked.
+    poisoned: bool,
+}
+
+/// The worker thread and what it shares; joins the thread when dropped.
+struct Worker<T: Float> {
+    shared: Arc<Shared<T>>,
+    thread: Thread,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl<T: Float> Worker<T> {
+    /// Posts `SYNC` or `STEP` to the idle worker and wakes it.
+    fn post(&self, state: u32) {
+        // SAFETY: the worker is IDLE (every caller of `post` waited for it): the caller owns
+        // the slot. Cloning the current thread's handle does not allocate.
+        unsafe { *self.shared.caller.get() = Some(thread::current()) };
+        self.shared.state.store(state, Ordering::Release);
+        self.thread.unpark();
+    }
+}
+
+impl<N, T, const IN: usize, const OUT: usize> DataParallel<N, T, IN, OUT>
+where
+    T: Float,
+    N: Trainable<T, IN, OUT> + Clone + Send + 'static,
+    for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: Send,
+{
+    /// Takes `net` (trained on the calling thread) and spawns one worker thread that trains
+    /// a clone of it. Allocates the clone, the thread and a buffer of `param_count()`
+    /// scalars, once. Panics if the thread cannot be spawned.
+    pub fn new(mut net: N) -> Self {
+        let replica = net.clone();
+        let mut flat = Vec::with_capacity(net.param_count());
+        net.visit_params(&mut |p| flat.extend_from_slice(p.value));
+        let shared = Arc::new(Shared {
+            state: AtomicU32::new(IDLE),
+            caller_waiting: AtomicBool::new(false),
+            caller: UnsafeCell::new(None),
+            flat: UnsafeCell::new(flat),
+            job: UnsafeCell::new(std::ptr::null()),
+            loss: UnsafeCell::new(T::zero()),
+            panic: UnsafeCell::new(None),
+        });
+        let handle = {
+            let shared = Arc::clone(&shared);
+            thread::Builder::new()
+                .name("nn-data-parallel".into())
+                .spawn(move || worker_loop::<N, T, IN, OUT>(&shared, replica))
+                .expect("DataParallel::new: could not spawn the worker thread")
+        };
+        Self {
+            net,
+            worker: Worker {
+                shared,
+                thread: handle.thread().clone(),
+                handle: Some(handle),
+            },
+            stale: false,
+            poisoned: false,
+        }
+    }
+
+    /// One training step on batch `x` (`IN × N`) with targets `t`: forward, backward on the
+    /// two halves in parallel, the combined gradient, one `opt` update. Returns the mean loss
+    /// of the batch, like [`Trainable::train_step`]. A batch of fewer than 2 samples is
+    /// trained on the calling thread alone.
+    ///
+    /// Panics if a previous step panicked (see the [module docs](self#panics)), or with the
+    /// network's own message for a bad batch.
+    pub fn train_step<O: Optimizer<T> + ?Sized>(
+        &mut self,
+        x: BatchRef<'_, T, IN>,
+        t: <N::Loss as LossLayer<T, OUT>>::Target<'_>,
+        opt: &mut O,
+    ) -> T {
+        assert!(
+            !self.poisoned,
+            "DataParallel::train_step: an earlier step panicked, the two networks may disagree \
+             (recover the network with into_inner)"
+        );
+        self.poisoned = true;
+        let shared = &*self.worker.shared;
+        // The worker may still be copying the last values.
+        shared.caller_wait(|s| s == IDLE);
+        if self.stale {
+            // SAFETY: the worker is IDLE: the caller owns `flat`.
+            let flat = unsafe { &mut *shared.flat.get() };
+            let mut at = 0;
+            self.net.visit_params(&mut |p| {
+                flat[at..at + p.value.len()].copy_from_slice(p.value);
+                at += p.value.len();
+            });
+            self.stale = false;
+            self.worker.post(SYNC);
+            shared.caller_wait(|s| s == IDLE);
+        }
+        let n = x.ncols();
+        let loss = if n < 2 {
+            let mut comb = Combine {
+                opt,
+                shared,
+                scale: None,
+                flat: None,
+                at: 0,
+                index: 0,
+            };
+            self.net.train_step(x, t, &mut comb)
+        } else {
+            let n1 = n / 2;
+            let n0 = n - n1;
+            let count = T::count(n);
+            let job = Job::<T, N::Loss, IN, OUT> {
+                x: columns(x, n0, n1),
+                t: <N::Loss as LossLayer<T, OUT>>::target_columns(t, n0, n1),
+                scale: T::count(n1) / count,
+            };
+            // SAFETY: the worker is IDLE (waited above): the caller owns the slot.
+            unsafe { *shared.job.get() = (&raw const job).cast() };
+            self.worker.post(STEP);
+            // From here until the worker is DONE or PANICKED it reads `job`, which borrows
+            // `x` and `t`: wait for it on every path out of this block, unwinding included
+            // (like a scoped thread).
+            let guard = WaitOnDrop(shared);
+            let mut comb = Combine {
+                opt,
+                shared,
+                scale: Some(T::count(n0) / count),
+                flat: None,
+                at: 0,
+                index: 0,
+            };
+            let t0 = <N::Loss as LossLayer<T, OUT>>::target_columns(t, 0, n0);
+            let loss0 = self.net.train_step(columns(x, 0, n0), t0, &mut comb);
+            assert!(
+                comb.flat.is_some(),
+                "DataParallel::train_step: the network's train_step never called Optimizer::begin_step"
+            );
+            drop(guard);
+            // SAFETY: the worker is DONE (waited in `Combine::begin_step`): the slot is ours.
+            let loss1 = unsafe { *shared.loss.get() };
+            shared.state.store(IDLE, Ordering::Relaxed);
+            (T::count(n0) * loss0 + T::count(n1) * loss1) / count
+        };
+        // Hand the new values to the worker, which copies them while this thread goes on.
+        self.worker.post(SYNC);
+        self.poisoned = false;
+        loss
+    }
+
+    /// The network (the calling thread's copy, which carries the training result).
+    pub fn network(&self) -> &N {
+        &self.net
+    }
+
+    /// The network, mutably (e.g. to change its parameters): the worker's copy receives its
+    /// parameter values before the next step.
+    pub fn network_mut(&mut self) -> &mut N {
+        self.stale = true;
+        &mut self.net
+    }
+
+    /// Stops the worker thread and returns the network.
+    pub fn into_inner(self) -> N {
+        let Self { net, worker, .. } = self;
+        drop(worker);
+        net
+    }
+}
+
+/// Samples `start..start + len` of a contiguous batch.
+fn columns<T: Float, const D: usize>(x: BatchRef<'_, T, D>, start: usize, len: usize) -> BatchRef<'_, T, D> {
+    batch_view(&x.data.into_slice()[start * D..(start + len) * D])
+}
+
+/// Waits for the worker to leave `STEP` when dropped (on the normal path it already has).
+struct WaitOnDrop<'s, T>(&'s Shared<T>);
+
+impl<T> Drop for WaitOnDrop<'_, T> {
+    fn drop(&mut self) {
+        self.0.caller_wait(|s| s == DONE || s == PANICKED);
+    }
+}
+
+impl<T: Float> Drop for Worker<T> {
+    fn drop(&mut self) {
+        let shared = &*self.shared;
+        // Never STEP here (train_step waits for it on every path); let a SYNC finish.
+        if shared.caller_wait(|s| s != SYNC && s != STEP) != PANICKED {
+            shared.state.store(EXIT, Ordering::Release);
+            self.thread.unpark();
+        }
+        if let Some(h) = self.handle.take() {
+            // The worker catches panics of the network's code; anything else is a bug.
+            let _ = h.join();
+        }
+    }
+}
+
+/// The worker thread: waits for `SYNC` (copy the values), `STEP` (train on the posted half)
+/// or `EXIT`.
+fn worker_loop<N, T, const IN: usize, const OUT: usize>(shared: &Shared<T>, mut net: N)
+where
+    T: Float,
+    N: Trainable<T, IN, OUT>,
+{
+    loop {
+        match shared.worker_wait(|s| s == SYNC || s == STEP || s == EXIT) {
+            SYNC => {
+                // SAFETY: in SYNC the worker owns `flat` (and reads the caller slot, which
+                // the caller does not write while the worker is busy).
+                let (flat, caller) = unsafe { (&*shared.flat.get(), (*shared.caller.get()).clone()) };
+                let mut at = 0;
+                net.visit_params(&mut |p| {
+                    p.value.copy_from_slice(&flat[at..at + p.value.len()]);
+                    at += p.value.len();
+                });
+                shared.worker_publish(IDLE, caller);
+            }
+            STEP => {
+                let result = panic::catch_unwind(AssertUnwindSafe(|| {
+                    // SAFETY: in STEP the worker owns `flat` and `loss`; `job` points to a
+                    // live `Job` on the caller's stack, which the caller keeps until it sees
+                    // DONE or PANICKED (`WaitOnDrop`). The job's lifetime is unbounded here
+                    // and the borrow ends before this closure returns.
+                    unsafe {
+                        let job = &*(*shared.job.get()).cast::<Job<'_, '_, T, N::Loss, IN, OUT>>();
+                        let mut sink = GradSink {
+                            flat: (*shared.flat.get()).as_mut_slice(),
+                            scale: job.scale,
+                            at: 0,
+                        };
+                        *shared.loss.get() = net.train_step(job.x, job.t, &mut sink);
+                    }
+                }));
+                // SAFETY: still STEP: the slot is readable.
+                let caller = unsafe { (*shared.caller.get()).clone() };
+                match result {
+                    Ok(()) => shared.worker_publish(DONE, caller),
+                    Err(payload) => {
+                        // SAFETY: still STEP: the worker owns the panic slot.
+                        unsafe { *shared.panic.get() = Some(payload) };
+                        shared.worker_publish(PANICKED, caller);
+                        return;
+                    }
+                }
+            }
+            _ => return,
+        }
+    }
+}
