@@ -21,11 +21,18 @@
 //! # Threads and memory
 //! [`DataParallel::new`] spawns one persistent worker thread and allocates one flat buffer of
 //! `param_count()` scalars; a step allocates nothing after each network has seen a batch of
-//! its size. The two threads hand over with atomics, a short spin and then
+//! its size. The two threads hand over with atomics, a short spin, a few yields and then
 //! `std::thread::park` / `unpark`, with no lock and no allocation. Per step, the flat buffer
 //! carries the worker's scaled gradient `n₁/N·g₁` to the caller, then the updated parameter
 //! values back to the worker, which copies them into its network while the calling thread
 //! returns to its own work.
+//!
+//! If the worker has not started on its half by the time the calling thread has finished
+//! its own (the second core is busy with another process), the calling thread takes the
+//! job back and trains the second half itself: the step then costs about two half-batch
+//! steps on one core instead of waiting for the worker to be scheduled. The arithmetic is
+//! the same either way (`n₀/N·g₀ + n₁/N·g₁`, one rounding per product and one per sum), so
+//! the results do not depend on which thread ran the second half.
 //!
 //! # Panics
 //! A panic in either half of a step (bad labels, a panicking optimizer) is raised on the
@@ -49,7 +56,7 @@
 //! let labels = [0usize, 1, 2, 1, 0];
 //! let mut sgd = Sgd::new(0.5);
 //! for _ in 0..10 {
-//!     let l2 = par.train_step(x.as_view(), (&labels).into(), &mut sgd);
+//!     let l2 = par.train_step(&x, &labels, &mut sgd);
 //!     let l1 = single.train_step(x.as_view(), &labels, &mut sgd);
 //!     assert!((l1 - l2).abs() < 1e-12);
 //! }
@@ -67,43 +74,65 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle, Thread};
 
-use crate::{batch_view, BatchRef, Float, LossLayer, Optimizer, Param, Trainable};
+use crate::{batch_view, AsBatch, BatchRef, Float, LossLayer, Optimizer, Param, Trainable};
 
-// Worker states. The caller moves IDLE → SYNC | STEP | EXIT and DONE → IDLE; the worker
-// moves SYNC → IDLE and STEP → DONE | PANICKED. Whoever may write `Shared::flat` and the job
-// slots is decided by the state (see `Shared`).
-/// The worker waits; the caller owns `flat` and the slots.
+// Worker states. The caller moves IDLE → SYNC | STEP | EXIT, STEP → IDLE (takes the job
+// back) and DONE → IDLE; the worker moves SYNC → IDLE, STEP → RUNNING (claims the job) and
+// RUNNING → DONE | PANICKED. The state says who owns the cells of `Shared`.
+/// The worker waits; the caller owns every cell.
 const IDLE: u32 = 0;
 /// The worker copies `flat` (parameter values) into its network.
 const SYNC: u32 = 1;
-/// The worker trains on its half of the posted job and writes `n₁/N·g₁` into `flat`.
+/// A job is posted and not yet claimed: the caller still owns every cell but `job`, which it
+/// must not change.
 const STEP: u32 = 2;
-/// The worker finished a step; its loss is in `Shared::loss`.
-const DONE: u32 = 3;
+/// The worker trains on the posted half and writes `n₁/N·g₁` into `flat`.
+const RUNNING: u32 = 3;
+/// The worker finished its half; its loss is in `Shared::loss`.
+const DONE: u32 = 4;
 /// The worker panicked during a step (payload in `Shared::panic`) and has exited.
-const PANICKED: u32 = 4;
+const PANICKED: u32 = 5;
 /// The worker must exit.
-const EXIT: u32 = 5;
+const EXIT: u32 = 6;
 
-/// Spins before parking: a hand-over between the two halves of a step usually comes within
-/// a few microseconds, far less than a park/unpark round trip.
-const SPINS: u32 = 4096;
+/// Spins before yielding: a hand-over between the two threads usually comes within a few
+/// microseconds, less than a park/unpark round trip.
+const SPINS: u32 = 256;
+/// Then yields the core this many times (the other thread may be waiting for it when other
+/// processes occupy the second core) before parking.
+const YIELDS: u32 = 64;
+
+/// One round of waiting: spin, then yield; `true` once it is time to park.
+#[inline]
+fn pause(round: &mut u32) -> bool {
+    *round += 1;
+    if *round <= SPINS {
+        std::hint::spin_loop();
+        false
+    } else if *round <= SPINS + YIELDS {
+        thread::yield_now();
+        false
+    } else {
+        true
+    }
+}
 
 /// What the two threads share. Every `UnsafeCell` is accessed by one thread at a time, as
-/// `state` says: the worker owns `flat` and `loss` / `panic` from the moment it sees `SYNC`
-/// or `STEP` (acquire) until it publishes `IDLE`, `DONE` or `PANICKED` (release); the caller
-/// owns them otherwise, and writes `job` and `caller` only while the worker is `IDLE`.
+/// `state` says: the worker owns `flat`, `loss` and `panic` from the moment it sees `SYNC`
+/// or claims a job (`STEP → RUNNING`, acquire) until it publishes `IDLE`, `DONE` or
+/// `PANICKED` (release); the caller owns them otherwise, and writes `job` and `caller` only
+/// while the worker is `IDLE`.
 struct Shared<T> {
     state: AtomicU32,
     /// Whether the caller is (about to be) parked waiting for the worker.
     caller_waiting: AtomicBool,
-    /// The thread to unpark when the worker leaves `SYNC` or `STEP`.
+    /// The thread to unpark when the worker leaves `SYNC` or `RUNNING`.
     caller: UnsafeCell<Option<Thread>>,
     /// Parameter values (caller → worker) or the worker's scaled gradient (worker → caller),
     /// in `visit_params` order.
     flat: UnsafeCell<Vec<T>>,
-    /// The posted job: a `*const Job` on the caller's stack, valid until the caller sees
-    /// `DONE` or `PANICKED`.
+    /// The posted job: a `*const Job` on the caller's stack, valid until the caller takes
+    /// the job back or sees `DONE` or `PANICKED`.
     job: UnsafeCell<*const ()>,
     /// The worker's mean loss over its half.
     loss: UnsafeCell<T>,
@@ -112,27 +141,25 @@ struct Shared<T> {
 }
 
 // SAFETY: the cells are never accessed by both threads at once: ownership passes with
-// release stores and acquire loads of `state` as described on `Shared`. `T: Send` (all
-// `Float`s are) and the job pointer is only dereferenced by the worker during `STEP`, while
-// the caller keeps the job alive (see `DataParallel::train_step`).
+// release stores and acquire loads (or compare-exchanges) of `state`, as described on
+// `Shared`. `T: Send` (every `Float` is), and the job pointer is only dereferenced by the
+// worker while `RUNNING`, during which the caller keeps the job alive (`DataParallel::
+// train_step` waits for the worker on every path out of the step, unwinding included).
 unsafe impl<T: Send> Sync for Shared<T> {}
 // SAFETY: as above; the raw job pointer is only a message between the two threads.
 unsafe impl<T: Send> Send for Shared<T> {}
 
 impl<T> Shared<T> {
-    /// Waits (spin, then park) until `state` satisfies `ready`, and returns it. For the
-    /// worker thread, which the caller always unparks after changing `state`.
+    /// Waits until `state` satisfies `ready`, and returns it. For the worker thread, which
+    /// the caller always unparks after changing `state`.
     fn worker_wait(&self, ready: impl Fn(u32) -> bool) -> u32 {
-        let mut spins = 0;
+        let mut round = 0;
         loop {
             let s = self.state.load(Ordering::Acquire);
             if ready(s) {
                 return s;
             }
-            if spins < SPINS {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
+            if pause(&mut round) {
                 thread::park();
             }
         }
@@ -142,15 +169,13 @@ impl<T> Shared<T> {
     /// it in `caller_waiting`, so the worker unparks it only then (no stray unpark tokens on
     /// the user's thread).
     fn caller_wait(&self, ready: impl Fn(u32) -> bool) -> u32 {
-        let mut spins = 0;
+        let mut round = 0;
         loop {
             let s = self.state.load(Ordering::Acquire);
             if ready(s) {
                 return s;
             }
-            if spins < SPINS {
-                spins += 1;
-                std::hint::spin_loop();
+            if !pause(&mut round) {
                 continue;
             }
             // Announce, then check again: with both sides SeqCst, either the worker sees the
@@ -159,8 +184,6 @@ impl<T> Shared<T> {
             let s = self.state.load(Ordering::SeqCst);
             if ready(s) {
                 self.caller_waiting.store(false, Ordering::Relaxed);
-                // Pair with the worker's release store.
-                std::sync::atomic::fence(Ordering::Acquire);
                 return s;
             }
             thread::park();
@@ -169,7 +192,7 @@ impl<T> Shared<T> {
     }
 
     /// Worker: publishes `next` and wakes the caller if it is parked. `caller` was cloned
-    /// from the slot before the store (the caller may overwrite the slot right after).
+    /// from its slot before the store (the caller may overwrite the slot right after).
     fn worker_publish(&self, next: u32, caller: Option<Thread>) {
         self.state.store(next, Ordering::SeqCst);
         if self.caller_waiting.load(Ordering::SeqCst) {
@@ -178,6 +201,40 @@ impl<T> Shared<T> {
             }
         }
     }
+
+    /// Caller: takes a posted, unclaimed job back (`STEP → IDLE`). `false` if the worker
+    /// has claimed it.
+    fn take_back(&self) -> bool {
+        self.state
+            .compare_exchange(STEP, IDLE, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Caller: waits until the worker has finished a claimed job (or the job was never
+    /// claimed and is taken back); raises a panic of the worker on this thread.
+    fn finish_job(&self) -> Finished {
+        if self.take_back() {
+            return Finished::TakenBack;
+        }
+        match self.caller_wait(|s| s != RUNNING) {
+            DONE => Finished::Done,
+            PANICKED => {
+                // SAFETY: `PANICKED` is final (the worker has left its loop): the slot is ours.
+                let payload = unsafe { (*self.panic.get()).take() };
+                panic::resume_unwind(payload.unwrap_or_else(|| Box::new("DataParallel: the worker thread panicked")))
+            }
+            s => unreachable!("DataParallel: worker state {s} after a claimed job"),
+        }
+    }
+}
+
+/// How a posted job ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Finished {
+    /// The worker trained on it: its scaled gradient is in `flat`, its loss in `loss`.
+    Done,
+    /// The worker had not claimed it; the caller trains on that half itself.
+    TakenBack,
 }
 
 /// A step's input for the worker, on the caller's stack.
@@ -206,32 +263,66 @@ impl<T: Float> Optimizer<T> for GradSink<'_, T> {
     }
 }
 
-/// The caller's optimizer wrapper. `begin_step` waits for the worker's gradient; `update`
-/// combines `g = n₀/N·g₀ + flat` in place in `flat`, runs the user's optimizer on it and
-/// stores the updated values in `flat` for the worker. Without a worker part (`scale` is
-/// `None`) it passes the gradient through and only records the new values.
+/// What the caller's optimizer wrapper does with each gradient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode<T> {
+    /// No second half: the user's optimizer gets the gradient as it is.
+    Alone,
+    /// The first half with a job posted: decided in `begin_step` (`Add` if the worker ran
+    /// it, `Stash` if the job is taken back).
+    First(T),
+    /// `flat ← scale·g` (no update: the second half is still to come, on this thread).
+    Stash(T),
+    /// `flat ← flat + scale·g`, then the user's optimizer updates from `flat`.
+    Add(T),
+}
+
+/// The caller's optimizer wrapper, handed to its network's `train_step`: combines the
+/// gradients in `flat` as `mode` says, runs the user's optimizer on the result and stores
+/// every updated value in `flat` for the worker.
 struct Combine<'s, T: Float, O: ?Sized> {
     opt: &'s mut O,
     shared: &'s Shared<T>,
-    /// `Some(n₀/N)` when the worker trained on the other half.
-    scale: Option<T>,
+    mode: Mode<T>,
     flat: Option<&'s mut [T]>,
     at: usize,
     index: usize,
+    /// Set by `begin_step`.
+    finished: Option<Finished>,
+}
+
+impl<'s, T: Float, O: Optimizer<T> + ?Sized> Combine<'s, T, O> {
+    fn new(opt: &'s mut O, shared: &'s Shared<T>, mode: Mode<T>) -> Self {
+        Self {
+            opt,
+            shared,
+            mode,
+            flat: None,
+            at: 0,
+            index: 0,
+            finished: None,
+        }
+    }
 }
 
 impl<T: Float, O: Optimizer<T> + ?Sized> Optimizer<T> for Combine<'_, T, O> {
     fn begin_step(&mut self) {
-        if self.scale.is_some() {
-            wait_step(self.shared);
+        if let Mode::First(s) = self.mode {
+            let finished = self.shared.finish_job();
+            self.finished = Some(finished);
+            self.mode = match finished {
+                Finished::Done => Mode::Add(s),
+                Finished::TakenBack => Mode::Stash(s),
+            };
         }
-        // SAFETY: the worker is `IDLE` (no worker part: the caller waited for it before the
-        // step) or `DONE` (just waited): the caller owns `flat` until it posts again, which
-        // happens after this step, when the borrow has ended.
+        // SAFETY: the worker is IDLE (no job, or the job was taken back) or DONE: the caller
+        // owns `flat` until it posts again, after this step, when this borrow has ended.
         self.flat = Some(unsafe { (*self.shared.flat.get()).as_mut_slice() });
         self.index = 0;
         self.at = 0;
-        self.opt.begin_step();
+        if !matches!(self.mode, Mode::Stash(_)) {
+            self.opt.begin_step();
+        }
     }
 
     fn update(&mut self, _index: usize, p: Param<'_, T>) {
@@ -244,14 +335,21 @@ impl<T: Float, O: Optimizer<T> + ?Sized> Optimizer<T> for Combine<'_, T, O> {
         } = p;
         let n = grad.len();
         let slot = &mut flat[self.at..self.at + n];
-        let grad: &[T] = match self.scale {
-            Some(s) => {
+        self.at += n;
+        let grad: &[T] = match self.mode {
+            Mode::Stash(s) => {
+                for (f, &g) in slot.iter_mut().zip(grad) {
+                    *f = s * g;
+                }
+                return;
+            }
+            Mode::Add(s) => {
                 for (f, &g) in slot.iter_mut().zip(grad) {
                     *f += s * g;
                 }
                 &*slot
             }
-            None => grad,
+            Mode::Alone | Mode::First(_) => grad,
         };
         self.opt.update(
             self.index,
@@ -262,22 +360,8 @@ impl<T: Float, O: Optimizer<T> + ?Sized> Optimizer<T> for Combine<'_, T, O> {
                 grad,
             },
         );
-        slot.copy_from_slice(value);
         self.index += 1;
-        self.at += n;
-    }
-}
-
-/// Waits until the worker has finished its half of the step; raises its panic, if any, on
-/// this thread.
-fn wait_step<T>(shared: &Shared<T>) {
-    match shared.caller_wait(|s| s == DONE || s == PANICKED) {
-        DONE => {}
-        _ => {
-            // SAFETY: `PANICKED` is final and the worker has exited its loop: the slot is ours.
-            let payload = unsafe { (*shared.panic.get()).take() };
-            panic::resume_unwind(payload.unwrap_or_else(|| Box::new("DataParallel: the worker thread panicked")));
-        }
+        slot.copy_from_slice(value);
     }
 }
 
@@ -288,13 +372,14 @@ fn wait_step<T>(shared: &Shared<T>) {
 pub struct DataParallel<N, T: Float, const IN: usize, const OUT: usize> {
     net: N,
     worker: Worker<T>,
-    /// `net`'s values differ from `flat` (after `network_mut`): reload before the next step.
+    /// `net`'s values may differ from `flat` (after `network_mut`): reload before the next
+    /// step.
     stale: bool,
     /// A step is in progress or panicked.
     poisoned: bool,
 }
 
-/// The worker thread and what it shares; joins the thread when dropped.
+/// The worker thread and what it shares; stops and joins the thread when dropped.
 struct Worker<T: Float> {
     shared: Arc<Shared<T>>,
     thread: Thread,
@@ -353,19 +438,21 @@ where
         }
     }
 
-    /// One training step on batch `x` (`IN × N`) with targets `t`: forward, backward on the
-    /// two halves in parallel, the combined gradient, one `opt` update. Returns the mean loss
-    /// of the batch, like [`Trainable::train_step`]. A batch of fewer than 2 samples is
-    /// trained on the calling thread alone.
+    /// One training step on batch `x` (`IN × N`) with targets `t`: forward and backward on
+    /// the two halves in parallel, the combined gradient, one `opt` update. Takes the same
+    /// arguments as a generated network's `train_step` and returns the mean loss of the
+    /// batch. A batch of fewer than 2 samples is trained on the calling thread alone.
     ///
     /// Panics if a previous step panicked (see the [module docs](self#panics)), or with the
     /// network's own message for a bad batch.
-    pub fn train_step<O: Optimizer<T> + ?Sized>(
+    pub fn train_step<'t, O: Optimizer<T> + ?Sized>(
         &mut self,
-        x: BatchRef<'_, T, IN>,
-        t: <N::Loss as LossLayer<T, OUT>>::Target<'_>,
+        x: impl AsBatch<T, IN>,
+        t: impl Into<<N::Loss as LossLayer<T, OUT>>::Target<'t>>,
         opt: &mut O,
     ) -> T {
+        let x = x.as_batch();
+        let t = t.into();
         assert!(
             !self.poisoned,
             "DataParallel::train_step: an earlier step panicked, the two networks may disagree \
@@ -389,49 +476,43 @@ where
         }
         let n = x.ncols();
         let loss = if n < 2 {
-            let mut comb = Combine {
-                opt,
-                shared,
-                scale: None,
-                flat: None,
-                at: 0,
-                index: 0,
-            };
-            self.net.train_step(x, t, &mut comb)
+            self.net.train_step(x, t, &mut Combine::new(opt, shared, Mode::Alone))
         } else {
             let n1 = n / 2;
             let n0 = n - n1;
             let count = T::count(n);
+            let (s0, s1) = (T::count(n0) / count, T::count(n1) / count);
+            let (x1, t1) = (columns(x, n0, n1), <N::Loss as LossLayer<T, OUT>>::target_columns(t, n0, n1));
             let job = Job::<T, N::Loss, IN, OUT> {
-                x: columns(x, n0, n1),
-                t: <N::Loss as LossLayer<T, OUT>>::target_columns(t, n0, n1),
-                scale: T::count(n1) / count,
+                x: x1,
+                t: t1,
+                scale: s1,
             };
             // SAFETY: the worker is IDLE (waited above): the caller owns the slot.
             unsafe { *shared.job.get() = (&raw const job).cast() };
             self.worker.post(STEP);
-            // From here until the worker is DONE or PANICKED it reads `job`, which borrows
-            // `x` and `t`: wait for it on every path out of this block, unwinding included
-            // (like a scoped thread).
+            // From here until the job is taken back or the worker is DONE or PANICKED, the
+            // worker may read `job`, which borrows `x` and `t`: the guard waits for that on
+            // every path out of this block, unwinding included (like a scoped thread).
             let guard = WaitOnDrop(shared);
-            let mut comb = Combine {
-                opt,
-                shared,
-                scale: Some(T::count(n0) / count),
-                flat: None,
-                at: 0,
-                index: 0,
-            };
             let t0 = <N::Loss as LossLayer<T, OUT>>::target_columns(t, 0, n0);
+            let mut comb = Combine::new(opt, shared, Mode::First(s0));
             let loss0 = self.net.train_step(columns(x, 0, n0), t0, &mut comb);
-            assert!(
-                comb.flat.is_some(),
-                "DataParallel::train_step: the network's train_step never called Optimizer::begin_step"
+            let finished = comb.finished.expect(
+                "DataParallel::train_step: the network's train_step never called Optimizer::begin_step",
             );
             drop(guard);
-            // SAFETY: the worker is DONE (waited in `Combine::begin_step`): the slot is ours.
-            let loss1 = unsafe { *shared.loss.get() };
-            shared.state.store(IDLE, Ordering::Relaxed);
+            let loss1 = match finished {
+                Finished::Done => {
+                    // SAFETY: the worker is DONE: the slot is ours.
+                    let loss1 = unsafe { *shared.loss.get() };
+                    shared.state.store(IDLE, Ordering::Relaxed);
+                    loss1
+                }
+                // The worker never started: train the second half here, adding its gradient
+                // to the first half's, which `Stash` left in `flat`.
+                Finished::TakenBack => self.net.train_step(x1, t1, &mut Combine::new(opt, shared, Mode::Add(s1))),
+            };
             (T::count(n0) * loss0 + T::count(n1) * loss1) / count
         };
         // Hand the new values to the worker, which copies them while this thread goes on.
@@ -465,32 +546,36 @@ fn columns<T: Float, const D: usize>(x: BatchRef<'_, T, D>, start: usize, len: u
     batch_view(&x.data.into_slice()[start * D..(start + len) * D])
 }
 
-/// Waits for the worker to leave `STEP` when dropped (on the normal path it already has).
+/// Makes sure the worker no longer reads the posted job when dropped: takes it back if it
+/// is unclaimed, else waits for the worker to finish it. On the normal path
+/// `Combine::begin_step` has done so already.
 struct WaitOnDrop<'s, T>(&'s Shared<T>);
 
 impl<T> Drop for WaitOnDrop<'_, T> {
     fn drop(&mut self) {
-        self.0.caller_wait(|s| s == DONE || s == PANICKED);
+        if !self.0.take_back() {
+            self.0.caller_wait(|s| s != RUNNING);
+        }
     }
 }
 
 impl<T: Float> Drop for Worker<T> {
     fn drop(&mut self) {
         let shared = &*self.shared;
-        // Never STEP here (train_step waits for it on every path); let a SYNC finish.
-        if shared.caller_wait(|s| s != SYNC && s != STEP) != PANICKED {
+        // Let a SYNC or a claimed job finish (`train_step` never leaves one behind).
+        if shared.caller_wait(|s| s != SYNC && s != RUNNING) != PANICKED {
             shared.state.store(EXIT, Ordering::Release);
             self.thread.unpark();
         }
         if let Some(h) = self.handle.take() {
-            // The worker catches panics of the network's code; anything else is a bug.
+            // The worker catches the panics of the network's code and returns normally.
             let _ = h.join();
         }
     }
 }
 
-/// The worker thread: waits for `SYNC` (copy the values), `STEP` (train on the posted half)
-/// or `EXIT`.
+/// The worker thread: waits for `SYNC` (copy the values), `STEP` (claim the job, train on
+/// its half) or `EXIT`.
 fn worker_loop<N, T, const IN: usize, const OUT: usize>(shared: &Shared<T>, mut net: N)
 where
     T: Float,
@@ -499,8 +584,8 @@ where
     loop {
         match shared.worker_wait(|s| s == SYNC || s == STEP || s == EXIT) {
             SYNC => {
-                // SAFETY: in SYNC the worker owns `flat` (and reads the caller slot, which
-                // the caller does not write while the worker is busy).
+                // SAFETY: in SYNC the worker owns `flat` and reads the caller slot, which the
+                // caller does not write until the worker is IDLE again.
                 let (flat, caller) = unsafe { (&*shared.flat.get(), (*shared.caller.get()).clone()) };
                 let mut at = 0;
                 net.visit_params(&mut |p| {
@@ -510,11 +595,18 @@ where
                 shared.worker_publish(IDLE, caller);
             }
             STEP => {
+                if shared
+                    .state
+                    .compare_exchange(STEP, RUNNING, Ordering::Acquire, Ordering::Relaxed)
+                    .is_err()
+                {
+                    continue; // taken back by the caller
+                }
                 let result = panic::catch_unwind(AssertUnwindSafe(|| {
-                    // SAFETY: in STEP the worker owns `flat` and `loss`; `job` points to a
+                    // SAFETY: RUNNING: the worker owns `flat` and `loss`; `job` points to a
                     // live `Job` on the caller's stack, which the caller keeps until it sees
-                    // DONE or PANICKED (`WaitOnDrop`). The job's lifetime is unbounded here
-                    // and the borrow ends before this closure returns.
+                    // DONE or PANICKED (`WaitOnDrop`). The job's lifetimes are unbounded
+                    // here; its borrows end before this closure returns.
                     unsafe {
                         let job = &*(*shared.job.get()).cast::<Job<'_, '_, T, N::Loss, IN, OUT>>();
                         let mut sink = GradSink {
@@ -525,12 +617,12 @@ where
                         *shared.loss.get() = net.train_step(job.x, job.t, &mut sink);
                     }
                 }));
-                // SAFETY: still STEP: the slot is readable.
+                // SAFETY: still RUNNING: the slot is readable.
                 let caller = unsafe { (*shared.caller.get()).clone() };
                 match result {
                     Ok(()) => shared.worker_publish(DONE, caller),
                     Err(payload) => {
-                        // SAFETY: still STEP: the worker owns the panic slot.
+                        // SAFETY: still RUNNING: the worker owns the panic slot.
                         unsafe { *shared.panic.get() = Some(payload) };
                         shared.worker_publish(PANICKED, caller);
                         return;
