@@ -5,6 +5,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
 
+use nn::data::{Batches, Dataset};
 use nn::rand::{Rng, SeedableRng};
 use nn::rand_chacha::ChaCha8Rng;
 use nn::{network, Adam, Batch, DataParallel, Float, Labels, LossLayer, Network, Optimizer, Sgd, Trainable};
@@ -60,7 +61,10 @@ fn assert_close(a: &[Vec<f64>], b: &[Vec<f64>], tol: f64, what: &str) {
     for (i, (a, b)) in a.iter().zip(b).enumerate() {
         let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-30);
         let err = a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
-        assert!(err <= tol * scale, "{what}: tensor {i} differs by {err:e} (scale {scale:e}, tol {tol:e})");
+        assert!(
+            err <= tol * scale,
+            "{what}: tensor {i} differs by {err:e} (scale {scale:e}, tol {tol:e})"
+        );
     }
 }
 
@@ -86,14 +90,21 @@ fn compare<N, T, const IN: usize, const OUT: usize, Y, O>(
     for (step, &n) in SIZES.iter().chain(&SIZES).enumerate() {
         let x = inputs::<T, IN>(&mut rng, n);
         let y = targets(&mut rng, n);
-        let l1 = single.train_step(x.as_view(), as_target(&y), &mut opt1).as_f64();
-        let l2 = par.train_step(x.as_view(), as_target(&y), &mut opt2).as_f64();
+        let l1 = single
+            .train_step(nn::Input::Batch(x.as_view()), as_target(&y), &mut opt1)
+            .as_f64();
+        let l2 = par.train_step(&x, as_target(&y), &mut opt2).as_f64();
         assert!(
             (l1 - l2).abs() <= tol * l1.abs().max(1.0),
             "{what}: step {step} (batch {n}): loss {l2} vs single-thread {l1}"
         );
         let mut net = par.into_inner();
-        assert_close(&params(&mut net), &params(&mut single), tol, &format!("{what}, step {step} (batch {n})"));
+        assert_close(
+            &params(&mut net),
+            &params(&mut single),
+            tol,
+            &format!("{what}, step {step} (batch {n})"),
+        );
         par = DataParallel::new(net);
     }
     // Also without re-creating the worker between steps.
@@ -102,13 +113,19 @@ fn compare<N, T, const IN: usize, const OUT: usize, Y, O>(
     for &n in SIZES.iter().chain(&SIZES) {
         let x = inputs::<T, IN>(&mut rng, n);
         let y = targets(&mut rng, n);
-        single.train_step(x.as_view(), as_target(&y), &mut opt1);
-        par.train_step(x.as_view(), as_target(&y), &mut opt2);
+        single.train_step(nn::Input::Batch(x.as_view()), as_target(&y), &mut opt1);
+        par.train_step(&x, as_target(&y), &mut opt2);
     }
     let mut net = par.into_inner();
-    assert_close(&params(&mut net), &params(&mut single), tol, &format!("{what}, persistent worker"));
+    assert_close(
+        &params(&mut net),
+        &params(&mut single),
+        tol,
+        &format!("{what}, persistent worker"),
+    );
 }
 
+#[allow(clippy::ptr_arg)] // `compare` borrows the targets it generated, a `Vec`
 fn cls<T: Float, const D: usize>(y: &Vec<usize>) -> Labels<'_, T, D> {
     Labels::Classes(y)
 }
@@ -131,7 +148,14 @@ fn softmax_classifier_matches_single_thread_f64() {
     let net = Classifier::new_f64(&mut ChaCha8Rng::seed_from_u64(1));
     let labels = |rng: &mut ChaCha8Rng, n| classes(rng, n, 5);
     compare(net.clone(), || Sgd::new(0.5), labels, cls, 1e-12, "softmax f64 Sgd");
-    compare(net, || Adam::new(0.01, 0.9, 0.999), labels, cls, 1e-12, "softmax f64 Adam");
+    compare(
+        net,
+        || Adam::new(0.01, 0.9, 0.999),
+        labels,
+        cls,
+        1e-12,
+        "softmax f64 Adam",
+    );
 }
 
 #[test]
@@ -143,7 +167,14 @@ fn one_hot_multi_label_and_regression_targets_are_split_too() {
 
     let net = Regressor::new_f64(&mut ChaCha8Rng::seed_from_u64(3));
     let values = |rng: &mut ChaCha8Rng, n| Batch::<f64, 2>::from_fn(n, |_, _| rng.random::<f64>());
-    compare(net, || Adam::new(0.01, 0.9, 0.999), values, values_view, 1e-12, "mse f64 Adam");
+    compare(
+        net,
+        || Adam::new(0.01, 0.9, 0.999),
+        values,
+        values_view,
+        1e-12,
+        "mse f64 Adam",
+    );
 }
 
 #[test]
@@ -152,7 +183,66 @@ fn wide_f32_network_matches_single_thread() {
     let net = Wide::new(&mut ChaCha8Rng::seed_from_u64(4));
     let labels = |rng: &mut ChaCha8Rng, n| classes(rng, n, 10);
     compare(net.clone(), || Sgd::new(0.1f32), labels, cls, 1e-5, "wide f32 Sgd");
-    compare(net, || Adam::new(0.001f32, 0.9, 0.999), labels, cls, 1e-5, "wide f32 Adam");
+    compare(
+        net,
+        || Adam::new(0.001f32, 0.9, 0.999),
+        labels,
+        cls,
+        1e-5,
+        "wide f32 Adam",
+    );
+}
+
+/// The two-thread path and the path where the calling thread trains both halves (which also
+/// runs when the worker has not started in time) give the same parameters, bit for bit.
+#[test]
+fn both_halves_on_the_calling_thread_give_identical_results() {
+    let _s = serial();
+    let mut rng = ChaCha8Rng::seed_from_u64(10);
+    let net = Wide::new(&mut rng);
+    let mut two = DataParallel::new(net.clone());
+    let mut one = DataParallel::new(net);
+    one.set_one_thread(true);
+    let (mut a1, mut a2) = (Adam::new(0.001f32, 0.9, 0.999), Adam::new(0.001f32, 0.9, 0.999));
+    for &n in SIZES.iter().chain(&SIZES) {
+        let x = inputs::<f32, 196>(&mut rng, n);
+        let y = classes(&mut rng, n, 10);
+        let l2 = two.train_step(&x, &y, &mut a2);
+        let l1 = one.train_step(&x, &y, &mut a1);
+        assert_eq!(l1.to_bits(), l2.to_bits(), "batch {n}: loss {l1} vs {l2}");
+    }
+    let (mut one, mut two) = (one.into_inner(), two.into_inner());
+    let (p1, p2) = (params(&mut one), params(&mut two));
+    assert!(p1 == p2, "the parameters differ");
+}
+
+#[test]
+fn batches_read_in_place_match_single_thread() {
+    let _s = serial();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let x = inputs::<f32, 196>(&mut rng, 500);
+    let y = classes(&mut rng, 500, 10);
+    let data: Dataset<f32, 196> = Dataset::classification(x, y, 10).unwrap();
+    let mut single = Wide::new(&mut rng);
+    let mut par = DataParallel::new(single.clone());
+    let mut sgd = Sgd::new(0.1f32);
+    // Batches of 64 and a last one of 52 (odd halves 26/26, then 32/32).
+    let mut batches: Batches<f32, 196> = Batches::new(data.len(), 64, 3);
+    for _ in 0..2 {
+        batches.shuffle();
+        for i in 0..batches.len() {
+            let (x, t) = batches.get_in_place(&data, i);
+            let l1 = single.train_step(x, t, &mut sgd);
+            let (x, t) = batches.get_in_place(&data, i);
+            let l2 = par.train_step(x, t, &mut sgd);
+            assert!(
+                (l1 - l2).abs() <= 1e-5 * l1.abs().max(1.0),
+                "batch {i}: loss {l2} vs {l1}"
+            );
+        }
+    }
+    let mut net = par.into_inner();
+    assert_close(&params(&mut net), &params(&mut single), 1e-5, "batches read in place");
 }
 
 /// The worker threads alive in this process (Linux: by thread name).
@@ -193,7 +283,7 @@ fn drop_and_into_inner_join_the_worker() {
     if linux {
         assert_eq!(workers_settled(before + 1), before + 1, "one worker per DataParallel");
     }
-    par.train_step(x.as_view(), (&y).into(), &mut sgd);
+    par.train_step(&x, &y, &mut sgd);
     drop(par);
     if linux {
         assert_eq!(workers_settled(before), before, "dropping joins the worker");
@@ -203,7 +293,7 @@ fn drop_and_into_inner_join_the_worker() {
     for _ in 0..20 {
         drop(DataParallel::new(net.clone()));
         let mut par = DataParallel::new(net.clone());
-        par.train_step(x.as_view(), (&y).into(), &mut sgd);
+        par.train_step(&x, &y, &mut sgd);
         let mut inner = par.into_inner();
         // The network keeps training on its own.
         inner.train_step(&x, &y, &mut sgd);
@@ -223,13 +313,13 @@ fn network_mut_changes_reach_the_worker() {
     let y = classes(&mut rng, 40, 5);
     let mut sgd = Sgd::new(0.2);
     single.train_step(&x, &y, &mut sgd);
-    par.train_step(x.as_view(), (&y).into(), &mut sgd);
+    par.train_step(&x, &y, &mut sgd);
     // Change a weight on both; the worker's half of the next step must see it.
     single.affine1.w[(0, 0)] += 0.5;
     par.network_mut().affine1.w[(0, 0)] += 0.5;
     for _ in 0..3 {
         single.train_step(&x, &y, &mut sgd);
-        par.train_step(x.as_view(), (&y).into(), &mut sgd);
+        par.train_step(&x, &y, &mut sgd);
     }
     let mut net = par.into_inner();
     assert_close(&params(&mut net), &params(&mut single), 1e-12, "after network_mut");
@@ -254,10 +344,10 @@ fn a_panic_on_either_thread_reaches_the_caller() {
     for bad in [9, 2] {
         let mut y = classes(&mut rng, 10, 5);
         let mut par = DataParallel::new(net.clone());
-        par.train_step(x.as_view(), (&y).into(), &mut sgd);
+        par.train_step(&x, &y, &mut sgd);
         y[bad] = 7; // out of range for 5 classes
-        let err = catch_unwind(AssertUnwindSafe(|| par.train_step(x.as_view(), (&y).into(), &mut sgd)))
-            .expect_err("a bad label must panic");
+        let err =
+            catch_unwind(AssertUnwindSafe(|| par.train_step(&x, &y, &mut sgd))).expect_err("a bad label must panic");
         let msg = panic_message(&*err);
         assert!(
             msg.contains("label 7") && msg.contains("out of range"),
@@ -265,7 +355,7 @@ fn a_panic_on_either_thread_reaches_the_caller() {
         );
         // Poisoned: the next step refuses to run.
         y[bad] = 0;
-        let err = catch_unwind(AssertUnwindSafe(|| par.train_step(x.as_view(), (&y).into(), &mut sgd)))
+        let err = catch_unwind(AssertUnwindSafe(|| par.train_step(&x, &y, &mut sgd)))
             .expect_err("a poisoned DataParallel must refuse to train");
         assert!(panic_message(&*err).contains("earlier step panicked"));
         // The network can still be taken back, and the worker is gone.

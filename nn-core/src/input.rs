@@ -76,6 +76,21 @@ impl<'a, T: Float, const D: usize> Gather<'a, T, D> {
         buf.view()
     }
 
+    /// Samples `start..start + len` of this batch, read from the same source. Panics if the
+    /// range is not inside the batch.
+    pub fn columns(self, start: usize, len: usize) -> Self {
+        let n = self.len();
+        assert!(
+            start <= n && len <= n - start,
+            "Gather::columns: samples {start}..{} of a batch of {n}",
+            start.saturating_add(len)
+        );
+        Self {
+            data: self.data,
+            idx: &self.idx[start..start + len],
+        }
+    }
+
     /// The batch as a GEMM operand (`X`, `D × len`).
     pub fn as_gemm(&self) -> Gathered<'a, T> {
         Gathered::columns(self.data, D, self.idx)
@@ -97,6 +112,31 @@ impl<'a, T: Float, const D: usize> Input<'a, T, D> {
         match self {
             Input::Batch(x) => x.ncols(),
             Input::Gather(g) => g.len(),
+        }
+    }
+
+    /// Samples `start..start + len` of this batch (a contiguous column range, or the same
+    /// range of a gathered batch's indices), without copying. Panics if the range is not
+    /// inside the batch.
+    ///
+    /// ```
+    /// use nn_core::{batch_from_rows, Input};
+    /// let x = batch_from_rows(&[[0.0f32, 1.0], [2.0, 3.0], [4.0, 5.0]]); // 2 × 3
+    /// let tail = Input::from(x.as_view()).columns(1, 2);
+    /// assert_eq!(tail.ncols(), 2);
+    /// ```
+    pub fn columns(self, start: usize, len: usize) -> Self {
+        match self {
+            Input::Batch(x) => {
+                let n = x.ncols();
+                assert!(
+                    start <= n && len <= n - start,
+                    "Input::columns: samples {start}..{} of a batch of {n}",
+                    start.saturating_add(len)
+                );
+                Input::Batch(batch_view(&x.data.into_slice()[start * D..(start + len) * D]))
+            }
+            Input::Gather(g) => Input::Gather(g.columns(start, len)),
         }
     }
 

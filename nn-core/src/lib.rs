@@ -21,8 +21,8 @@ pub mod layers;
 pub mod math;
 mod network;
 pub mod optim;
-mod param;
 pub mod parallel;
+mod param;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod scratch;
@@ -38,7 +38,7 @@ pub use layer::{Layer, LossLayer};
 pub use layers::*;
 pub use network::{Network, Summary, SummaryRow, Trainable};
 pub use optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd};
-pub use parallel::DataParallel;
+pub use parallel::{DataParallel, ParallelStats};
 pub use param::Param;
 
 pub use nalgebra;

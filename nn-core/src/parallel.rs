@@ -74,7 +74,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle, Thread};
 
-use crate::{batch_view, AsBatch, BatchRef, Float, LossLayer, Optimizer, Param, Trainable};
+use crate::{AsInput, Float, Input, LossLayer, Optimizer, Param, Trainable};
 
 // Worker states. The caller moves IDLE → SYNC | STEP | EXIT, STEP → IDLE (takes the job
 // back) and DONE → IDLE; the worker moves SYNC → IDLE, STEP → RUNNING (claims the job) and
@@ -239,7 +239,7 @@ enum Finished {
 
 /// A step's input for the worker, on the caller's stack.
 struct Job<'x, 't, T: Float, L: LossLayer<T, OUT>, const IN: usize, const OUT: usize> {
-    x: BatchRef<'x, T, IN>,
+    x: Input<'x, T, IN>,
     t: L::Target<'t>,
     /// `n₁/N`.
     scale: T,
@@ -326,7 +326,10 @@ impl<T: Float, O: Optimizer<T> + ?Sized> Optimizer<T> for Combine<'_, T, O> {
     }
 
     fn update(&mut self, _index: usize, p: Param<'_, T>) {
-        let flat = self.flat.as_deref_mut().expect("Optimizer::update called before begin_step");
+        let flat = self
+            .flat
+            .as_deref_mut()
+            .expect("Optimizer::update called before begin_step");
         let Param {
             layer,
             name,
@@ -377,6 +380,21 @@ pub struct DataParallel<N, T: Float, const IN: usize, const OUT: usize> {
     stale: bool,
     /// A step is in progress or panicked.
     poisoned: bool,
+    /// Train both halves on the calling thread (`set_one_thread`).
+    one_thread: bool,
+    /// `flat` holds values the worker has not copied yet.
+    unsynced: bool,
+    stats: ParallelStats,
+}
+
+/// How the steps of a [`DataParallel`] were shared between the threads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParallelStats {
+    /// Steps on batches of 2 samples or more.
+    pub split_steps: u64,
+    /// Of those, the steps whose second half the worker trained (the others ran both halves
+    /// on the calling thread: the worker had not started in time, or `set_one_thread`).
+    pub worker_steps: u64,
 }
 
 /// The worker thread and what it shares; stops and joins the thread when dropped.
@@ -435,23 +453,26 @@ where
             },
             stale: false,
             poisoned: false,
+            one_thread: false,
+            unsynced: false,
+            stats: ParallelStats::default(),
         }
     }
 
-    /// One training step on batch `x` (`IN × N`) with targets `t`: forward and backward on
-    /// the two halves in parallel, the combined gradient, one `opt` update. Takes the same
-    /// arguments as a generated network's `train_step` and returns the mean loss of the
-    /// batch. A batch of fewer than 2 samples is trained on the calling thread alone.
+    /// One training step on batch `x` (`IN × N`, or a mini-batch read in place from its data
+    /// set, [`Gather`](crate::Gather)) with targets `t`: forward and backward on the two
+    /// halves in parallel, the combined gradient, one `opt` update. Takes the same arguments
+    /// as a generated network's `train_step` and returns the mean loss of the batch. A batch of fewer than 2 samples is trained on the calling thread alone.
     ///
     /// Panics if a previous step panicked (see the [module docs](self#panics)), or with the
     /// network's own message for a bad batch.
     pub fn train_step<'t, O: Optimizer<T> + ?Sized>(
         &mut self,
-        x: impl AsBatch<T, IN>,
+        x: impl AsInput<T, IN>,
         t: impl Into<<N::Loss as LossLayer<T, OUT>>::Target<'t>>,
         opt: &mut O,
     ) -> T {
-        let x = x.as_batch();
+        let x = x.as_input();
         let t = t.into();
         assert!(
             !self.poisoned,
@@ -471,8 +492,12 @@ where
                 at += p.value.len();
             });
             self.stale = false;
+            self.unsynced = true;
+        }
+        if self.unsynced && !self.one_thread {
             self.worker.post(SYNC);
             shared.caller_wait(|s| s == IDLE);
+            self.unsynced = false;
         }
         let n = x.ncols();
         let loss = if n < 2 {
@@ -482,7 +507,28 @@ where
             let n0 = n - n1;
             let count = T::count(n);
             let (s0, s1) = (T::count(n0) / count, T::count(n1) / count);
-            let (x1, t1) = (columns(x, n0, n1), <N::Loss as LossLayer<T, OUT>>::target_columns(t, n0, n1));
+            let (x1, t1) = (
+                x.columns(n0, n1),
+                <N::Loss as LossLayer<T, OUT>>::target_columns(t, n0, n1),
+            );
+            let (x0, t0) = (
+                x.columns(0, n0),
+                <N::Loss as LossLayer<T, OUT>>::target_columns(t, 0, n0),
+            );
+            self.stats.split_steps += 1;
+            if self.one_thread {
+                // Both halves here, with the same arithmetic as the two-thread step.
+                let loss0 = self
+                    .net
+                    .train_step(x0, t0, &mut Combine::new(opt, shared, Mode::Stash(s0)));
+                let loss1 = self
+                    .net
+                    .train_step(x1, t1, &mut Combine::new(opt, shared, Mode::Add(s1)));
+                // `flat` holds the new values; the worker copies them before it next trains.
+                self.unsynced = true;
+                self.poisoned = false;
+                return (T::count(n0) * loss0 + T::count(n1) * loss1) / count;
+            }
             let job = Job::<T, N::Loss, IN, OUT> {
                 x: x1,
                 t: t1,
@@ -495,15 +541,15 @@ where
             // worker may read `job`, which borrows `x` and `t`: the guard waits for that on
             // every path out of this block, unwinding included (like a scoped thread).
             let guard = WaitOnDrop(shared);
-            let t0 = <N::Loss as LossLayer<T, OUT>>::target_columns(t, 0, n0);
             let mut comb = Combine::new(opt, shared, Mode::First(s0));
-            let loss0 = self.net.train_step(columns(x, 0, n0), t0, &mut comb);
-            let finished = comb.finished.expect(
-                "DataParallel::train_step: the network's train_step never called Optimizer::begin_step",
-            );
+            let loss0 = self.net.train_step(x0, t0, &mut comb);
+            let finished = comb
+                .finished
+                .expect("DataParallel::train_step: the network's train_step never called Optimizer::begin_step");
             drop(guard);
             let loss1 = match finished {
                 Finished::Done => {
+                    self.stats.worker_steps += 1;
                     // SAFETY: the worker is DONE: the slot is ours.
                     let loss1 = unsafe { *shared.loss.get() };
                     shared.state.store(IDLE, Ordering::Relaxed);
@@ -511,14 +557,32 @@ where
                 }
                 // The worker never started: train the second half here, adding its gradient
                 // to the first half's, which `Stash` left in `flat`.
-                Finished::TakenBack => self.net.train_step(x1, t1, &mut Combine::new(opt, shared, Mode::Add(s1))),
+                Finished::TakenBack => self
+                    .net
+                    .train_step(x1, t1, &mut Combine::new(opt, shared, Mode::Add(s1))),
             };
             (T::count(n0) * loss0 + T::count(n1) * loss1) / count
         };
         // Hand the new values to the worker, which copies them while this thread goes on.
         self.worker.post(SYNC);
+        self.unsynced = false;
         self.poisoned = false;
         loss
+    }
+
+    /// With `true`, every step trains both halves of the batch on the calling thread, one
+    /// after the other, with the same arithmetic (so the same results, bit for bit, as when
+    /// the worker trains the second half); with `false` (the default), the worker trains the
+    /// second half in parallel. For a machine whose second core is known to be busy, or to
+    /// measure what the second thread brings.
+    pub fn set_one_thread(&mut self, one_thread: bool) {
+        self.one_thread = one_thread;
+    }
+
+    /// How many steps the worker took part in. A worker that has not trained on a batch
+    /// size yet allocates its buffers the first time it does.
+    pub fn stats(&self) -> ParallelStats {
+        self.stats
     }
 
     /// The network (the calling thread's copy, which carries the training result).
@@ -539,11 +603,6 @@ where
         drop(worker);
         net
     }
-}
-
-/// Samples `start..start + len` of a contiguous batch.
-fn columns<T: Float, const D: usize>(x: BatchRef<'_, T, D>, start: usize, len: usize) -> BatchRef<'_, T, D> {
-    batch_view(&x.data.into_slice()[start * D..(start + len) * D])
 }
 
 /// Makes sure the worker no longer reads the posted job when dropped: takes it back if it
