@@ -13,6 +13,8 @@
 //!   the same shapes; `step / fastest products` is the roofline ratio. On a shared machine
 //!   the separate criterion runs drift apart: `cargo bench --bench roofline` measures the
 //!   ratio interleaved.
+//! - W2 on two threads: the same steps through `DataParallel` (each batch split in two
+//!   halves of 50 samples, one per core).
 //! - W3 `latency`: batch-1 `predict` of 16 → 64 → 64 → 4 (tanh, tanh, linear).
 //!
 //! Run: `cargo bench --bench workloads`.
@@ -25,7 +27,7 @@ use nn::data::{spiral, Batches};
 use nn::gemm::gemm;
 use nn::rand::SeedableRng;
 use nn::rand_chacha::ChaCha8Rng;
-use nn::{network, Batch, InitScheme, Network, Sgd};
+use nn::{network, Batch, DataParallel, InitScheme, Network, Sgd};
 
 #[path = "common/w2.rs"]
 mod w2;
@@ -44,6 +46,7 @@ network! {
 
 network! {
     /// W2: 784 → 256 → 256 → 10 with ReLU.
+    #[derive(Clone)]
     pub struct Mlp256 {
         input: 784,
         affine1: Affine(256),
@@ -122,6 +125,15 @@ fn w2_mlp(c: &mut Criterion) {
     let mut net = Mlp100::new(&mut rng);
     let mut sgd = Sgd::new(0.1f32);
     bench_steps!(g, "784-100-10 sigmoid: train step", net, data, sgd);
+    let mut par = DataParallel::new(Mlp100::new(&mut ChaCha8Rng::seed_from_u64(0)));
+    bench_steps!(
+        g,
+        "784-100-10 sigmoid: train step, 2 threads (DataParallel)",
+        par,
+        data,
+        sgd
+    );
+    drop(par);
 
     let mut products = W2Products::new();
     g.bench_function("784-100-10 products only: nn gemm", |b| {
@@ -133,6 +145,14 @@ fn w2_mlp(c: &mut Criterion) {
 
     let mut net = Mlp256::new(&mut rng);
     bench_steps!(g, "784-256-256-10 relu: train step", net, data, sgd);
+    let mut par = DataParallel::new(Mlp256::new(&mut rng));
+    bench_steps!(
+        g,
+        "784-256-256-10 relu: train step, 2 threads (DataParallel)",
+        par,
+        data,
+        sgd
+    );
     g.finish();
 }
 

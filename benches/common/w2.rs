@@ -9,6 +9,7 @@ use nn::{network, Batch};
 
 network! {
     /// W2: 784 → 100 → 10 with sigmoid.
+    #[derive(Clone)]
     pub struct Mlp100 {
         input: 784,
         affine1: Affine(100),

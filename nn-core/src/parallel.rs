@@ -44,7 +44,7 @@
 //! ```
 //! use nn_core::parallel::DataParallel;
 //! use nn_core::rand::SeedableRng;
-//! use nn_core::{batch_from_rows, Network, Sgd};
+//! use nn_core::{batch_from_rows, Input, Labels, Sgd, Trainable};
 //! # use nn_core::train::doc_net::TwoLayerNet; // what `network!` generates, written by hand
 //!
 //! // Any `network!` struct with `#[derive(Clone)]` (here a 2 → 10 → 3 softmax classifier).
@@ -57,12 +57,13 @@
 //! let mut sgd = Sgd::new(0.5);
 //! for _ in 0..10 {
 //!     let l2 = par.train_step(&x, &labels, &mut sgd);
-//!     let l1 = single.train_step(x.as_view(), &labels, &mut sgd);
+//!     // (a `network!` struct's own `train_step` takes `(&x, &labels, &mut sgd)` too)
+//!     let l1 = single.train_step(Input::Batch(x.as_view()), Labels::Classes(&labels), &mut sgd);
 //!     assert!((l1 - l2).abs() < 1e-12);
 //! }
 //! // Same parameters as the single-threaded run, up to rounding.
-//! let a = par.network().affine1.w.clone();
-//! assert!((a - &single.affine1.w).amax() < 1e-12);
+//! let (a, b) = (&par.network().affine1.w, &single.affine1.w);
+//! assert!((a.as_ref() - b.as_ref()).amax() < 1e-12);
 //! let net: TwoLayerNet<f64> = par.into_inner(); // joins the worker
 //! # let _ = net;
 //! ```
