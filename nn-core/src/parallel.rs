@@ -348,6 +348,16 @@ impl<T: Float, O: Optimizer<T> + ?Sized> Optimizer<T> for Combine<'_, T, O> {
                 return;
             }
             Mode::Add(s) => {
+                if let Some(lr) = self.opt.sgd_rate() {
+                    // Plain SGD in one pass: g = flat + s·g₀, v ← v − lr·g (rounded as `Sgd`
+                    // does), flat ← v.
+                    for ((f, &g), v) in slot.iter_mut().zip(grad).zip(value.iter_mut()) {
+                        *v -= lr * (*f + s * g);
+                        *f = *v;
+                    }
+                    self.index += 1;
+                    return;
+                }
                 for (f, &g) in slot.iter_mut().zip(grad) {
                     *f += s * g;
                 }
