@@ -198,22 +198,30 @@ fn wide_f32_network_matches_single_thread() {
 #[test]
 fn both_halves_on_the_calling_thread_give_identical_results() {
     let _s = serial();
-    let mut rng = ChaCha8Rng::seed_from_u64(10);
-    let net = Wide::new(&mut rng);
+    let net = Wide::new(&mut ChaCha8Rng::seed_from_u64(10));
+    // Adam goes through `Optimizer::update`, Sgd through the one-pass step.
+    one_and_two_threads_agree(net.clone(), || Adam::new(0.001f32, 0.9, 0.999), "Adam");
+    one_and_two_threads_agree(net, || Sgd::new(0.1f32), "Sgd");
+}
+
+fn one_and_two_threads_agree<O: Optimizer<f32>>(net: Wide, opt: impl Fn() -> O, what: &str) {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
     let mut two = DataParallel::new(net.clone());
     let mut one = DataParallel::new(net);
     one.set_one_thread(true);
-    let (mut a1, mut a2) = (Adam::new(0.001f32, 0.9, 0.999), Adam::new(0.001f32, 0.9, 0.999));
+    let (mut a1, mut a2) = (opt(), opt());
     for &n in SIZES.iter().chain(&SIZES) {
         let x = inputs::<f32, 196>(&mut rng, n);
         let y = classes(&mut rng, n, 10);
         let l2 = two.train_step(&x, &y, &mut a2);
         let l1 = one.train_step(&x, &y, &mut a1);
-        assert_eq!(l1.to_bits(), l2.to_bits(), "batch {n}: loss {l1} vs {l2}");
+        assert_eq!(l1.to_bits(), l2.to_bits(), "{what}, batch {n}: loss {l1} vs {l2}");
     }
+    assert_eq!(one.stats().worker_steps, 0);
+    assert_eq!(one.stats().split_steps, two.stats().split_steps);
     let (mut one, mut two) = (one.into_inner(), two.into_inner());
     let (p1, p2) = (params(&mut one), params(&mut two));
-    assert!(p1 == p2, "the parameters differ");
+    assert!(p1 == p2, "{what}: the parameters differ");
 }
 
 #[test]
