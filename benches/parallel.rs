@@ -90,7 +90,11 @@ where
         .iter()
         .zip(&times)
     {
-        println!("  {label:<26} best {:7.0} µs  median {:7.0} µs", best(t), quartiles(t.clone())[1]);
+        println!(
+            "  {label:<26} best {:7.0} µs  median {:7.0} µs",
+            best(t),
+            quartiles(t.clone())[1]
+        );
     }
     println!(
         "  speed-up per round: median {med:.2} (quartiles {q1:.2}–{q3:.2}); best/best {:.2}",
