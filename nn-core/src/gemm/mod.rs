@@ -344,10 +344,10 @@ impl<'a, T> Gathered<'a, T> {
 /// use nn_core::gemm::{gemm_gathered, Gathered, MatMut, MatRef};
 /// // Source: 3 samples of 2 features; the batch is samples 2 and 0.
 /// let s = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
-/// let w = [1.0f32, 0.0, 0.0, 1.0, 1.0, 1.0]; // 3 × 2, column-major
+/// let w = [1.0f32, 0.0, 0.0, 1.0, 1.0, 1.0]; // W = [1 1; 0 1; 0 1], column-major
 /// let (mut y, mut x) = ([0.0f32; 6], [0.0f32; 4]);
 /// gemm_gathered(1.0, MatRef::col_major(&w, 3, 2), Gathered::columns(&s, 2, &[2, 0]), 0.0, MatMut::col_major(&mut y, 3, 2), &mut x);
-/// assert_eq!(y, [5.0, 6.0, 11.0, 1.0, 2.0, 3.0]);
+/// assert_eq!(y, [11.0, 6.0, 6.0, 3.0, 2.0, 2.0]);
 /// assert_eq!(x, [5.0, 6.0, 1.0, 2.0]);
 /// ```
 pub fn gemm_gathered<T: Float>(alpha: T, a: MatRef<'_, T>, b: Gathered<'_, T>, beta: T, c: MatMut<'_, T>, x: &mut [T]) {
