@@ -34,6 +34,56 @@ network! {
     pub struct Wide { input: 196, affine1: Affine(64), sigmoid: Sigmoid, affine2: Affine(10), loss: SoftmaxWithLoss }
 }
 
+/// Identity with one parameter (a scale fixed at 1, gradient 0) whose `visit_params`
+/// sleeps: the worker's copy of the new values then outlasts any spinning a waiting caller
+/// does before it parks.
+#[derive(Clone, Debug)]
+pub struct Sleepy<T: Float, const D: usize> {
+    y: nn::BatchBuf<T, D>,
+    dx: nn::BatchBuf<T, D>,
+    p: [T; 1],
+    g: [T; 1],
+}
+
+impl<T: Float, const D: usize> Sleepy<T, D> {
+    pub fn new() -> Self {
+        Self {
+            y: nn::BatchBuf::new(),
+            dx: nn::BatchBuf::new(),
+            p: [T::one()],
+            g: [T::zero()],
+        }
+    }
+}
+
+impl<T: Float, const D: usize> nn::Layer<T, D, D> for Sleepy<T, D> {
+    const PARAMS: usize = 1;
+    fn forward(&mut self, x: nn::BatchRef<'_, T, D>) -> nn::BatchRef<'_, T, D> {
+        self.y.copy_from(x);
+        self.y.view()
+    }
+    fn backward(&mut self, _x: nn::BatchRef<'_, T, D>, dout: nn::BatchRef<'_, T, D>) -> nn::BatchRef<'_, T, D> {
+        self.dx.copy_from(dout);
+        self.dx.view()
+    }
+    fn output(&self) -> nn::BatchRef<'_, T, D> {
+        self.y.view()
+    }
+    fn infer(&self, x: nn::BatchRef<'_, T, D>, mut out: nn::BatchMut<'_, T, D>) {
+        out.copy_from(&x);
+    }
+    fn visit_params(&mut self, f: &mut dyn FnMut(nn::Param<'_, T>)) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        f(nn::Param::new("scale", &mut self.p, &self.g));
+    }
+}
+
+network! {
+    /// Its parameters are slow to visit (see `Sleepy`).
+    #[derive(Clone)]
+    pub struct SlowToSync { input: 12, sleepy: crate::Sleepy, affine1: Affine(5), loss: SoftmaxWithLoss }
+}
+
 /// Tests that count the worker threads run one at a time (the others create workers too).
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -373,4 +423,39 @@ fn a_panic_on_either_thread_reaches_the_caller() {
     if std::fs::metadata("/proc/self/task").is_ok() {
         assert_eq!(workers_settled(before), before, "the workers exited");
     }
+}
+
+/// A `DataParallel` is `Send`: stepped on one thread, then moved to another that steps and
+/// joins it while the worker is still copying the first thread's step (`Sleepy`). The worker wakes
+/// the thread that posted the last job, so the new thread must not park waiting for it.
+#[test]
+fn a_data_parallel_moved_to_another_thread_keeps_working() {
+    use std::sync::mpsc;
+    use std::time::Duration;
+    let _s = serial();
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let net = SlowToSync::new(&mut rng);
+    let x = inputs::<f32, 12>(&mut rng, 8);
+    let t = classes(&mut rng, 8, 5);
+    let mut single = net.clone();
+    let mut par = DataParallel::new(net);
+    let mut sgd = Sgd::new(0.05f32);
+    par.train_step(&x, &t, &mut sgd); // posted from this thread; the worker copies (slowly)
+    let (done, result) = mpsc::channel();
+    let (x2, t2) = (x.clone(), t.clone());
+    std::thread::spawn(move || {
+        for _ in 0..3 {
+            par.train_step(&x2, &t2, &mut sgd);
+        }
+        let mut net = par.into_inner();
+        let _ = done.send(params(&mut net));
+    });
+    let got = result
+        .recv_timeout(Duration::from_secs(120))
+        .expect("a DataParallel moved to another thread hung waiting for its worker");
+    let mut sgd = Sgd::new(0.05f32);
+    for _ in 0..4 {
+        single.train_step(&x, &t, &mut sgd);
+    }
+    assert_close(&got, &params(&mut single), 1e-5, "moved DataParallel vs single thread");
 }

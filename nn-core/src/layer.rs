@@ -56,9 +56,10 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
     }
 
     /// The forward pass of a network's first layer, whose input may be a mini-batch gathered
-    /// from a data set ([`Input::Gather`]); `buf` is the network's input buffer. A gathered
-    /// batch must end up copied into `buf` (the network reads it back with
-    /// [`Input::batch_in`] for [`backward_params`](Layer::backward_params)). The default
+    /// from a data set ([`Input::Gather`]); `buf` is the network's input buffer. An override
+    /// **must** leave a gathered batch copied into `buf`: the network reads it back from
+    /// there with [`Input::batch_in`] for [`backward_params`](Layer::backward_params), which
+    /// checks only its size (a stale batch of the same size would go unnoticed). The default
     /// copies it and runs [`forward`](Layer::forward); `Affine` and `MatMul` copy it inside
     /// their product instead, so the samples cross memory once.
     fn forward_input(&mut self, x: Input<'_, T, IN>, buf: &mut BatchBuf<T, IN>) -> BatchRef<'_, T, OUT> {

@@ -74,6 +74,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle, Thread};
+use std::time::Duration;
 
 use crate::{AsInput, Float, Input, LossLayer, Optimizer, Param, Trainable};
 
@@ -167,8 +168,12 @@ impl<T> Shared<T> {
     }
 
     /// The caller's side of [`worker_wait`](Self::worker_wait): parks only after announcing
-    /// it in `caller_waiting`, so the worker unparks it only then (no stray unpark tokens on
-    /// the user's thread).
+    /// it in `caller_waiting`, so the worker unparks it only when it may be parked (a late
+    /// unpark can still leave a token on the user's thread when the caller saw the new state
+    /// in its re-check; harmless, since every correct `park` loops).
+    ///
+    /// The worker wakes the thread that posted the last job. A `DataParallel` that moved to
+    /// another thread since (it is `Send`) waits in short timed parks until it posts again.
     fn caller_wait(&self, ready: impl Fn(u32) -> bool) -> u32 {
         let mut round = 0;
         loop {
@@ -177,6 +182,15 @@ impl<T> Shared<T> {
                 return s;
             }
             if !pause(&mut round) {
+                continue;
+            }
+            // SAFETY: only the owner writes the slot (in `post`, on the thread that posts);
+            // the worker only reads it, so reading it here races with no write.
+            let posted_here = unsafe { &*self.caller.get() }
+                .as_ref()
+                .is_some_and(|t| t.id() == thread::current().id());
+            if !posted_here {
+                thread::park_timeout(Duration::from_micros(50));
                 continue;
             }
             // Announce, then check again: with both sides SeqCst, either the worker sees the

@@ -47,4 +47,8 @@ fn folded_sgd_step_equals_the_separate_one() {
         check(Affine::<f32, 2, 10>::new(), n);
         check(MatMul::<f64, 10, 3>::new(), n);
     }
+    // A `dout` over 1 MiB (256 × 1100 f32): the packed path would add the samples into `W`
+    // in blocks, so the step is not folded.
+    check(Affine::<f32, 70, 256>::new(), 1100);
+    check(MatMul::<f64, 40, 200>::new(), 700);
 }

@@ -451,7 +451,7 @@ unsafe fn cast_mut<T, U>(m: MatMut<'_, T>) -> MatMut<'_, U> {
 /// The direct path re-reads `A` once per tile column of `C` (8 columns): it runs while `A`
 /// (copied column-major if need be) fits comfortably in L2 — this many bytes — or when `C`
 /// has at most 8 columns.
-const DIRECT_A_BYTES: usize = 1 << 20;
+pub(crate) const DIRECT_A_BYTES: usize = 1 << 20;
 /// A transposed `A` of at most this many elements is copied column-major on the stack for the
 /// direct path (larger ones go to the per-thread workspace).
 const STACK_COPY: usize = 512;

@@ -126,11 +126,14 @@ pub(crate) fn assert_same_samples(layer: &str, x: usize, dout: usize) {
     assert_eq!(x, dout, "{layer}::backward: x has {x} samples, dout {dout}");
 }
 
-/// Whether [`step_w`] folds the step into the product for a batch of `n` (the GEMM path);
-/// small products compute `dW` and step separately.
+/// Whether [`step_w`] folds the step into the product for a batch of `n`: on the GEMM's
+/// direct path, which sums all `n` samples of an element before it touches `W`, so the
+/// result rounds as the separate step does. Small products (fixed-width path) and large
+/// batches (`dout` over 1 MiB: the packed path adds `k` in blocks into `W`) compute `dW` and
+/// step separately.
 #[inline(always)]
-pub const fn folds_step<const IN: usize, const OUT: usize>(n: usize) -> bool {
-    !fixed::<IN, OUT>(n)
+pub const fn folds_step<T, const IN: usize, const OUT: usize>(n: usize) -> bool {
+    !fixed::<IN, OUT>(n) && OUT * n * size_of::<T>() <= crate::gemm::DIRECT_A_BYTES
 }
 
 /// `W ← W − lr·(dout·xᵀ)`: the SGD step with the weight gradient folded into one GEMM
@@ -139,8 +142,8 @@ pub const fn folds_step<const IN: usize, const OUT: usize>(n: usize) -> bool {
 pub fn step_w<T: Float, const IN: usize, const OUT: usize>(x: &[T], dout: &[T], lr: T, w: &mut [T]) {
     let n = dout.len() / OUT;
     assert!(
-        folds_step::<IN, OUT>(n),
-        "linear::step_w: small products step separately"
+        folds_step::<T, IN, OUT>(n),
+        "linear::step_w: this product steps separately"
     );
     gemm(
         -lr,

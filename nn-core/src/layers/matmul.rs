@@ -82,9 +82,10 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for MatMul<T
         linear::backward_dw::<T, IN, OUT>(x.as_slice(), dout.as_slice(), self.dw.as_mut_slice());
     }
 
-    /// Large layers fold the step into the weight-gradient product (`dW` is not written).
+    /// Large layers fold the step into the weight-gradient product when it takes the GEMM's
+    /// direct path (`dW` is not written).
     fn backward_params_sgd(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>, lr: T) {
-        if !linear::folds_step::<IN, OUT>(dout.ncols()) {
+        if !linear::folds_step::<T, IN, OUT>(dout.ncols()) {
             return crate::layer::backward_then_step(self, x, dout, lr);
         }
         linear::assert_same_samples("MatMul", x.ncols(), dout.ncols());

@@ -32,7 +32,9 @@ pub trait Optimizer<T: Float> {
     /// `p − (lr·g)`) and keeps no state, as for [`Sgd`]. A network's `train_step` may then
     /// fold the step of its first layer into that layer's weight-gradient product, skipping
     /// a pass over the weights; that layer's gradient fields are then not written (run
-    /// `forward` and `backward` to see gradients). The default, `None`, never folds.
+    /// `forward` and `backward` to see gradients). The default, `None`, never folds. An
+    /// optimizer that wraps another (clipping, logging) must not forward its inner
+    /// optimizer's rate: its own `update` would be skipped for the folded layer.
     fn sgd_rate(&self) -> Option<T> {
         None
     }
