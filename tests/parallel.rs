@@ -56,6 +56,12 @@ impl<T: Float, const D: usize> Sleepy<T, D> {
     }
 }
 
+impl<T: Float, const D: usize> Default for Sleepy<T, D> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T: Float, const D: usize> nn::Layer<T, D, D> for Sleepy<T, D> {
     const PARAMS: usize = 1;
     fn forward(&mut self, x: nn::BatchRef<'_, T, D>) -> nn::BatchRef<'_, T, D> {
