@@ -15,26 +15,12 @@ use std::time::Instant;
 use nn::data::{Batches, Dataset};
 use nn::rand::SeedableRng;
 use nn::rand_chacha::ChaCha8Rng;
-use nn::{network, DataParallel, Sgd, Trainable};
+use nn::{DataParallel, Sgd, Trainable};
 
 #[path = "common/w2.rs"]
 #[allow(dead_code)]
 mod w2;
-use w2::{synthetic, Mlp100};
-
-network! {
-    /// W2: 784 → 256 → 256 → 10 with ReLU.
-    #[derive(Clone)]
-    pub struct Mlp256 {
-        input: 784,
-        affine1: Affine(256),
-        relu1: Relu,
-        affine2: Affine(256),
-        relu2: Relu,
-        affine3: Affine(10),
-        loss: SoftmaxWithLoss,
-    }
-}
+use w2::{synthetic, Mlp100, Mlp256};
 
 /// Steps per variant per round.
 const STEPS: usize = 10;

@@ -21,6 +21,7 @@ use nn::rand_chacha::ChaCha8Rng;
 use nn::{Batch, Sgd};
 
 #[path = "common/w2.rs"]
+#[allow(dead_code)] // Mlp256 is for the other benches
 mod w2;
 use w2::{matrixmultiply_sgemm, synthetic, Mlp100, W2Products};
 

@@ -31,7 +31,7 @@ use nn::{network, Batch, DataParallel, InitScheme, Network, Sgd};
 
 #[path = "common/w2.rs"]
 mod w2;
-use w2::{matrixmultiply_sgemm, synthetic, Mlp100, W2Products};
+use w2::{matrixmultiply_sgemm, synthetic, Mlp100, Mlp256, W2Products};
 
 network! {
     /// W1: the book's chapter-1 network.
@@ -40,20 +40,6 @@ network! {
         affine1: Affine(10),
         sigmoid: Sigmoid,
         affine2: Affine(3),
-        loss: SoftmaxWithLoss,
-    }
-}
-
-network! {
-    /// W2: 784 → 256 → 256 → 10 with ReLU.
-    #[derive(Clone)]
-    pub struct Mlp256 {
-        input: 784,
-        affine1: Affine(256),
-        relu1: Relu,
-        affine2: Affine(256),
-        relu2: Relu,
-        affine3: Affine(10),
         loss: SoftmaxWithLoss,
     }
 }

@@ -1,5 +1,5 @@
-//! W2 pieces shared by the `workloads` (criterion) and `roofline` benches: the 784 → 100 → 10
-//! network, its synthetic data set and the matrix products of one of its steps.
+//! W2 pieces shared by the `workloads`, `roofline` and `parallel` benches: the two networks,
+//! the synthetic data set and the matrix products of one 784 → 100 → 10 step.
 
 use nn::data::Dataset;
 use nn::gemm::{MatMut, MatRef};
@@ -15,6 +15,20 @@ network! {
         affine1: Affine(100),
         sigmoid: Sigmoid,
         affine2: Affine(10),
+        loss: SoftmaxWithLoss,
+    }
+}
+
+network! {
+    /// W2: 784 → 256 → 256 → 10 with ReLU.
+    #[derive(Clone)]
+    pub struct Mlp256 {
+        input: 784,
+        affine1: Affine(256),
+        relu1: Relu,
+        affine2: Affine(256),
+        relu2: Relu,
+        affine3: Affine(10),
         loss: SoftmaxWithLoss,
     }
 }
