@@ -5,7 +5,8 @@
 //! valid columns. No packing, no workspace: what small layers (chapter-1 widths, batch-1
 //! inference) need. `B` is any [`BSource`]: a strided matrix, or a mini-batch gathered from a
 //! data set by sample index (read in place and copied out as a side effect). While a tile
-//! of `C` computes, the next tile's columns of a column-contiguous `B` are prefetched.
+//! of `C` computes, the next tile's columns of a column-contiguous `B` are prefetched (and,
+//! for a gathered batch, their pages touched first).
 
 use super::simd::{Elem, Simd};
 use super::{Raw, RawMut};
@@ -39,6 +40,16 @@ pub(crate) trait BSource<T>: Copy {
     /// # Safety
     /// `j0 + w ≤ cols`.
     unsafe fn sub(&self, j0: usize, w: usize) -> Self;
+    /// Reads one element per 4 KiB page of column `j` (`k` elements), so that its pages are
+    /// in the TLB before the prefetches of the column run. Matters for columns scattered
+    /// over a large data set; a no-op for matrices already in cache.
+    ///
+    /// # Safety
+    /// `j < cols`.
+    #[inline(always)]
+    unsafe fn touch(&self, j: usize, k: usize) {
+        let _ = (j, k);
+    }
 }
 
 impl<T: Copy> BSource<T> for Raw<T> {
@@ -132,6 +143,18 @@ impl<T: Copy> BSource<T> for GatherCopy<T> {
         Self { first: false, ..self }
     }
     #[inline(always)]
+    unsafe fn touch(&self, j: usize, k: usize) {
+        let per_page = (4096 / size_of::<T>()).max(1);
+        // SAFETY: `j < cols` (caller), so column `j` is a column of the source with `k`
+        // readable elements; every offset read is below `k`.
+        unsafe {
+            let p = self.col(j);
+            for i in (0..k).step_by(per_page).chain(k.checked_sub(1)) {
+                core::ptr::read_volatile(p.add(i));
+            }
+        }
+    }
+    #[inline(always)]
     unsafe fn sub(&self, j0: usize, w: usize) -> Self {
         Self {
             // SAFETY: `j0 ≤ cols` entries of `idx` and columns of `out` exist (caller).
@@ -184,6 +207,11 @@ pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize, B: BSourc
             } else {
                 0
             };
+            // Real loads of the next tile's pages first (page walks overlap with this tile's
+            // arithmetic; the prefetches below then find their pages in the TLB).
+            for c in 0..next {
+                b.touch(j0 + NR + c, k);
+            }
             let mut i0 = 0;
             let mut r = 0;
             while i0 < m {
