@@ -33,15 +33,7 @@ pub mod __private {
     /// generated methods in debug builds only.
     #[track_caller]
     pub fn assert_finite<T: Float, const D: usize>(x: BatchRef<'_, T, D>, method: &str) {
-        if let Some(i) = x.as_slice().iter().position(|v| !v.is_finite()) {
-            panic!(
-                "{method}: the input batch is not finite: sample {}, feature {} is {} \
-                 (check the data and its preprocessing)",
-                i / D,
-                i % D,
-                x.as_slice()[i]
-            );
-        }
+        Input::Batch(x).assert_finite(method)
     }
 
     /// [`assert_finite`] for a training step's input, contiguous or gathered.

@@ -69,10 +69,7 @@ impl<'a, T: Float, const D: usize> Gather<'a, T, D> {
 
     /// Copies the batch into `buf` (`D × len`) and returns it.
     pub fn copy_into<'b>(&self, buf: &'b mut BatchBuf<T, D>) -> BatchRef<'b, T, D> {
-        buf.resize(self.len());
-        for (j, dst) in buf.as_mut_slice().chunks_exact_mut(D).enumerate() {
-            dst.copy_from_slice(self.sample(j));
-        }
+        crate::data::gather_columns(self.data, self.idx, buf);
         buf.view()
     }
 

@@ -215,9 +215,7 @@ impl<'a, T: Float, const D: usize> From<&'a BatchBuf<T, D>> for Labels<'a, T, D>
 #[inline]
 pub(crate) fn gather_columns<T: Float, const D: usize>(data: &[T], idx: &[usize], buf: &mut BatchBuf<T, D>) {
     buf.resize(idx.len());
-    for (dst, &i) in buf.as_mut_slice().chunks_exact_mut(D).zip(idx) {
-        dst.copy_from_slice(&data[i * D..(i + 1) * D]);
-    }
+    crate::batch::copy_columns(data, D, idx, buf.as_mut_slice());
 }
 
 /// `N` samples of `D` features (a `D × N` batch, one sample per column) with their targets

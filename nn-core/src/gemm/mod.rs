@@ -382,9 +382,7 @@ pub fn gemm_gathered_with_isa<T: Float>(
     assert!(isa.is_supported(), "gemm_gathered: this CPU does not support {isa:?}");
     let direct = c.rs == 1 && a.rows * a.cols * size_of::<T>() <= DIRECT_A_BYTES;
     if !direct || a.rows == 0 || n == 0 || k == 0 {
-        for (dst, &i) in x.chunks_exact_mut(k.max(1)).zip(b.idx) {
-            dst.copy_from_slice(&b.data[i * k..(i + 1) * k]);
-        }
+        crate::batch::copy_columns(b.data, k, b.idx, x);
         gemm_with_isa(isa, alpha, a, MatRef::col_major(x, k, n), beta, c);
         return;
     }

@@ -103,9 +103,7 @@ pub fn forward_gathered<T: Float, const IN: usize, const OUT: usize>(
         "linear::forward_gathered: shapes disagree"
     );
     if fixed::<IN, OUT>(n) {
-        for (j, dst) in xbuf.chunks_exact_mut(IN).enumerate() {
-            dst.copy_from_slice(x.sample(j));
-        }
+        crate::batch::copy_columns(x.source().as_slice(), IN, x.indices(), xbuf);
         forward::<T, IN, OUT>(w, xbuf, beta, y);
         return;
     }
