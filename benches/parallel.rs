@@ -5,7 +5,10 @@
 //! round runs a few steps of every variant in turn; the speed-up is taken per round (the
 //! variants of one round saw the same load of a shared host) and reported as quartiles over
 //! the rounds, next to the best and median step times. A third variant trains both halves
-//! on the calling thread (`set_one_thread`): the cost of splitting and combining alone.
+//! on the calling thread (`set_one_thread`): the cost of splitting and combining alone. A
+//! fourth runs two threads with an Sgd that `DataParallel` does not recognise as plain SGD
+//! (the combine, the update and the hand-back then take separate passes): the A/B of the
+//! one-pass Sgd combine.
 //!
 //! Run: `cargo bench --bench parallel` (`ROUNDS=n` to change the 200 rounds).
 
@@ -15,7 +18,7 @@ use std::time::Instant;
 use nn::data::{Batches, Dataset};
 use nn::rand::SeedableRng;
 use nn::rand_chacha::ChaCha8Rng;
-use nn::{DataParallel, Sgd, Trainable};
+use nn::{DataParallel, Optimizer, Param, Sgd, Trainable};
 
 #[path = "common/w2.rs"]
 #[allow(dead_code)]
@@ -24,6 +27,15 @@ use w2::{synthetic, Mlp100, Mlp256};
 
 /// Steps per variant per round.
 const STEPS: usize = 10;
+
+/// Plain SGD that is not recognised as such (no one-pass combine in `DataParallel`).
+struct UnfoldedSgd(Sgd<f32>);
+
+impl Optimizer<f32> for UnfoldedSgd {
+    fn update(&mut self, index: usize, p: Param<'_, f32>) {
+        self.0.update(index, p)
+    }
+}
 
 fn quartiles(mut v: Vec<f64>) -> [f64; 3] {
     v.sort_by(f64::total_cmp);
@@ -36,12 +48,14 @@ where
 {
     let mut single = net.clone();
     let mut two = DataParallel::new(net.clone());
+    let mut two_unfolded = DataParallel::new(net.clone());
     let mut one = DataParallel::new(net);
     one.set_one_thread(true);
     let mut sgd = Sgd::new(0.1f32);
+    let mut unfolded = UnfoldedSgd(Sgd::new(0.1f32));
     let mut batches: Batches<f32, 784> = Batches::new(data.len(), 100, 1).drop_last(true);
     let mut next = 0;
-    let mut times: [Vec<f64>; 3] = Default::default();
+    let mut times: [Vec<f64>; 4] = Default::default();
     for _ in 0..rounds + 2 {
         for (k, t) in times.iter_mut().enumerate() {
             let start = Instant::now();
@@ -55,7 +69,8 @@ where
                 let loss = match k {
                     0 => single.train_step(x.into(), y.into(), &mut sgd),
                     1 => two.train_step(x, y, &mut sgd),
-                    _ => one.train_step(x, y, &mut sgd),
+                    2 => one.train_step(x, y, &mut sgd),
+                    _ => two_unfolded.train_step(x, y, &mut unfolded),
                 };
                 black_box(loss);
             }
@@ -70,11 +85,17 @@ where
     let best = |t: &[f64]| t.iter().copied().fold(f64::MAX, f64::min);
     let [q1, med, q3] = quartiles(ratio(&times[0], &times[1]));
     let [_, one_med, _] = quartiles(ratio(&times[2], &times[0]));
+    let [u1, umed, u3] = quartiles(ratio(&times[3], &times[1]));
     let stats = two.stats();
     println!("{name}:");
-    for (label, t) in ["1 thread", "2 threads (DataParallel)", "DataParallel, one thread"]
-        .iter()
-        .zip(&times)
+    for (label, t) in [
+        "1 thread",
+        "2 threads (DataParallel)",
+        "DataParallel, one thread",
+        "2 threads, Sgd unfolded",
+    ]
+    .iter()
+    .zip(&times)
     {
         println!(
             "  {label:<26} best {:7.0} µs  median {:7.0} µs",
@@ -90,6 +111,7 @@ where
         "  split + combine overhead on one thread: ×{one_med:.2}; the worker trained {} of {} second halves",
         stats.worker_steps, stats.split_steps
     );
+    println!("  Sgd unfolded / one-pass Sgd combine, per round: median {umed:.3} (quartiles {u1:.3}–{u3:.3})");
 }
 
 fn main() {

@@ -23,9 +23,9 @@ pub mod __private {
     pub use nn_core::rand::RngCore;
     pub use nn_core::scratch::with_scratch;
     pub use nn_core::{
-        batch_view, batch_view_mut, Affine, AsBatch, AsInput, BatchBuf, BatchMut, BatchRef, Float, Init, InitScheme,
-        Input, Labels, Layer, LossLayer, MatMul, MeanSquaredError, Network, Optimizer, Param, Relu, Sigmoid,
-        SigmoidWithLoss, Softmax, SoftmaxWithLoss, Summary, SummaryRow, Tanh, Trainable,
+        batch_view, batch_view_mut, Affine, AsBatch, AsInput, BatchBuf, BatchMut, BatchRef, Float, FusedLinear, Init,
+        InitScheme, Input, Labels, Layer, LossLayer, MatMul, MeanSquaredError, Network, Optimizer, Param, Relu,
+        Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Summary, SummaryRow, Tanh, Trainable,
     };
 
     /// Panics, naming the first offending entry, if `x` holds a NaN or an infinity: a

@@ -120,22 +120,18 @@ mod user {
         }
 
         fn backward(&mut self, x: BatchRef<'_, T, D>, dout: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
-            self.backward_params(x, dout);
-            self.dx.resize(dout.ncols());
-            let a = self.a;
-            for (dx, &d) in self.dx.as_mut_slice().iter_mut().zip(dout.as_slice()) {
-                *dx = a * d;
-            }
-            self.dx.view()
-        }
-
-        fn backward_params(&mut self, x: BatchRef<'_, T, D>, dout: BatchRef<'_, T, D>) {
             assert_eq!(
                 x.ncols(),
                 dout.ncols(),
                 "Scale::backward: x and dout differ in batch size"
             );
             self.da = x.as_slice().iter().zip(dout.as_slice()).map(|(&x, &d)| x * d).sum();
+            self.dx.resize(dout.ncols());
+            let a = self.a;
+            for (dx, &d) in self.dx.as_mut_slice().iter_mut().zip(dout.as_slice()) {
+                *dx = a * d;
+            }
+            self.dx.view()
         }
 
         fn output(&self) -> BatchRef<'_, T, D> {
@@ -256,7 +252,7 @@ impl<T: Float> Stack<T> {
         let dz2 = self.a2.backward(self.scale.output(), ds);
         let dz = self.scale.backward(self.swish.output(), dz2);
         let dh = self.swish.backward(self.a1.output(), dz);
-        self.a1.backward_params(x, dh);
+        self.a1.backward(x, dh); // dx of the first layer is not needed
         optim::apply(opt, |f| {
             self.a1.visit_params(f);
             self.scale.visit_params(f);

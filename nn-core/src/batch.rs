@@ -186,6 +186,34 @@ impl<T: Float, const D: usize> BatchBuf<T, D> {
     }
 }
 
+/// `start..start + len`, checked to be a range of samples of a batch of `n`: the one check
+/// behind every `columns` method (inputs, gathered batches, labels, loss targets). Panics,
+/// naming `what`, if the range is not inside the batch.
+#[inline]
+#[track_caller]
+pub(crate) fn sample_range(what: &str, n: usize, start: usize, len: usize) -> core::ops::Range<usize> {
+    assert!(
+        start <= n && len <= n - start,
+        "{what}: samples {start}..{} of a batch of {n}",
+        start.saturating_add(len)
+    );
+    start..start + len
+}
+
+/// Samples `start..start + len` of `x` (a column range), without copying. Panics, naming
+/// `what`, if the range is not inside the batch.
+#[inline]
+#[track_caller]
+pub(crate) fn columns<'a, T: Float, const D: usize>(
+    what: &str,
+    x: BatchRef<'a, T, D>,
+    start: usize,
+    len: usize,
+) -> BatchRef<'a, T, D> {
+    let r = sample_range(what, x.ncols(), start, len);
+    batch_view(&x.data.into_slice()[r.start * D..r.end * D])
+}
+
 /// Copies columns `idx` of a column-major source with `rows` rows per column into `dst`
 /// (`rows × idx.len()`, column-major): the gather of a mini-batch, wherever it is done.
 #[inline]

@@ -16,9 +16,7 @@
 //!   [`visit_params`](Layer::visit_params)). The numeric derivative is computed as
 //!   `Σ R ⊙ (y(p + ε) − y(p − ε)) / 2ε`, which keeps rounding far below the tolerance. It
 //!   also checks that [`output`](Layer::output) and [`infer`](Layer::infer) agree with
-//!   `forward`, that [`backward_params`](Layer::backward_params) writes the same parameter
-//!   gradients as `backward`, and that [`param_count`](Layer::param_count) matches what
-//!   `visit_params` hands out.
+//!   `forward`, and that [`PARAMS`](Layer::PARAMS) matches what `visit_params` hands out.
 //! - [`check_loss`]: any [`LossLayer<f64, D>`]: `dscore` against the numeric derivative of
 //!   the returned loss.
 //! - [`check_network`]: any [`Trainable<f64, IN, OUT>`] network: the numeric derivative of
@@ -92,7 +90,7 @@ pub const DEFAULT_TOLERANCE: f64 = 1e-6;
 /// compared absolutely.
 pub const ERROR_FLOOR: f64 = 1e-3;
 /// Relative tolerance for consistency checks that should agree up to rounding
-/// (`infer` vs `forward`, `backward_params` vs `backward`).
+/// (`infer` vs `forward`).
 const CONSISTENCY_TOLERANCE: f64 = 1e-10;
 
 /// `|a − b| / max(|a|, |b|, 1e-3)`; infinite if either value is NaN or infinite.
@@ -190,7 +188,7 @@ pub struct GradReport {
     /// One entry per checked tensor, in order (`dx` or `dscore` first, then parameters in
     /// visit order).
     pub tensors: Vec<TensorCheck>,
-    /// Consistency problems found besides gradient errors (a `param_count` that disagrees
+    /// Consistency problems found besides gradient errors (a `PARAMS` that disagrees
     /// with `visit_params`, `infer` disagreeing with `forward`, a non-finite loss, ...).
     pub problems: Vec<String>,
 }
@@ -450,25 +448,12 @@ impl GradCheck {
         let dx: Batch<f64, IN> = layer.backward(x0.as_view(), r.as_view()).clone_owned();
         let grads = collect_grads(|f| layer.visit_params(f));
         let visited: usize = grads.iter().map(|(_, g)| g.len()).sum();
-        if visited != layer.param_count() {
+        if visited != L::PARAMS {
             report.problems.push(format!(
-                "param_count() is {} but visit_params() hands out {visited} values",
-                layer.param_count()
+                "Layer::PARAMS is {} but visit_params() hands out {visited} values",
+                L::PARAMS
             ));
         }
-        if !grads.is_empty() {
-            layer.backward_params(x0.as_view(), r.as_view());
-            let again = collect_grads(|f| layer.visit_params(f));
-            for ((name, g), (_, g2)) in grads.iter().zip(&again) {
-                let d = max_rel_diff(g, g2);
-                if d > CONSISTENCY_TOLERANCE {
-                    report.problems.push(format!(
-                        "backward_params() writes a different `{name}` gradient than backward(): max relative difference {d:.3e}"
-                    ));
-                }
-            }
-        }
-
         // Σ R ⊙ (y₊ − y₋) / h, with y₊ kept in a buffer.
         let mut yp = Batch::<f64, OUT>::zeros(m);
         let mut dot = |layer: &mut L, xin: BatchRef<'_, f64, IN>, plus: bool| -> f64 {
@@ -687,6 +672,7 @@ mod tests {
     }
 
     impl Layer<f64, 3, 2> for Broken {
+        const PARAMS: usize = 8;
         fn forward(&mut self, x: BatchRef<'_, f64, 3>) -> BatchRef<'_, f64, 2> {
             self.inner.forward(x)
         }
@@ -703,9 +689,6 @@ mod tests {
         }
         fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, f64>)) {
             self.inner.visit_params(f)
-        }
-        fn param_count(&self) -> usize {
-            self.inner.param_count()
         }
     }
 
@@ -755,9 +738,10 @@ mod tests {
     }
 
     #[test]
-    fn param_count_mismatch_is_a_problem() {
+    fn params_mismatch_is_a_problem() {
         struct Lies(crate::Affine<f64, 3, 2>, BatchBuf<f64, 3>);
         impl Layer<f64, 3, 2> for Lies {
+            const PARAMS: usize = 6;
             fn forward(&mut self, x: BatchRef<'_, f64, 3>) -> BatchRef<'_, f64, 2> {
                 self.0.forward(x)
             }
@@ -774,14 +758,11 @@ mod tests {
             fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, f64>)) {
                 self.0.visit_params(f)
             }
-            fn param_count(&self) -> usize {
-                6
-            }
         }
         let x: Batch<f64, 3> = random_batch(2, -1.0, 1.0, 5);
         let r = check_layer(&mut Lies(affine(), BatchBuf::new()), x.as_view());
         assert!(r.max_error() < 1e-6);
         assert!(!r.passed());
-        assert!(r.problems[0].contains("param_count() is 6"), "{r}");
+        assert!(r.problems[0].contains("Layer::PARAMS is 6"), "{r}");
     }
 }

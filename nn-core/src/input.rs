@@ -75,16 +75,12 @@ impl<'a, T: Float, const D: usize> Gather<'a, T, D> {
 
     /// Samples `start..start + len` of this batch, read from the same source. Panics if the
     /// range is not inside the batch.
+    #[track_caller]
     pub fn columns(self, start: usize, len: usize) -> Self {
-        let n = self.len();
-        assert!(
-            start <= n && len <= n - start,
-            "Gather::columns: samples {start}..{} of a batch of {n}",
-            start.saturating_add(len)
-        );
+        let r = crate::batch::sample_range("Gather::columns", self.len(), start, len);
         Self {
             data: self.data,
-            idx: &self.idx[start..start + len],
+            idx: &self.idx[r],
         }
     }
 
@@ -122,17 +118,10 @@ impl<'a, T: Float, const D: usize> Input<'a, T, D> {
     /// let tail = Input::from(x.as_view()).columns(1, 2);
     /// assert_eq!(tail.ncols(), 2);
     /// ```
+    #[track_caller]
     pub fn columns(self, start: usize, len: usize) -> Self {
         match self {
-            Input::Batch(x) => {
-                let n = x.ncols();
-                assert!(
-                    start <= n && len <= n - start,
-                    "Input::columns: samples {start}..{} of a batch of {n}",
-                    start.saturating_add(len)
-                );
-                Input::Batch(batch_view(&x.data.into_slice()[start * D..(start + len) * D]))
-            }
+            Input::Batch(x) => Input::Batch(crate::batch::columns("Input::columns", x, start, len)),
             Input::Gather(g) => Input::Gather(g.columns(start, len)),
         }
     }
@@ -149,7 +138,9 @@ impl<'a, T: Float, const D: usize> Input<'a, T, D> {
     }
 
     /// The view [`to_batch`](Input::to_batch) returned for the same `self` and `buf` (a
-    /// gathered batch is read back from `buf`, which must not have changed since).
+    /// gathered batch is read back from `buf`, which must not have changed since). For the
+    /// code `network!` generates.
+    #[doc(hidden)]
     pub fn batch_in<'b>(self, buf: &'b BatchBuf<T, D>) -> BatchRef<'b, T, D>
     where
         'a: 'b,

@@ -1,6 +1,6 @@
 //! Class labels for classification losses: indices or one-hot rows.
 
-use crate::{batch_view, Batch, BatchRef, Float};
+use crate::{Batch, BatchRef, Float};
 
 /// The targets of a classification loss for a batch of `N` samples over `D` classes.
 ///
@@ -60,16 +60,13 @@ impl<'a, T: Float, const D: usize> Labels<'a, T, D> {
     /// assert_eq!(t.columns(1, 2).class(0), 0);
     /// assert_eq!(t.columns(1, 2).len(), 2);
     /// ```
+    #[track_caller]
     pub fn columns(self, start: usize, len: usize) -> Labels<'a, T, D> {
-        let n = self.len();
-        assert!(
-            start <= n && len <= n - start,
-            "Labels::columns: samples {start}..{} of a batch of {n}",
-            start.saturating_add(len)
-        );
         match self {
-            Labels::Classes(c) => Labels::Classes(&c[start..start + len]),
-            Labels::OneHot(m) => Labels::OneHot(batch_view(&m.data.into_slice()[start * D..(start + len) * D])),
+            Labels::Classes(c) => {
+                Labels::Classes(&c[crate::batch::sample_range("Labels::columns", c.len(), start, len)])
+            }
+            Labels::OneHot(m) => Labels::OneHot(crate::batch::columns("Labels::columns", m, start, len)),
         }
     }
 }

@@ -9,7 +9,7 @@
 //! it supports; a mismatch is then an unsatisfied trait bound that the compiler reports at
 //! the layer's line.
 
-use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Input, Param};
+use crate::{BatchMut, BatchRef, Float, Init, Param};
 
 /// A differentiable layer from `IN` to `OUT` features per sample (the book's layer classes,
 /// with `params`, `grads`, `forward` and `backward`).
@@ -20,7 +20,109 @@ use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Input, Param};
 /// same `x` again (the network that calls it still holds it).
 ///
 /// Implement it for your own layer to use it in `network!` or by hand; every generic helper
-/// (gradient checker, optimizers, trainer) then works with it.
+/// (gradient checker, optimizers, trainer) then works with it. `forward`, `backward`,
+/// `output` and `infer` are required; a layer with parameters also sets
+/// [`PARAMS`](Layer::PARAMS) and implements [`visit_params`](Layer::visit_params) and
+/// [`init_params`](Layer::init_params). For an element-wise function without parameters,
+/// [`ActivationFn`](crate::ActivationFn) is shorter.
+///
+/// # Example: a learnable scale
+/// `y = a·x` with one trainable scalar `a`: `dx = a·dout`, `∂L/∂a = Σ dout ⊙ x` (over
+/// features and samples). `network!` instantiates it as `Scale<T, IN>` and calls
+/// `Scale::<T, IN>::new(args)` with the arguments written in the layer list.
+///
+/// ```
+/// use nn::{BatchBuf, BatchMut, BatchRef, Float, Init, Layer, Param};
+///
+/// /// `y = a·x`, one learnable scalar `a`.
+/// #[derive(Clone, Debug)]
+/// pub struct Scale<T, const D: usize> {
+///     a: T,
+///     da: T,
+///     y: BatchBuf<T, D>,  // D × N, the output
+///     dx: BatchBuf<T, D>, // D × N, the input gradient
+/// }
+///
+/// impl<T: Float, const D: usize> Scale<T, D> {
+///     pub fn new(a: f64) -> Self {
+///         Self { a: T::cast(a), da: T::zero(), y: BatchBuf::new(), dx: BatchBuf::new() }
+///     }
+/// }
+///
+/// impl<T: Float, const D: usize> Layer<T, D, D> for Scale<T, D> {
+///     const PARAMS: usize = 1;
+///
+///     fn forward(&mut self, x: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
+///         self.y.resize(x.ncols());
+///         scale(self.a, x, self.y.view_mut());
+///         self.y.view()
+///     }
+///
+///     fn backward(&mut self, x: BatchRef<'_, T, D>, dout: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
+///         self.da = x.iter().zip(dout.iter()).map(|(&x, &d)| x * d).sum();
+///         self.dx.resize(dout.ncols());
+///         for (dx, &d) in self.dx.as_mut_slice().iter_mut().zip(dout.iter()) {
+///             *dx = self.a * d;
+///         }
+///         self.dx.view()
+///     }
+///
+///     fn output(&self) -> BatchRef<'_, T, D> {
+///         self.y.view()
+///     }
+///
+///     fn infer(&self, x: BatchRef<'_, T, D>, out: BatchMut<'_, T, D>) {
+///         scale(self.a, x, out);
+///     }
+///
+///     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
+///         f(Param::new("a", std::slice::from_mut(&mut self.a), std::slice::from_ref(&self.da)));
+///     }
+///
+///     fn init_params(&mut self, _init: &mut Init<'_>) {} // `a` keeps the value given to `new`
+/// }
+///
+/// /// `out = a·x`.
+/// fn scale<T: Float, const D: usize>(a: T, x: BatchRef<'_, T, D>, mut out: BatchMut<'_, T, D>) {
+///     for (y, &x) in out.iter_mut().zip(x.iter()) {
+///         *y = a * x;
+///     }
+/// }
+///
+/// nn::network! {
+///     /// 2 → 8 (tanh, learnable scale) → 3.
+///     pub struct ScaledNet {
+///         input: 2,
+///         affine1: Affine(8),
+///         tanh: Tanh,
+///         scale: self::Scale(0.5), // a path: a user layer; `(0.5)` goes to `new`
+///         affine2: Affine(3),
+///         loss: SoftmaxWithLoss,
+///     }
+/// }
+///
+/// # fn main() {
+/// use nn::rand::SeedableRng;
+/// let mut rng = nn::rand_chacha::ChaCha8Rng::seed_from_u64(0);
+///
+/// // The layer alone, and the whole network, against central differences in f64.
+/// let x = nn::gradcheck::random_batch::<f64, 2>(5, -1.0, 1.0, 1);
+/// nn::gradcheck::check_layer(&mut Scale::<f64, 2>::new(1.5), x.as_view()).assert_ok();
+/// let mut net = ScaledNet::new_f64(&mut rng);
+/// let labels = [0, 2, 1, 1, 0];
+/// nn::gradcheck::check_network(&mut net, x.as_view(), nn::Labels::Classes(&labels)).assert_ok();
+/// assert_eq!(ScaledNet::<f64>::PARAMS, (2 * 8 + 8) + 1 + (8 * 3 + 3));
+///
+/// // Trained like any network: `a` is a parameter the optimizer moves.
+/// let mut net = ScaledNet::new(&mut rng);
+/// let x = x.map(|v| v as f32);
+/// let before = net.scale.a;
+/// for _ in 0..10 {
+///     net.train_step(&x, &labels, &mut nn::Sgd::new(0.5));
+/// }
+/// assert_ne!(net.scale.a, before);
+/// # }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a layer from {IN} to {OUT} features per sample",
     label = "this layer must implement `nn::Layer<{T}, {IN}, {OUT}>` here",
@@ -39,33 +141,6 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
     /// writes every parameter gradient in place and returns `dx = ∂L/∂x` (`IN × N`).
     fn backward(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) -> BatchRef<'_, T, IN>;
 
-    /// Backward pass of a first layer: parameter gradients only, `dx` is not needed. The
-    /// default runs [`backward`](Layer::backward); layers with a costly `dx` skip it.
-    fn backward_params(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) {
-        let _ = self.backward(x, dout);
-    }
-
-    /// [`backward_params`](Layer::backward_params) followed by the SGD step
-    /// `p ← p − lr·g` of every parameter (what a network's `train_step` runs for its first
-    /// layer when the optimizer's [`sgd_rate`](crate::Optimizer::sgd_rate) is `Some`).
-    /// The default does exactly that; `Affine` and `MatMul` fold the step into the weight
-    /// gradient's product (`W ← W − lr·dout·xᵀ` in one GEMM, same rounding) and leave `dW`
-    /// unwritten.
-    fn backward_params_sgd(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>, lr: T) {
-        backward_then_step(self, x, dout, lr)
-    }
-
-    /// The forward pass of a network's first layer, whose input may be a mini-batch gathered
-    /// from a data set ([`Input::Gather`]); `buf` is the network's input buffer. An override
-    /// **must** leave a gathered batch copied into `buf`: the network reads it back from
-    /// there with [`Input::batch_in`] for [`backward_params`](Layer::backward_params), which
-    /// checks only its size (a stale batch of the same size would go unnoticed). The default
-    /// copies it and runs [`forward`](Layer::forward); `Affine` and `MatMul` copy it inside
-    /// their product instead, so the samples cross memory once.
-    fn forward_input(&mut self, x: Input<'_, T, IN>, buf: &mut BatchBuf<T, IN>) -> BatchRef<'_, T, OUT> {
-        self.forward(x.to_batch(buf))
-    }
-
     /// The output of the last [`forward`](Layer::forward) (`OUT × N`).
     fn output(&self) -> BatchRef<'_, T, OUT>;
 
@@ -79,27 +154,10 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
         let _ = f;
     }
 
-    /// Number of trainable scalars; [`PARAMS`](Layer::PARAMS) unless overridden.
-    fn param_count(&self) -> usize {
-        Self::PARAMS
-    }
-
     /// (Re)initialises the parameters with the scheme and random stream in `init`.
     fn init_params(&mut self, init: &mut Init<'_>) {
         let _ = init;
     }
-}
-
-/// [`Layer::backward_params`], then `p ← p − lr·g` for every parameter: the default of
-/// [`Layer::backward_params_sgd`], for overrides that fold the step only for some sizes.
-pub(crate) fn backward_then_step<T: Float, L: Layer<T, IN, OUT> + ?Sized, const IN: usize, const OUT: usize>(
-    layer: &mut L,
-    x: BatchRef<'_, T, IN>,
-    dout: BatchRef<'_, T, OUT>,
-    lr: T,
-) {
-    layer.backward_params(x, dout);
-    layer.visit_params(&mut |p| crate::math::sub_scaled(p.value, lr, p.grad));
 }
 
 /// A loss layer on `D` scores per sample (the book's `SoftmaxWithLoss`): the last layer of a

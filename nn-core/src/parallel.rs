@@ -42,13 +42,22 @@
 //! [`into_inner`](DataParallel::into_inner) and dropping it still work.
 //!
 //! ```
-//! use nn_core::parallel::DataParallel;
-//! use nn_core::rand::SeedableRng;
-//! use nn_core::{batch_from_rows, Input, Labels, Sgd, Trainable};
-//! # use nn_core::train::doc_net::TwoLayerNet; // what `network!` generates, written by hand
+//! use nn::rand::SeedableRng;
+//! use nn::{batch_from_rows, DataParallel, Sgd};
 //!
-//! // Any `network!` struct with `#[derive(Clone)]` (here a 2 → 10 → 3 softmax classifier).
-//! let net = TwoLayerNet::<f64>::new(&mut nn_core::rand_chacha::ChaCha8Rng::seed_from_u64(0));
+//! nn::network! {
+//!     /// Any `network!` struct with `#[derive(Clone)]` (here a 2 → 10 → 3 softmax classifier).
+//!     #[derive(Clone)]
+//!     pub struct TwoLayerNet {
+//!         input: 2,
+//!         affine1: Affine(10),
+//!         sigmoid: Sigmoid,
+//!         affine2: Affine(3),
+//!         loss: SoftmaxWithLoss,
+//!     }
+//! }
+//!
+//! let net = TwoLayerNet::new_f64(&mut nn::rand_chacha::ChaCha8Rng::seed_from_u64(0));
 //! let mut single = net.clone();
 //! let mut par = DataParallel::new(net);
 //!
@@ -56,9 +65,8 @@
 //! let labels = [0usize, 1, 2, 1, 0];
 //! let mut sgd = Sgd::new(0.5);
 //! for _ in 0..10 {
-//!     let l2 = par.train_step(&x, &labels, &mut sgd);
-//!     // (a `network!` struct's own `train_step` takes `(&x, &labels, &mut sgd)` too)
-//!     let l1 = single.train_step(Input::Batch(x.as_view()), Labels::Classes(&labels), &mut sgd);
+//!     let l2 = par.train_step(&x, &labels, &mut sgd); // what the network's own train_step takes
+//!     let l1 = single.train_step(&x, &labels, &mut sgd);
 //!     assert!((l1 - l2).abs() < 1e-12);
 //! }
 //! // Same parameters as the single-threaded run, up to rounding.
@@ -362,11 +370,11 @@ impl<T: Float, O: Optimizer<T> + ?Sized> Optimizer<T> for Combine<'_, T, O> {
                 return;
             }
             Mode::Add(s) => {
-                if let Some(lr) = self.opt.sgd_rate() {
-                    // Plain SGD in one pass: g = flat + s·g₀, v ← v − lr·g (rounded as `Sgd`
-                    // does), flat ← v.
+                if let Some(lr) = crate::optim::sgd_rate(&*self.opt) {
+                    // Plain SGD in one pass: g = flat + s·g₀, v ← v − lr·g (the SGD rule, as
+                    // `Sgd` rounds it), flat ← v.
                     for ((f, &g), v) in slot.iter_mut().zip(grad).zip(value.iter_mut()) {
-                        *v -= lr * (*f + s * g);
+                        *v = crate::optim::sgd::rule(*v, lr, *f + s * g);
                         *f = *v;
                     }
                     self.index += 1;

@@ -55,7 +55,7 @@ impl Network<f64, 4, 3> for Net {
         self.affine2.visit_params(&mut |p| f(p.in_layer("affine2")));
     }
     fn param_count(&self) -> usize {
-        self.affine1.param_count() + self.affine2.param_count()
+        <Affine<f64, 4, 6> as Layer<f64, 4, 6>>::PARAMS + <Affine<f64, 6, 3> as Layer<f64, 6, 3>>::PARAMS
     }
     fn summary(&self) -> Summary {
         unimplemented!("not needed by the gradient checker")
@@ -75,7 +75,7 @@ impl Trainable<f64, 4, 3> for Net {
         let ds = self.loss.backward();
         let da = self.affine2.backward(self.tanh.output(), ds);
         let dh = self.tanh.backward(self.affine1.output(), da);
-        self.affine1.backward_params(self.x.as_view(), dh);
+        let _ = self.affine1.backward(self.x.as_view(), dh);
         *self.affine1.db *= self.bug;
     }
     fn train_step<O: Optimizer<f64> + ?Sized>(

@@ -252,7 +252,7 @@ fn two_layer_net_sgd_step() {
     let ds = loss.backward();
     let dz = a2.backward(sig.output(), ds);
     let dh = sig.backward(a1.output(), dz);
-    a1.backward_params(x.as_view(), dh);
+    let _ = a1.backward(x.as_view(), dh);
     let mut sgd = Sgd::new(0.5);
     nn_core::optim::apply(&mut sgd, |f| {
         a1.visit_params(f);

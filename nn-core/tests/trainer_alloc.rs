@@ -4,10 +4,20 @@
 
 use nn_core::alloc_counter::{count_allocations, CountingAllocator};
 use nn_core::data::spiral;
-use nn_core::train::doc_net::TwoLayerNet;
 use nn_core::train::{Progress, Trainer};
 use nn_core::{Adam, Optimizer, Sgd};
 use rand::SeedableRng;
+
+nn::network! {
+    /// The book's chapter-1 network.
+    pub struct TwoLayerNet {
+        input: 2,
+        affine1: Affine(10),
+        sigmoid: Sigmoid,
+        affine2: Affine(3),
+        loss: SoftmaxWithLoss,
+    }
+}
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -15,7 +25,10 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 fn allocations_of_a_run<O: Optimizer<f32>>(opt: O, epochs: usize, batch: usize) -> u64 {
     let data = spiral::<f32>(1984);
     let (train, test) = data.split(0.2, 0);
-    let mut net: TwoLayerNet<f32> = TwoLayerNet::new(&mut rand_chacha::ChaCha8Rng::seed_from_u64(0));
+    let mut net = TwoLayerNet::with_init(
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(0),
+        nn_core::InitScheme::Book,
+    );
     let mut trainer = Trainer::new(opt)
         .epochs(epochs)
         .batch_size(batch)

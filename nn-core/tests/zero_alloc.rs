@@ -10,6 +10,7 @@ use nn_core::alloc_counter::{count_allocations, CountingAllocator};
 use nn_core::gradcheck::random_batch;
 use nn_core::rand::SeedableRng;
 use nn_core::rand_chacha::ChaCha8Rng;
+use nn_core::FusedLinear; // the first layers below skip their dx, as generated code does
 use nn_core::{
     batch_view, optim, Adam, Affine, Batch, BatchRef, Init, InitScheme, Labels, Layer, LossLayer, MatMul,
     MeanSquaredError, Optimizer, Relu, Sgd, Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Tanh,

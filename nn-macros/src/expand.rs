@@ -131,6 +131,19 @@ fn call(l: &LayerModel, method: &str, by_ref: bool, args: TokenStream) -> TokenS
     }
 }
 
+/// The backward call of the first layer with parameters, whose `dx` nothing needs: a
+/// built-in `Affine` / `MatMul` skips it (`FusedLinear::backward_params`), any other layer
+/// runs its `backward` and the result is dropped.
+fn stop_backward(l: &LayerModel, x_in: TokenStream, dout: TokenStream) -> TokenStream {
+    if l.is_fused_linear() {
+        let c = call(l, "backward_params", false, quote!(#x_in, #dout));
+        quote!(#c;)
+    } else {
+        let c = call(l, "backward", false, quote!(#x_in, #dout));
+        quote!(let _ = #c;)
+    }
+}
+
 fn loss_type(l: &LossModel) -> TokenStream {
     let ty = rt(l.kind.name());
     let w = lit(l.width);
@@ -203,9 +216,8 @@ pub fn generate(m: &Model) -> TokenStream {
     // Locals and parameters of the generated code are hygienic (mixed-site), so a layer
     // named `x`, `out` or `loss` (whose output becomes a local of that name) cannot shadow
     // them.
-    let [x, t, out, n, scratch, opt, index, update, f, p, init, net, rng, scheme, loss_v, rate] = [
+    let [x, t, out, n, scratch, opt, index, update, f, p, init, net, rng, scheme, loss_v] = [
         "x", "t", "out", "n", "scratch", "opt", "index", "update", "f", "p", "init", "net", "rng", "scheme", "loss",
-        "rate",
     ]
     .map(|s| Ident::new(s, Span::mixed_site()));
     let input_w = lit(*input);
@@ -333,8 +345,15 @@ pub fn generate(m: &Model) -> TokenStream {
         let mut stmts = Vec::new();
         for (i, l) in layers.iter().enumerate() {
             let name = &l.name;
-            let c = if i == 0 && input {
+            let c = if i == 0 && input && l.is_fused_linear() {
                 call(l, "forward_input", false, quote!(#prev, &mut self.input))
+            } else if i == 0 && input {
+                call(
+                    l,
+                    "forward",
+                    false,
+                    quote!(::nn::__private::Input::to_batch(#prev, &mut self.input)),
+                )
             } else {
                 call(l, "forward", false, prev.clone())
             };
@@ -369,20 +388,11 @@ pub fn generate(m: &Model) -> TokenStream {
                 call(prev, "output", true, quote!())
             };
             if i == stop && i == 0 && input {
-                // `forward_input` left a gathered batch copied in `self.input`; with a plain
-                // SGD optimizer the first layer steps inside its weight-gradient product.
-                let args = quote!(#x_in.batch_in(&self.input), #dout);
-                let fold = call(layer, "backward_params_sgd", false, quote!(#args, #rate));
-                let plain = call(layer, "backward_params", false, args);
-                stmts.push(quote! {
-                    match #rate {
-                        ::core::option::Option::Some(#rate) => #fold,
-                        ::core::option::Option::None => #plain,
-                    }
-                });
+                // A gathered batch was left copied in `self.input` by the first forward.
+                let x_in = quote!(#x_in.batch_in(&self.input));
+                stmts.push(stop_backward(layer, x_in, quote!(#dout)));
             } else if i == stop {
-                let c = call(layer, "backward_params", false, quote!(#x_in, #dout));
-                stmts.push(quote!(#c;));
+                stmts.push(stop_backward(layer, x_in, quote!(#dout)));
             } else {
                 let dprev = format_ident!("d_{}", layers[i - 1].name);
                 let c = call(layer, "backward", false, quote!(#x_in, #dout));
@@ -410,70 +420,44 @@ pub fn generate(m: &Model) -> TokenStream {
             call(l, "visit_params", false, quote!(&mut |#p| #f(#p.in_layer(#name_s))))
         })
         .collect();
-    // In `train_step`, a first layer with parameters has already stepped when the optimizer
-    // is plain SGD (`rate` is `Some`, see the backward chain).
-    let update_calls = layers
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.may_have_params())
-        .map(|(i, l)| {
-            let name_s = l.name.to_string();
-            let c = call(
-                l,
-                "visit_params",
-                false,
-                quote!(&mut |#p| #update(#p.in_layer(#name_s))),
-            );
-            if i == 0 {
-                quote!(if #rate.is_none() { #c; })
-            } else {
-                quote!(#c;)
-            }
-        });
+    let update_calls = layers.iter().filter(|l| l.may_have_params()).map(|l| {
+        let name_s = l.name.to_string();
+        let c = call(
+            l,
+            "visit_params",
+            false,
+            quote!(&mut |#p| #update(#p.in_layer(#name_s))),
+        );
+        quote!(#c;)
+    });
     let (f_pat, visit_body) = if visit_calls.is_empty() {
         (quote!(#f), quote!(let _ = #f;))
     } else {
         (quote!(mut #f), quote!(#(#visit_calls;)*))
     };
-    let param_count_terms: Vec<TokenStream> = layers
-        .iter()
-        .filter(|l| l.may_have_params())
-        .map(|l| call(l, "param_count", true, quote!()))
-        .collect();
-    let param_count_body = if param_count_terms.is_empty() {
-        quote!(0)
-    } else {
-        quote!(#(#param_count_terms)+*)
-    };
     let (params_const, params_doc) = {
-        let mut literal = 0usize;
-        let mut parts = Vec::new();
-        let mut terms = Vec::new();
-        for l in layers {
-            match &l.kind {
-                Kind::Builtin(Builtin::Affine) => {
-                    literal += l.in_w * l.out_w + l.out_w;
-                    parts.push(format!("`{}` {} × {} + {}", l.name, l.out_w, l.in_w, l.out_w));
-                }
-                Kind::Builtin(Builtin::MatMul) => {
-                    literal += l.in_w * l.out_w;
-                    parts.push(format!("`{}` {} × {}", l.name, l.out_w, l.in_w));
-                }
-                Kind::Builtin(_) => {}
-                Kind::User { .. } => {
-                    let tr = layer_trait(l);
-                    terms.push(quote!(+ #tr::PARAMS));
-                    parts.push(format!("`{}` (its `Layer::PARAMS`)", l.name));
-                }
-            }
-        }
-        let lit_total = lit(literal);
-        let doc = if parts.is_empty() {
+        let terms: Vec<TokenStream> = layers
+            .iter()
+            .filter(|l| l.may_have_params())
+            .map(|l| {
+                let tr = layer_trait(l);
+                quote!(#tr::PARAMS)
+            })
+            .collect();
+        let names: Vec<String> = layers
+            .iter()
+            .filter(|l| l.may_have_params())
+            .map(|l| format!("`{}`", l.name))
+            .collect();
+        let doc = if names.is_empty() {
             String::from(" Trainable scalars: none.")
         } else {
-            format!(" Trainable scalars: {}.", parts.join(", "))
+            format!(
+                " Trainable scalars: the sum of each layer's `Layer::PARAMS` ({}).",
+                names.join(", ")
+            )
         };
-        (quote!(#lit_total #(#terms)*), doc)
+        (quote!(0 #(+ #terms)*), doc)
     };
 
     let summary_rows = layers.iter().map(|l| {
@@ -481,7 +465,8 @@ pub fn generate(m: &Model) -> TokenStream {
         let kind = kind_string(l);
         let out_lit = lit(l.out_w);
         let params = if l.may_have_params() {
-            call(l, "param_count", true, quote!())
+            let tr = layer_trait(l);
+            quote!(#tr::PARAMS)
         } else {
             quote!(0)
         };
@@ -573,8 +558,6 @@ pub fn generate(m: &Model) -> TokenStream {
         let lty = loss_type(l);
         let fwd_copy = forward_chain(quote!(self.input.view()));
         let bwd_copy = backward_chain(quote!(self.input.view()));
-        // The first layer may step inside its gradient product (see the backward chain).
-        let rate_stmt = (first_param == Some(0)).then(|| quote!(let #rate = #opt.sgd_rate();));
         let fwd_input = forward_chain_with(quote!(#x), true);
         let bwd_input = backward_chain_with(quote!(#x), true);
         let check_step = {
@@ -618,9 +601,8 @@ pub fn generate(m: &Model) -> TokenStream {
             /// One training step: forward, backward and an optimizer update (`begin_step`, then
             /// `update` for every parameter tensor in [`visit_params`](Self::visit_params) order)
             /// as straight-line code. Returns the loss. `x` is a batch or a mini-batch read in
-            /// place from its data set (a `Gather`, from `Batches::get_in_place`). With plain
-            /// SGD (`Optimizer::sgd_rate`), the first layer steps inside its weight-gradient
-            /// product and its gradient fields may be left unwritten. Allocates nothing once a batch
+            /// place from its data set (a `Gather`, from `Batches::get_in_place`; a first `Affine`
+            /// or `MatMul` gathers it inside its first product). Allocates nothing once a batch
             /// this large has been seen (and the optimizer has its state).
             pub fn train_step<'t>(
                 &mut self,
@@ -630,7 +612,6 @@ pub fn generate(m: &Model) -> TokenStream {
             ) -> T {
                 let #x = ::nn::__private::AsInput::as_input(&#x);
                 #check_step
-                #rate_stmt
                 #(#fwd_input)*
                 let #loss_v = self.#lname.forward(#last_name, #t.into());
                 #(#bwd_input)*
@@ -713,7 +694,7 @@ pub fn generate(m: &Model) -> TokenStream {
         #strukt
 
         const _: () = {
-            use ::nn::__private::{AsBatch as _, Layer as _, LossLayer as _};
+            use ::nn::__private::{AsBatch as _, FusedLinear as _, Layer as _, LossLayer as _};
 
             impl #ident<f32> {
                 #new_doc
@@ -802,7 +783,7 @@ pub fn generate(m: &Model) -> TokenStream {
 
                 /// Number of trainable scalars (equals [`PARAMS`](Self::PARAMS)).
                 pub fn param_count(&self) -> usize {
-                    #param_count_body
+                    Self::PARAMS
                 }
 
                 /// A table of the layers: name, type, output shape, parameters.

@@ -151,6 +151,12 @@ impl LossKind {
 }
 
 impl LayerModel {
+    /// Whether the layer is a built-in `Affine` or `MatMul`, whose fused paths
+    /// (`FusedLinear`) the generated code calls.
+    pub fn is_fused_linear(&self) -> bool {
+        matches!(self.kind, Kind::Builtin(Builtin::Affine | Builtin::MatMul))
+    }
+
     /// Whether the layer may have parameters (built-ins with weights, and every user layer).
     pub fn may_have_params(&self) -> bool {
         match &self.kind {

@@ -22,7 +22,7 @@ pub struct Mlp<T: ::nn::__private::Float = f32> {
 /// [`Mlp`] in `f64` (gradient checks, reference runs).
 pub type MlpF64 = Mlp<f64>;
 const _: () = {
-    use ::nn::__private::{AsBatch as _, Layer as _, LossLayer as _};
+    use ::nn::__private::{AsBatch as _, FusedLinear as _, Layer as _, LossLayer as _};
     impl Mlp<f32> {
         /// An `f32` network with weights drawn from `rng` (e.g. `ChaCha8Rng::seed_from_u64(seed)`)
         /// by `InitScheme::Auto`, biases zero. For `f64` use [`Mlp::new_f64`] or [`MlpF64`]; for
@@ -42,8 +42,23 @@ const _: () = {
         pub const INPUT: usize = 784;
         /// Output features per sample (the scores the loss takes).
         pub const OUTPUT: usize = 10;
-        /// Trainable scalars: `fc1` 256 × 784 + 256, `fc2` 128 × 256 + 128, `fc3` 10 × 128 + 10.
-        pub const PARAMS: usize = 235146;
+        /// Trainable scalars: the sum of each layer's `Layer::PARAMS` (`fc1`, `fc2`, `fc3`).
+        pub const PARAMS: usize = 0
+            + <::nn::__private::Affine<
+                T,
+                784,
+                256,
+            > as ::nn::__private::Layer<T, 784, 256>>::PARAMS
+            + <::nn::__private::Affine<
+                T,
+                256,
+                128,
+            > as ::nn::__private::Layer<T, 256, 128>>::PARAMS
+            + <::nn::__private::Affine<
+                T,
+                128,
+                10,
+            > as ::nn::__private::Layer<T, 128, 10>>::PARAMS;
         /// A network with every parameter zero (set the weights by hand, or call
         /// [`init_params`](Self::init_params)).
         pub fn zeroed() -> Self {
@@ -114,9 +129,8 @@ const _: () = {
         /// One training step: forward, backward and an optimizer update (`begin_step`, then
         /// `update` for every parameter tensor in [`visit_params`](Self::visit_params) order)
         /// as straight-line code. Returns the loss. `x` is a batch or a mini-batch read in
-        /// place from its data set (a `Gather`, from `Batches::get_in_place`). With plain
-        /// SGD (`Optimizer::sgd_rate`), the first layer steps inside its weight-gradient
-        /// product and its gradient fields may be left unwritten. Allocates nothing once a batch
+        /// place from its data set (a `Gather`, from `Batches::get_in_place`; a first `Affine`
+        /// or `MatMul` gathers it inside its first product). Allocates nothing once a batch
         /// this large has been seen (and the optimizer has its state).
         pub fn train_step<'t>(
             &mut self,
@@ -127,7 +141,6 @@ const _: () = {
             let x = ::nn::__private::AsInput::as_input(&x);
             #[cfg(debug_assertions)]
             ::nn::__private::assert_finite_input(x, "Mlp::train_step");
-            let rate = opt.sgd_rate();
             let fc1 = self.fc1.forward_input(x, &mut self.input);
             let relu1 = self.relu1.forward(fc1);
             let fc2 = self.fc2.forward(relu1);
@@ -139,23 +152,14 @@ const _: () = {
             let d_fc2 = self.relu2.backward(self.fc2.output(), d_relu2);
             let d_relu1 = self.fc2.backward(self.relu1.output(), d_fc2);
             let d_fc1 = self.relu1.backward(self.fc1.output(), d_relu1);
-            match rate {
-                ::core::option::Option::Some(rate) => {
-                    self.fc1.backward_params_sgd(x.batch_in(&self.input), d_fc1, rate)
-                }
-                ::core::option::Option::None => {
-                    self.fc1.backward_params(x.batch_in(&self.input), d_fc1)
-                }
-            }
+            self.fc1.backward_params(x.batch_in(&self.input), d_fc1);
             opt.begin_step();
             let mut index = 0;
             let mut update = |p: ::nn::__private::Param<'_, T>| {
                 opt.update(index, p);
                 index += 1;
             };
-            if rate.is_none() {
-                self.fc1.visit_params(&mut |p| update(p.in_layer("fc1")));
-            }
+            self.fc1.visit_params(&mut |p| update(p.in_layer("fc1")));
             self.fc2.visit_params(&mut |p| update(p.in_layer("fc2")));
             self.fc3.visit_params(&mut |p| update(p.in_layer("fc3")));
             loss
@@ -245,7 +249,7 @@ const _: () = {
         }
         /// Number of trainable scalars (equals [`PARAMS`](Self::PARAMS)).
         pub fn param_count(&self) -> usize {
-            self.fc1.param_count() + self.fc2.param_count() + self.fc3.param_count()
+            Self::PARAMS
         }
         /// A table of the layers: name, type, output shape, parameters.
         pub fn summary(&self) -> ::nn::__private::Summary {
@@ -257,7 +261,11 @@ const _: () = {
                         name: "fc1",
                         kind: ::std::string::String::from("Affine<784, 256>"),
                         output: 256,
-                        params: self.fc1.param_count(),
+                        params: <::nn::__private::Affine<
+                            T,
+                            784,
+                            256,
+                        > as ::nn::__private::Layer<T, 784, 256>>::PARAMS,
                     },
                     ::nn::__private::SummaryRow {
                         name: "relu1",
@@ -269,7 +277,11 @@ const _: () = {
                         name: "fc2",
                         kind: ::std::string::String::from("Affine<256, 128>"),
                         output: 128,
-                        params: self.fc2.param_count(),
+                        params: <::nn::__private::Affine<
+                            T,
+                            256,
+                            128,
+                        > as ::nn::__private::Layer<T, 256, 128>>::PARAMS,
                     },
                     ::nn::__private::SummaryRow {
                         name: "relu2",
@@ -281,7 +293,11 @@ const _: () = {
                         name: "fc3",
                         kind: ::std::string::String::from("Affine<128, 10>"),
                         output: 10,
-                        params: self.fc3.param_count(),
+                        params: <::nn::__private::Affine<
+                            T,
+                            128,
+                            10,
+                        > as ::nn::__private::Layer<T, 128, 10>>::PARAMS,
                     },
                     ::nn::__private::SummaryRow {
                         name: "loss",

@@ -21,7 +21,7 @@ pub struct SwishNet<T: ::nn::__private::Float = f32> {
 /// [`SwishNet`] in `f64` (gradient checks, reference runs).
 pub type SwishNetF64 = SwishNet<f64>;
 const _: () = {
-    use ::nn::__private::{AsBatch as _, Layer as _, LossLayer as _};
+    use ::nn::__private::{AsBatch as _, FusedLinear as _, Layer as _, LossLayer as _};
     impl SwishNet<f32> {
         /// An `f32` network with weights drawn from `rng` (e.g. `ChaCha8Rng::seed_from_u64(seed)`)
         /// by `InitScheme::Auto`, biases zero. For `f64` use [`SwishNet::new_f64`] or
@@ -41,15 +41,25 @@ const _: () = {
         pub const INPUT: usize = 4;
         /// Output features per sample (the scores the loss takes).
         pub const OUTPUT: usize = 3;
-        /// Trainable scalars: `fc1` 8 × 4 + 8, `swish` (its `Layer::PARAMS`), `proj` (its
-        /// `Layer::PARAMS`), `fc2` 3 × 5 + 3.
-        pub const PARAMS: usize = 58
+        /// Trainable scalars: the sum of each layer's `Layer::PARAMS` (`fc1`, `swish`, `proj`,
+        /// `fc2`).
+        pub const PARAMS: usize = 0
+            + <::nn::__private::Affine<
+                T,
+                4,
+                8,
+            > as ::nn::__private::Layer<T, 4, 8>>::PARAMS
             + <crate::layers::Swish<T, 8> as ::nn::__private::Layer<T, 8, 8>>::PARAMS
             + <crate::layers::Project<
                 T,
                 8,
                 5,
-            > as ::nn::__private::Layer<T, 8, 5>>::PARAMS;
+            > as ::nn::__private::Layer<T, 8, 5>>::PARAMS
+            + <::nn::__private::Affine<
+                T,
+                5,
+                3,
+            > as ::nn::__private::Layer<T, 5, 3>>::PARAMS;
         /// A network with every parameter zero (set the weights by hand, or call
         /// [`init_params`](Self::init_params)).
         pub fn zeroed() -> Self {
@@ -179,9 +189,8 @@ const _: () = {
         /// One training step: forward, backward and an optimizer update (`begin_step`, then
         /// `update` for every parameter tensor in [`visit_params`](Self::visit_params) order)
         /// as straight-line code. Returns the loss. `x` is a batch or a mini-batch read in
-        /// place from its data set (a `Gather`, from `Batches::get_in_place`). With plain
-        /// SGD (`Optimizer::sgd_rate`), the first layer steps inside its weight-gradient
-        /// product and its gradient fields may be left unwritten. Allocates nothing once a batch
+        /// place from its data set (a `Gather`, from `Batches::get_in_place`; a first `Affine`
+        /// or `MatMul` gathers it inside its first product). Allocates nothing once a batch
         /// this large has been seen (and the optimizer has its state).
         pub fn train_step<'t>(
             &mut self,
@@ -192,7 +201,6 @@ const _: () = {
             let x = ::nn::__private::AsInput::as_input(&x);
             #[cfg(debug_assertions)]
             ::nn::__private::assert_finite_input(x, "SwishNet::train_step");
-            let rate = opt.sgd_rate();
             let fc1 = self.fc1.forward_input(x, &mut self.input);
             let swish = <crate::layers::Swish<
                 T,
@@ -240,23 +248,14 @@ const _: () = {
                 8,
                 8,
             >>::backward(&mut self.swish, self.fc1.output(), d_swish);
-            match rate {
-                ::core::option::Option::Some(rate) => {
-                    self.fc1.backward_params_sgd(x.batch_in(&self.input), d_fc1, rate)
-                }
-                ::core::option::Option::None => {
-                    self.fc1.backward_params(x.batch_in(&self.input), d_fc1)
-                }
-            }
+            self.fc1.backward_params(x.batch_in(&self.input), d_fc1);
             opt.begin_step();
             let mut index = 0;
             let mut update = |p: ::nn::__private::Param<'_, T>| {
                 opt.update(index, p);
                 index += 1;
             };
-            if rate.is_none() {
-                self.fc1.visit_params(&mut |p| update(p.in_layer("fc1")));
-            }
+            self.fc1.visit_params(&mut |p| update(p.in_layer("fc1")));
             <crate::layers::Swish<
                 T,
                 8,
@@ -401,17 +400,7 @@ const _: () = {
         }
         /// Number of trainable scalars (equals [`PARAMS`](Self::PARAMS)).
         pub fn param_count(&self) -> usize {
-            self.fc1.param_count()
-                + <crate::layers::Swish<
-                    T,
-                    8,
-                > as ::nn::__private::Layer<T, 8, 8>>::param_count(&self.swish)
-                + <crate::layers::Project<
-                    T,
-                    8,
-                    5,
-                > as ::nn::__private::Layer<T, 8, 5>>::param_count(&self.proj)
-                + self.fc2.param_count()
+            Self::PARAMS
         }
         /// A table of the layers: name, type, output shape, parameters.
         pub fn summary(&self) -> ::nn::__private::Summary {
@@ -423,7 +412,11 @@ const _: () = {
                         name: "fc1",
                         kind: ::std::string::String::from("Affine<4, 8>"),
                         output: 8,
-                        params: self.fc1.param_count(),
+                        params: <::nn::__private::Affine<
+                            T,
+                            4,
+                            8,
+                        > as ::nn::__private::Layer<T, 4, 8>>::PARAMS,
                     },
                     ::nn::__private::SummaryRow {
                         name: "swish",
@@ -432,7 +425,7 @@ const _: () = {
                         params: <crate::layers::Swish<
                             T,
                             8,
-                        > as ::nn::__private::Layer<T, 8, 8>>::param_count(&self.swish),
+                        > as ::nn::__private::Layer<T, 8, 8>>::PARAMS,
                     },
                     ::nn::__private::SummaryRow {
                         name: "proj",
@@ -442,13 +435,17 @@ const _: () = {
                             T,
                             8,
                             5,
-                        > as ::nn::__private::Layer<T, 8, 5>>::param_count(&self.proj),
+                        > as ::nn::__private::Layer<T, 8, 5>>::PARAMS,
                     },
                     ::nn::__private::SummaryRow {
                         name: "fc2",
                         kind: ::std::string::String::from("Affine<5, 3>"),
                         output: 3,
-                        params: self.fc2.param_count(),
+                        params: <::nn::__private::Affine<
+                            T,
+                            5,
+                            3,
+                        > as ::nn::__private::Layer<T, 5, 3>>::PARAMS,
                     },
                     ::nn::__private::SummaryRow {
                         name: "loss",

@@ -18,7 +18,7 @@ pub struct TwoLayerNet<T: ::nn::__private::Float = f32> {
 /// [`TwoLayerNet`] in `f64` (gradient checks, reference runs).
 pub type TwoLayerNetF64 = TwoLayerNet<f64>;
 const _: () = {
-    use ::nn::__private::{AsBatch as _, Layer as _, LossLayer as _};
+    use ::nn::__private::{AsBatch as _, FusedLinear as _, Layer as _, LossLayer as _};
     impl TwoLayerNet<f32> {
         /// An `f32` network with weights drawn from `rng` (e.g. `ChaCha8Rng::seed_from_u64(seed)`)
         /// by `InitScheme::Auto`, biases zero. For `f64` use [`TwoLayerNet::new_f64`] or
@@ -38,8 +38,18 @@ const _: () = {
         pub const INPUT: usize = 2;
         /// Output features per sample (the scores the loss takes).
         pub const OUTPUT: usize = 3;
-        /// Trainable scalars: `affine1` 10 × 2 + 10, `affine2` 3 × 10 + 3.
-        pub const PARAMS: usize = 63;
+        /// Trainable scalars: the sum of each layer's `Layer::PARAMS` (`affine1`, `affine2`).
+        pub const PARAMS: usize = 0
+            + <::nn::__private::Affine<
+                T,
+                2,
+                10,
+            > as ::nn::__private::Layer<T, 2, 10>>::PARAMS
+            + <::nn::__private::Affine<
+                T,
+                10,
+                3,
+            > as ::nn::__private::Layer<T, 10, 3>>::PARAMS;
         /// A network with every parameter zero (set the weights by hand, or call
         /// [`init_params`](Self::init_params)).
         pub fn zeroed() -> Self {
@@ -105,9 +115,8 @@ const _: () = {
         /// One training step: forward, backward and an optimizer update (`begin_step`, then
         /// `update` for every parameter tensor in [`visit_params`](Self::visit_params) order)
         /// as straight-line code. Returns the loss. `x` is a batch or a mini-batch read in
-        /// place from its data set (a `Gather`, from `Batches::get_in_place`). With plain
-        /// SGD (`Optimizer::sgd_rate`), the first layer steps inside its weight-gradient
-        /// product and its gradient fields may be left unwritten. Allocates nothing once a batch
+        /// place from its data set (a `Gather`, from `Batches::get_in_place`; a first `Affine`
+        /// or `MatMul` gathers it inside its first product). Allocates nothing once a batch
         /// this large has been seen (and the optimizer has its state).
         pub fn train_step<'t>(
             &mut self,
@@ -118,7 +127,6 @@ const _: () = {
             let x = ::nn::__private::AsInput::as_input(&x);
             #[cfg(debug_assertions)]
             ::nn::__private::assert_finite_input(x, "TwoLayerNet::train_step");
-            let rate = opt.sgd_rate();
             let affine1 = self.affine1.forward_input(x, &mut self.input);
             let sigmoid = self.sigmoid.forward(affine1);
             let affine2 = self.affine2.forward(sigmoid);
@@ -126,24 +134,14 @@ const _: () = {
             let d_affine2 = self.loss.backward();
             let d_sigmoid = self.affine2.backward(self.sigmoid.output(), d_affine2);
             let d_affine1 = self.sigmoid.backward(self.affine1.output(), d_sigmoid);
-            match rate {
-                ::core::option::Option::Some(rate) => {
-                    self.affine1
-                        .backward_params_sgd(x.batch_in(&self.input), d_affine1, rate)
-                }
-                ::core::option::Option::None => {
-                    self.affine1.backward_params(x.batch_in(&self.input), d_affine1)
-                }
-            }
+            self.affine1.backward_params(x.batch_in(&self.input), d_affine1);
             opt.begin_step();
             let mut index = 0;
             let mut update = |p: ::nn::__private::Param<'_, T>| {
                 opt.update(index, p);
                 index += 1;
             };
-            if rate.is_none() {
-                self.affine1.visit_params(&mut |p| update(p.in_layer("affine1")));
-            }
+            self.affine1.visit_params(&mut |p| update(p.in_layer("affine1")));
             self.affine2.visit_params(&mut |p| update(p.in_layer("affine2")));
             loss
         }
@@ -217,7 +215,7 @@ const _: () = {
         }
         /// Number of trainable scalars (equals [`PARAMS`](Self::PARAMS)).
         pub fn param_count(&self) -> usize {
-            self.affine1.param_count() + self.affine2.param_count()
+            Self::PARAMS
         }
         /// A table of the layers: name, type, output shape, parameters.
         pub fn summary(&self) -> ::nn::__private::Summary {
@@ -229,7 +227,11 @@ const _: () = {
                         name: "affine1",
                         kind: ::std::string::String::from("Affine<2, 10>"),
                         output: 10,
-                        params: self.affine1.param_count(),
+                        params: <::nn::__private::Affine<
+                            T,
+                            2,
+                            10,
+                        > as ::nn::__private::Layer<T, 2, 10>>::PARAMS,
                     },
                     ::nn::__private::SummaryRow {
                         name: "sigmoid",
@@ -241,7 +243,11 @@ const _: () = {
                         name: "affine2",
                         kind: ::std::string::String::from("Affine<10, 3>"),
                         output: 3,
-                        params: self.affine2.param_count(),
+                        params: <::nn::__private::Affine<
+                            T,
+                            10,
+                            3,
+                        > as ::nn::__private::Layer<T, 10, 3>>::PARAMS,
                     },
                     ::nn::__private::SummaryRow {
                         name: "loss",

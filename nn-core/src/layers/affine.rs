@@ -1,6 +1,6 @@
 use nalgebra::{SMatrix, SVector};
 
-use super::{linear, repeat::repeat_into, sum::sum_into};
+use super::linear::{self, FusedLinear, Sealed};
 use crate::heap::{boxed_clone, boxed_zeros};
 use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Input, Layer, Param};
 
@@ -62,19 +62,6 @@ impl<T: Float, const IN: usize, const OUT: usize> Affine<T, IN, OUT> {
     }
 }
 
-/// `y = W·x + repeat(b)`: the bias broadcast (a Repeat) written into `y`, then the product
-/// accumulated onto it. A free function so `forward` can write its own buffer while
-/// reading its weights.
-fn affine_into<T: Float, const IN: usize, const OUT: usize>(
-    w: &SMatrix<T, OUT, IN>,
-    b: &SVector<T, OUT>,
-    x: BatchRef<'_, T, IN>,
-    mut y: BatchMut<'_, T, OUT>,
-) {
-    repeat_into(b.as_slice(), y.as_view_mut());
-    linear::forward::<T, IN, OUT>(w.as_slice(), x.as_slice(), T::one(), y.as_mut_slice());
-}
-
 /// Copies the weights heap to heap: a derived `Clone` of `Box<SMatrix>` builds the matrix
 /// on the stack first in unoptimised builds, which overflows a 2 MiB stack for a 784 × 1000
 /// layer.
@@ -101,56 +88,12 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T
     const PARAMS: usize = IN * OUT + OUT;
 
     fn forward(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT> {
-        self.y.resize(x.ncols());
-        affine_into(&self.w, &self.b, x, self.y.view_mut());
-        self.y.view()
+        linear::forward_buf::<T, IN, OUT>(self.w.as_slice(), Some(self.b.as_slice()), x, &mut self.y)
     }
 
     fn backward(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) -> BatchRef<'_, T, IN> {
-        self.backward_params(x, dout);
-        self.dx.resize(dout.ncols());
-        linear::backward_dx::<T, IN, OUT>(self.w.as_slice(), dout.as_slice(), self.dx.as_mut_slice());
-        self.dx.view()
-    }
-
-    fn backward_params(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) {
-        linear::assert_same_samples("Affine", x.ncols(), dout.ncols());
-        linear::backward_dw::<T, IN, OUT>(x.as_slice(), dout.as_slice(), self.dw.as_mut_slice());
-        sum_into(dout, self.db.as_mut_slice());
-    }
-
-    /// Large layers fold the step into the weight-gradient product when it takes the GEMM's
-    /// direct path (`dW` is not written);
-    /// `db` is written, then `b` steps.
-    fn backward_params_sgd(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>, lr: T) {
-        if !linear::folds_step::<T, IN, OUT>(dout.ncols()) {
-            return crate::layer::backward_then_step(self, x, dout, lr);
-        }
-        linear::assert_same_samples("Affine", x.ncols(), dout.ncols());
-        linear::step_w::<T, IN, OUT>(x.as_slice(), dout.as_slice(), lr, self.w.as_mut_slice());
-        sum_into(dout, self.db.as_mut_slice());
-        crate::math::sub_scaled(self.b.as_mut_slice(), lr, self.db.as_slice());
-    }
-
-    /// Gathers a gathered batch into `buf` inside the forward product (one pass over the
-    /// samples, see `linear::forward_gathered`).
-    fn forward_input(&mut self, x: Input<'_, T, IN>, buf: &mut BatchBuf<T, IN>) -> BatchRef<'_, T, OUT> {
-        match x {
-            Input::Gather(g) => {
-                self.y.resize(g.len());
-                buf.resize(g.len());
-                repeat_into(self.b.as_slice(), self.y.view_mut());
-                linear::forward_gathered::<T, IN, OUT>(
-                    self.w.as_slice(),
-                    g,
-                    T::one(),
-                    self.y.as_mut_slice(),
-                    buf.as_mut_slice(),
-                );
-                self.y.view()
-            }
-            Input::Batch(x) => self.forward(x),
-        }
+        FusedLinear::backward_params(self, x, dout);
+        linear::backward_dx_buf::<T, IN, OUT>(self.w.as_slice(), dout, &mut self.dx)
     }
 
     fn output(&self) -> BatchRef<'_, T, OUT> {
@@ -158,14 +101,7 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T
     }
 
     fn infer(&self, x: BatchRef<'_, T, IN>, out: BatchMut<'_, T, OUT>) {
-        assert_eq!(
-            x.ncols(),
-            out.ncols(),
-            "Affine::infer: x has {} samples, out {}",
-            x.ncols(),
-            out.ncols()
-        );
-        affine_into(&self.w, &self.b, x, out);
+        linear::infer::<T, IN, OUT>("Affine", self.w.as_slice(), Some(self.b.as_slice()), x, out);
     }
 
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
@@ -173,12 +109,20 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T
         f(Param::new("b", self.b.as_mut_slice(), self.db.as_slice()));
     }
 
-    fn param_count(&self) -> usize {
-        IN * OUT + OUT
-    }
-
     fn init_params(&mut self, init: &mut Init<'_>) {
         init.fill(self.w.as_mut_slice(), IN);
         self.b.fill(T::zero());
+    }
+}
+
+impl<T: Float, const IN: usize, const OUT: usize> Sealed for Affine<T, IN, OUT> {}
+
+impl<T: Float, const IN: usize, const OUT: usize> FusedLinear<T, IN, OUT> for Affine<T, IN, OUT> {
+    fn forward_input(&mut self, x: Input<'_, T, IN>, buf: &mut BatchBuf<T, IN>) -> BatchRef<'_, T, OUT> {
+        linear::forward_input::<T, IN, OUT>(self.w.as_slice(), Some(self.b.as_slice()), x, buf, &mut self.y)
+    }
+
+    fn backward_params(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) {
+        linear::backward_params::<T, IN, OUT>("Affine", x, dout, self.dw.as_mut_slice(), Some(self.db.as_mut_slice()));
     }
 }

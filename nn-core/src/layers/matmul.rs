@@ -1,6 +1,6 @@
 use nalgebra::SMatrix;
 
-use super::linear;
+use super::linear::{self, FusedLinear, Sealed};
 use crate::heap::{boxed_clone, boxed_zeros};
 use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Input, Layer, Param};
 
@@ -65,77 +65,39 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for MatMul<T
     const PARAMS: usize = IN * OUT;
 
     fn forward(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT> {
-        self.y.resize(x.ncols());
-        linear::forward::<T, IN, OUT>(self.w.as_slice(), x.as_slice(), T::zero(), self.y.as_mut_slice());
-        self.y.view()
+        linear::forward_buf::<T, IN, OUT>(self.w.as_slice(), None, x, &mut self.y)
     }
 
     fn backward(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) -> BatchRef<'_, T, IN> {
-        self.backward_params(x, dout);
-        self.dx.resize(dout.ncols());
-        linear::backward_dx::<T, IN, OUT>(self.w.as_slice(), dout.as_slice(), self.dx.as_mut_slice());
-        self.dx.view()
-    }
-
-    fn backward_params(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) {
-        linear::assert_same_samples("MatMul", x.ncols(), dout.ncols());
-        linear::backward_dw::<T, IN, OUT>(x.as_slice(), dout.as_slice(), self.dw.as_mut_slice());
-    }
-
-    /// Large layers fold the step into the weight-gradient product when it takes the GEMM's
-    /// direct path (`dW` is not written).
-    fn backward_params_sgd(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>, lr: T) {
-        if !linear::folds_step::<T, IN, OUT>(dout.ncols()) {
-            return crate::layer::backward_then_step(self, x, dout, lr);
-        }
-        linear::assert_same_samples("MatMul", x.ncols(), dout.ncols());
-        linear::step_w::<T, IN, OUT>(x.as_slice(), dout.as_slice(), lr, self.w.as_mut_slice());
-    }
-
-    /// Gathers a gathered batch into `buf` inside the forward product (one pass over the
-    /// samples, see `linear::forward_gathered`).
-    fn forward_input(&mut self, x: Input<'_, T, IN>, buf: &mut BatchBuf<T, IN>) -> BatchRef<'_, T, OUT> {
-        match x {
-            Input::Gather(g) => {
-                self.y.resize(g.len());
-                buf.resize(g.len());
-                linear::forward_gathered::<T, IN, OUT>(
-                    self.w.as_slice(),
-                    g,
-                    T::zero(),
-                    self.y.as_mut_slice(),
-                    buf.as_mut_slice(),
-                );
-                self.y.view()
-            }
-            Input::Batch(x) => self.forward(x),
-        }
+        FusedLinear::backward_params(self, x, dout);
+        linear::backward_dx_buf::<T, IN, OUT>(self.w.as_slice(), dout, &mut self.dx)
     }
 
     fn output(&self) -> BatchRef<'_, T, OUT> {
         self.y.view()
     }
 
-    fn infer(&self, x: BatchRef<'_, T, IN>, mut out: BatchMut<'_, T, OUT>) {
-        assert_eq!(
-            x.ncols(),
-            out.ncols(),
-            "MatMul::infer: x has {} samples, out {}",
-            x.ncols(),
-            out.ncols()
-        );
-        linear::forward::<T, IN, OUT>(self.w.as_slice(), x.as_slice(), T::zero(), out.as_mut_slice());
+    fn infer(&self, x: BatchRef<'_, T, IN>, out: BatchMut<'_, T, OUT>) {
+        linear::infer::<T, IN, OUT>("MatMul", self.w.as_slice(), None, x, out);
     }
 
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
         f(Param::new("w", self.w.as_mut_slice(), self.dw.as_slice()));
     }
 
-    fn param_count(&self) -> usize {
-        IN * OUT
-    }
-
     fn init_params(&mut self, init: &mut Init<'_>) {
         init.fill(self.w.as_mut_slice(), IN);
+    }
+}
+
+impl<T: Float, const IN: usize, const OUT: usize> Sealed for MatMul<T, IN, OUT> {}
+
+impl<T: Float, const IN: usize, const OUT: usize> FusedLinear<T, IN, OUT> for MatMul<T, IN, OUT> {
+    fn forward_input(&mut self, x: Input<'_, T, IN>, buf: &mut BatchBuf<T, IN>) -> BatchRef<'_, T, OUT> {
+        linear::forward_input::<T, IN, OUT>(self.w.as_slice(), None, x, buf, &mut self.y)
+    }
+
+    fn backward_params(&mut self, x: BatchRef<'_, T, IN>, dout: BatchRef<'_, T, OUT>) {
+        linear::backward_params::<T, IN, OUT>("MatMul", x, dout, self.dw.as_mut_slice(), None);
     }
 }

@@ -2,29 +2,30 @@
 //! `Softmax`, `SoftmaxWithLoss`) and the usual MLP companions (`Relu`, `Tanh`,
 //! `SigmoidWithLoss`, `MeanSquaredError`). One file per layer.
 
+mod activation;
 mod affine;
+mod broadcast;
 mod cross_entropy;
-pub mod linear;
+#[doc(hidden)]
+pub mod linear; // TODO(merge): reachable only through __internal
 mod matmul;
 mod mse;
-mod relu;
 mod repeat;
-mod sigmoid;
 mod sigmoid_with_loss;
 mod softmax;
 mod softmax_with_loss;
 mod sum;
-mod tanh;
 
+pub use activation::{Activation, ActivationFn, Relu, ReluFn, Sigmoid, SigmoidFn, Tanh, TanhFn};
 pub use affine::Affine;
+pub use broadcast::{repeat_into, sum_into};
 pub use cross_entropy::{cross_entropy_error, LOG_GUARD};
+#[doc(hidden)]
+pub use linear::FusedLinear;
 pub use matmul::MatMul;
 pub use mse::MeanSquaredError;
-pub use relu::Relu;
-pub use repeat::{repeat_into, Repeat};
-pub use sigmoid::Sigmoid;
+pub use repeat::Repeat;
 pub use sigmoid_with_loss::SigmoidWithLoss;
 pub use softmax::{softmax_into, Softmax};
 pub use softmax_with_loss::{argmax, SoftmaxWithLoss};
-pub use sum::{sum_into, Sum};
-pub use tanh::Tanh;
+pub use sum::Sum;

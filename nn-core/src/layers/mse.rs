@@ -27,13 +27,7 @@ impl<T: Float, const D: usize> LossLayer<T, D> for MeanSquaredError<T, D> {
     type Target<'a> = BatchRef<'a, T, D>;
 
     fn target_columns<'a>(t: Self::Target<'a>, start: usize, len: usize) -> Self::Target<'a> {
-        let n = t.ncols();
-        assert!(
-            start <= n && len <= n - start,
-            "MeanSquaredError::target_columns: samples {start}..{} of a batch of {n}",
-            start.saturating_add(len)
-        );
-        crate::batch_view(&t.data.into_slice()[start * D..(start + len) * D])
+        crate::batch::columns("MeanSquaredError::target_columns", t, start, len)
     }
 
     fn forward(&mut self, score: BatchRef<'_, T, D>, t: BatchRef<'_, T, D>) -> T {

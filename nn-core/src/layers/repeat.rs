@@ -1,14 +1,5 @@
-use crate::{BatchBuf, BatchMut, BatchRef, Float};
-
-/// Copies the column `x` (`D` values) into every column of `out` (`D × N`): the Repeat
-/// node's forward and the Sum node's backward. Affine's bias broadcast calls this too.
-#[inline]
-pub fn repeat_into<T: Float, const D: usize>(x: &[T], mut out: BatchMut<'_, T, D>) {
-    assert_eq!(x.len(), D, "repeat_into: expected {D} values, got {}", x.len());
-    for mut col in out.column_iter_mut() {
-        col.as_mut_slice().copy_from_slice(x);
-    }
-}
+use super::broadcast::{repeat_into, sum_into};
+use crate::{BatchBuf, BatchRef, Float};
 
 /// The book's Repeat node along the batch axis: one sample (`D × 1`, the book's `1 × D`)
 /// copied `N` times.
@@ -53,7 +44,7 @@ impl<T: Float, const D: usize> Repeat<T, D> {
     /// `dout` (`D × N`) summed over the batch (`D × 1`).
     pub fn backward(&mut self, dout: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
         self.dx.resize(1);
-        super::sum::sum_into(dout, self.dx.as_mut_slice());
+        sum_into(dout, self.dx.as_mut_slice());
         self.dx.view()
     }
 }

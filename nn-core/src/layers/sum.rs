@@ -1,22 +1,5 @@
+use super::broadcast::{repeat_into, sum_into};
 use crate::{BatchBuf, BatchRef, Float};
-
-/// Writes the sum of the columns of `x` (`D × N`) into `out` (`D` values): the Sum node's
-/// forward and the Repeat node's backward. Affine's bias gradient calls this too.
-#[inline]
-pub fn sum_into<T: Float, const D: usize>(x: BatchRef<'_, T, D>, out: &mut [T]) {
-    assert_eq!(
-        out.len(),
-        D,
-        "sum_into: expected room for {D} values, got {}",
-        out.len()
-    );
-    out.fill(T::zero());
-    for col in x.as_slice().chunks_exact(D) {
-        for (o, &v) in out.iter_mut().zip(col) {
-            *o += v;
-        }
-    }
-}
 
 /// The book's Sum node along the batch axis: `N` samples summed into one.
 ///
@@ -66,7 +49,7 @@ impl<T: Float, const D: usize> Sum<T, D> {
             dout.ncols()
         );
         self.dx.resize(self.n);
-        super::repeat::repeat_into(dout.as_slice(), self.dx.view_mut());
+        repeat_into(dout.as_slice(), self.dx.view_mut());
         self.dx.view()
     }
 }

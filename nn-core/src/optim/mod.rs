@@ -4,7 +4,7 @@ mod adagrad;
 mod adam;
 mod momentum;
 mod rmsprop;
-mod sgd;
+pub(crate) mod sgd;
 mod state;
 
 pub use adagrad::AdaGrad;
@@ -28,16 +28,29 @@ pub trait Optimizer<T: Float> {
     /// Updates one parameter tensor in place from its gradient.
     fn update(&mut self, index: usize, param: Param<'_, T>);
 
-    /// `Some(lr)` if [`update`](Optimizer::update) is exactly `p ← p − lr·g` (rounded as
-    /// `p − (lr·g)`) and keeps no state, as for [`Sgd`]. A network's `train_step` may then
-    /// fold the step of its first layer into that layer's weight-gradient product, skipping
-    /// a pass over the weights; that layer's gradient fields are then not written (run
-    /// `forward` and `backward` to see gradients). The default, `None`, never folds. An
-    /// optimizer that wraps another (clipping, logging) must not forward its inner
-    /// optimizer's rate: its own `update` would be skipped for the folded layer.
-    fn sgd_rate(&self) -> Option<T> {
+    /// Whether this is plain SGD, `p ← p − lr·g` with no state (only [`Sgd`] says so):
+    /// [`DataParallel`](crate::DataParallel) then combines the two halves' gradients and steps
+    /// in one pass. Not part of the trait's contract for optimizer authors: the argument's
+    /// type cannot be named outside nn, so no other optimizer can override it (a wrapper
+    /// that forwarded it would have its own `update` skipped).
+    #[doc(hidden)]
+    fn plain_sgd_rate(&self, _: sealed::Token) -> Option<T> {
         None
     }
+}
+
+/// A type only nn can name: [`Optimizer::plain_sgd_rate`] takes one, so only nn's own
+/// optimizers can override that method.
+pub(crate) mod sealed {
+    /// See the module docs.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Token(pub(crate) ());
+}
+
+/// `Some(lr)` if `opt` is plain SGD (see [`Optimizer::plain_sgd_rate`]).
+#[inline]
+pub(crate) fn sgd_rate<T: Float, O: Optimizer<T> + ?Sized>(opt: &O) -> Option<T> {
+    opt.plain_sgd_rate(sealed::Token(()))
 }
 
 /// Runs one optimizer step over every pair `visit` hands out: `begin_step`, then `update`

@@ -22,13 +22,22 @@ impl<T: Float> Sgd<T> {
     }
 }
 
+/// The SGD rule for one element, `p ← p − lr·g` (a product, then a difference: no FMA, so
+/// every path rounds alike). Every SGD update of nn computes it: [`Sgd::update`] through a
+/// vectorised loop, and [`DataParallel`](crate::DataParallel)'s one-pass combine.
+#[inline(always)]
+pub(crate) fn rule<T: Float>(p: T, lr: T, g: T) -> T {
+    p - lr * g
+}
+
 impl<T: Float> Optimizer<T> for Sgd<T> {
     #[inline]
     fn update(&mut self, _index: usize, p: Param<'_, T>) {
+        // The vectorised form of `rule` (same rounding, checked by the optim tests).
         crate::math::sub_scaled(p.value, self.lr, p.grad);
     }
 
-    fn sgd_rate(&self) -> Option<T> {
+    fn plain_sgd_rate(&self, _: super::sealed::Token) -> Option<T> {
         Some(self.lr)
     }
 }

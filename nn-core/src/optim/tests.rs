@@ -127,7 +127,7 @@ fn regression<O: Optimizer<f64> + ?Sized>(opt: &mut O, steps: usize) -> (f64, f6
         last = loss.forward(y, t.as_view());
         first.get_or_insert(last);
         let dy = loss.backward();
-        fc.backward_params(x.as_view(), dy);
+        fc.backward(x.as_view(), dy);
         apply(opt, |f| fc.visit_params(f));
     }
     (first.unwrap(), last)

@@ -3,21 +3,31 @@
 //! and a callback that can stop training.
 //!
 //! ```
-//! use nn_core::data::spiral;
-//! use nn_core::train::{Progress, Trainer};
-//! # use nn_core::train::doc_net::TwoLayerNet;
-//! # use rand::SeedableRng;
+//! use nn::data::spiral;
+//! use nn::rand::SeedableRng;
+//! use nn::train::{Progress, Trainer};
+//!
+//! nn::network! {
+//!     pub struct TwoLayerNet {
+//!         input: 2,
+//!         affine1: Affine(10),
+//!         sigmoid: Sigmoid,
+//!         affine2: Affine(3),
+//!         loss: SoftmaxWithLoss,
+//!     }
+//! }
+//!
 //! let data = spiral::<f32>(1984);
 //! // any network that implements `Trainable` (every `network!` with a loss layer does)
-//! let mut net: TwoLayerNet = TwoLayerNet::new(&mut rand_chacha::ChaCha8Rng::seed_from_u64(0));
-//! let mut trainer = Trainer::new(nn_core::Sgd::new(1.0))
+//! let mut net = TwoLayerNet::new(&mut nn::rand_chacha::ChaCha8Rng::seed_from_u64(0));
+//! let mut trainer = Trainer::new(nn::Sgd::new(1.0))
 //!     .epochs(5)
 //!     .batch_size(30)
 //!     .seed(0)
 //!     .progress(Progress::Silent);
 //! let history = trainer.fit(&mut net, &data, None)?;
 //! assert_eq!(history.epochs.len(), 5);
-//! # Ok::<(), nn_core::train::TrainError>(())
+//! # Ok::<(), nn::train::TrainError>(())
 //! ```
 
 mod progress;
@@ -360,9 +370,3 @@ where
         accuracy: classified.then(|| correct as f64 / n),
     }
 }
-
-#[doc(hidden)]
-pub mod doc_net;
-
-#[cfg(test)]
-mod tests;

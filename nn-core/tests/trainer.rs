@@ -1,13 +1,27 @@
+//! The trainer on the book's chapter-1 network (declared with `network!`, weights drawn by
+//! the book's `0.01 · randn`): logging like the book, replayable seeds, the callback,
+//! errors. (Moved out of the crate's unit tests so the real macro can be used.)
+
+use nn_core::data::{spiral, spiral_with, SPIRAL_SEED};
+use nn_core::train::*;
+use nn_core::{Adam, Float, InitScheme, Sgd};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::doc_net::TwoLayerNet;
-use super::*;
-use crate::data::{spiral, spiral_with, SPIRAL_SEED};
-use crate::{Adam, Sgd};
+nn::network! {
+    /// The book's chapter-1 network.
+    #[derive(Clone)]
+    pub struct TwoLayerNet {
+        input: 2,
+        affine1: Affine(10),
+        sigmoid: Sigmoid,
+        affine2: Affine(3),
+        loss: SoftmaxWithLoss,
+    }
+}
 
 fn net<T: Float>(seed: u64) -> TwoLayerNet<T> {
-    TwoLayerNet::new(&mut ChaCha8Rng::seed_from_u64(seed))
+    TwoLayerNet::with_init(&mut ChaCha8Rng::seed_from_u64(seed), InitScheme::Book)
 }
 
 #[test]

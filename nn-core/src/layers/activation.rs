@@ -1,0 +1,206 @@
+//! The element-wise activation layers, written once: [`Activation<T, D, F>`] applies a
+//! function `f` to every element and multiplies the incoming gradient by its derivative.
+//! [`Sigmoid`], [`Tanh`] and [`Relu`] are that layer with one [`ActivationFn`] each, and a
+//! new activation is one more `ActivationFn` (a few lines, see its example).
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use crate::{BatchBuf, BatchMut, BatchRef, Float, Layer};
+
+/// An element-wise function and its derivative: what an [`Activation`] layer needs.
+///
+/// `f` works on whole slices so that built-ins can use vectorised kernels; `df` is the
+/// derivative at one element, given the input `x` and the output `y = f(x)` (for sigmoid
+/// `y (1 − y)`, for tanh `1 − y²`: the book's backward formulas use the output).
+///
+/// ```
+/// use nn::{Activation, ActivationFn, Float, Layer};
+///
+/// /// Softplus, `y = ln(1 + eˣ)`, `dy/dx = σ(x)`.
+/// #[derive(Clone, Copy, Debug, Default)]
+/// pub struct SoftplusFn;
+///
+/// impl ActivationFn for SoftplusFn {
+///     const NAME: &'static str = "Softplus";
+///     fn f<T: Float>(x: &[T], y: &mut [T]) {
+///         for (y, &x) in y.iter_mut().zip(x) {
+///             *y = x.exp().ln_1p();
+///         }
+///     }
+///     fn df<T: Float>(x: T, _y: T) -> T {
+///         T::one() / (T::one() + (-x).exp())
+///     }
+/// }
+///
+/// /// The layer: usable in `network!` as `softplus: crate::Softplus`.
+/// pub type Softplus<T, const D: usize> = Activation<T, D, SoftplusFn>;
+///
+/// let mut layer = Softplus::<f64, 2>::new();
+/// let x = nn::batch_from_rows(&[[0.0, 1.0]]);
+/// assert!((layer.forward(x.as_view())[(0, 0)] - 2f64.ln()).abs() < 1e-15);
+/// nn::gradcheck::check_layer(&mut layer, x.as_view()).assert_ok();
+/// ```
+pub trait ActivationFn {
+    /// The layer's name in summaries (`Sigmoid`).
+    const NAME: &'static str;
+
+    /// `y[i] = f(x[i])` for every element (`x` and `y` have the same length).
+    fn f<T: Float>(x: &[T], y: &mut [T]);
+
+    /// `f'(x)`, given `x` and `y = f(x)`.
+    fn df<T: Float>(x: T, y: T) -> T;
+}
+
+/// An element-wise activation layer on `D` features: `y = f(x)`, `dx = dout ⊙ f'(x)`.
+/// Keeps `y`.
+///
+/// - forward: `y = f(x)` element by element
+/// - backward: `dx = dout ⊙ df(x, y)`
+///
+/// # Shapes
+/// `x, y, dout, dx: D × N`.
+pub struct Activation<T, const D: usize, F> {
+    y: BatchBuf<T, D>,
+    dx: BatchBuf<T, D>,
+    f: PhantomData<fn() -> F>,
+}
+
+/// The book's `Sigmoid` layer: `y = 1 / (1 + exp(−x))`, `dx = dout ⊙ y ⊙ (1 − y)`.
+pub type Sigmoid<T, const D: usize> = Activation<T, D, SigmoidFn>;
+/// Hyperbolic tangent: `y = tanh(x)`, `dx = dout ⊙ (1 − y²)`.
+pub type Tanh<T, const D: usize> = Activation<T, D, TanhFn>;
+/// The book's `Relu` layer: `y = max(x, 0)` (NaN stays NaN), `dx = dout ⊙ [x > 0]` (0 at the
+/// kink).
+pub type Relu<T, const D: usize> = Activation<T, D, ReluFn>;
+
+impl<T: Float, const D: usize, F> Activation<T, D, F> {
+    /// The layer (its buffers grow on the first batch).
+    pub fn new() -> Self {
+        Self {
+            y: BatchBuf::new(),
+            dx: BatchBuf::new(),
+            f: PhantomData,
+        }
+    }
+}
+
+impl<T: Float, const D: usize, F> Default for Activation<T, D, F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float, const D: usize, F> Clone for Activation<T, D, F> {
+    fn clone(&self) -> Self {
+        Self {
+            y: self.y.clone(),
+            dx: self.dx.clone(),
+            f: PhantomData,
+        }
+    }
+}
+
+impl<T: Float, const D: usize, F: ActivationFn> fmt::Debug for Activation<T, D, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(F::NAME).field("y", &self.y).finish_non_exhaustive()
+    }
+}
+
+impl<T: Float, const D: usize, F: ActivationFn> Layer<T, D, D> for Activation<T, D, F> {
+    fn forward(&mut self, x: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
+        self.y.resize(x.ncols());
+        F::f(x.as_slice(), self.y.as_mut_slice());
+        self.y.view()
+    }
+
+    fn backward(&mut self, x: BatchRef<'_, T, D>, dout: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
+        assert!(
+            dout.ncols() == self.y.ncols() && x.ncols() == self.y.ncols(),
+            "{}::backward: x has {} samples and dout {}, the last forward had {}",
+            F::NAME,
+            x.ncols(),
+            dout.ncols(),
+            self.y.ncols()
+        );
+        self.dx.resize(dout.ncols());
+        let (xs, ys) = (x.as_slice(), self.y.as_slice());
+        for (((dx, &d), &x), &y) in self.dx.as_mut_slice().iter_mut().zip(dout.as_slice()).zip(xs).zip(ys) {
+            *dx = d * F::df(x, y);
+        }
+        self.dx.view()
+    }
+
+    fn output(&self) -> BatchRef<'_, T, D> {
+        self.y.view()
+    }
+
+    fn infer(&self, x: BatchRef<'_, T, D>, mut out: BatchMut<'_, T, D>) {
+        assert_eq!(
+            x.ncols(),
+            out.ncols(),
+            "{}::infer: x has {} samples, out {}",
+            F::NAME,
+            x.ncols(),
+            out.ncols()
+        );
+        F::f(x.as_slice(), out.as_mut_slice());
+    }
+}
+
+/// `σ(x) = 1 / (1 + exp(−x))` (a fast vectorised kernel in `f32`, libm in `f64`);
+/// `σ'(x) = y (1 − y)`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SigmoidFn;
+
+impl ActivationFn for SigmoidFn {
+    const NAME: &'static str = "Sigmoid";
+    #[inline]
+    fn f<T: Float>(x: &[T], y: &mut [T]) {
+        T::sigmoid_slice(x, y)
+    }
+    #[inline(always)]
+    fn df<T: Float>(_x: T, y: T) -> T {
+        y * (T::one() - y)
+    }
+}
+
+/// `tanh(x)` (a fast vectorised kernel in `f32`, libm in `f64`); `tanh'(x) = 1 − y²`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TanhFn;
+
+impl ActivationFn for TanhFn {
+    const NAME: &'static str = "Tanh";
+    #[inline]
+    fn f<T: Float>(x: &[T], y: &mut [T]) {
+        T::tanh_slice(x, y)
+    }
+    #[inline(always)]
+    fn df<T: Float>(_x: T, y: T) -> T {
+        T::one() - y * y
+    }
+}
+
+/// `max(x, 0)`, written so that a NaN stays a NaN (`NaN <= 0` is false: a NaN input must
+/// reach the loss, not become a silent 0); derivative `[y > 0]`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReluFn;
+
+impl ActivationFn for ReluFn {
+    const NAME: &'static str = "Relu";
+    #[inline]
+    fn f<T: Float>(x: &[T], y: &mut [T]) {
+        assert_eq!(x.len(), y.len(), "Relu: input and output lengths differ");
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = if x <= T::zero() { T::zero() } else { x };
+        }
+    }
+    #[inline(always)]
+    fn df<T: Float>(_x: T, y: T) -> T {
+        if y > T::zero() {
+            T::one()
+        } else {
+            T::zero()
+        }
+    }
+}
