@@ -1,7 +1,10 @@
 //! The `network!` procedural macro of `nn`: parse (`ast.rs`) → check (`validate.rs`) →
-//! generate (`expand.rs`). Use it through the `nn` crate, which re-exports it.
+//! generate (`expand/`, one file per generated item). `builtins.rs` is the one table of
+//! built-in layers that the checks and the generation read. Use it through the `nn` crate,
+//! which re-exports it.
 
 mod ast;
+mod builtins;
 mod expand;
 mod validate;
 
