@@ -1,7 +1,10 @@
 //! The `network!` procedural macro of `nn`: parse (`ast.rs`) → check (`validate.rs`) →
-//! generate (`expand.rs`). Use it through the `nn` crate, which re-exports it.
+//! generate (`expand/`, one file per generated item). `builtins.rs` is the one table of
+//! built-in layers that the checks and the generation read. Use it through the `nn` crate,
+//! which re-exports it.
 
 mod ast;
+mod builtins;
 mod expand;
 mod validate;
 
@@ -67,7 +70,7 @@ use proc_macro::TokenStream;
 ///   arguments written in parentheses (none if there are none);
 /// - `impl<T: nn::Float> nn::Layer<T, IN, OUT> for Path<T, IN, ...>` for every float type and
 ///   the widths it is used at; its parameters are drawn by `Layer::init_params`, visited by
-///   `Layer::visit_params` and counted by `Layer::PARAMS` / `Layer::param_count`.
+///   `Layer::visit_params` and counted by `Layer::PARAMS`.
 ///
 /// The layer's type and its `Layer` bound are written at your tokens, so a layer that does
 /// not fit (say it implements `Layer<T, 12, 12>` but follows a layer with 10 outputs) is a

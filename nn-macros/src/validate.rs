@@ -10,6 +10,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Ident, Lit, Token, Visibility};
 
 use crate::ast::{Entry, Input, LayerSpec, Value};
+use crate::builtins::{self, Builtin, BUILTINS};
 
 /// A checked network: every layer with its input and output width.
 pub struct Model {
@@ -39,14 +40,15 @@ pub struct LayerModel {
     pub in_w: usize,
     /// Output width.
     pub out_w: usize,
-    /// Whether the next layer is a ReLU (`InitScheme::Auto` picks He then).
+    /// Whether `InitScheme::Auto` picks He for it: the next layer is a `Relu` (a built-in
+    /// with [`he_before`](crate::builtins::Builtin::he_before)).
     pub before_relu: bool,
 }
 
 /// A built-in layer or a user layer given by path.
 pub enum Kind {
-    /// `Affine`, `Sigmoid`, ...
-    Builtin(Builtin),
+    /// `Affine`, `Sigmoid`, ... (a row of [`BUILTINS`]).
+    Builtin(&'static Builtin),
     /// A user layer: `path<T, IN>` (keeps the width) or `path<T, IN, OUT>` (`-> OUT`).
     User {
         /// The path as written (its tokens carry the user's spans).
@@ -61,100 +63,23 @@ pub enum Kind {
     },
 }
 
-/// The built-in (non-loss) layers.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Builtin {
-    /// `Affine(out)`
-    Affine,
-    /// `MatMul(out)`
-    MatMul,
-    /// `Sigmoid`
-    Sigmoid,
-    /// `Tanh`
-    Tanh,
-    /// `Relu`
-    Relu,
-    /// `Softmax`
-    Softmax,
-}
-
-/// The loss layers.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum LossKind {
-    /// `SoftmaxWithLoss`: labels are class indices or one-hot columns.
-    SoftmaxWithLoss,
-    /// `SigmoidWithLoss`: binary labels or 0/1 targets.
-    SigmoidWithLoss,
-    /// `MeanSquaredError`: target values.
-    MeanSquaredError,
-}
-
 /// The loss layer at the end.
 pub struct LossModel {
     /// Attributes and doc comments written on the entry.
     pub attrs: Vec<Attribute>,
     /// The field name.
     pub name: Ident,
-    /// Which loss.
-    pub kind: LossKind,
+    /// Which loss (a row of [`BUILTINS`] with a target).
+    pub kind: &'static Builtin,
     /// Width of the scores it takes.
     pub width: usize,
-}
-
-impl Builtin {
-    /// All built-in layers with their names.
-    pub const ALL: [(&'static str, Builtin); 6] = [
-        ("Affine", Builtin::Affine),
-        ("MatMul", Builtin::MatMul),
-        ("Sigmoid", Builtin::Sigmoid),
-        ("Tanh", Builtin::Tanh),
-        ("Relu", Builtin::Relu),
-        ("Softmax", Builtin::Softmax),
-    ];
-
-    /// The type's name in nn-core.
-    pub fn name(self) -> &'static str {
-        Builtin::ALL
-            .iter()
-            .find(|(_, b)| *b == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("?")
-    }
-
-    /// Whether the layer has an output width argument (`Affine(10)`).
-    pub fn takes_width(self) -> bool {
-        matches!(self, Builtin::Affine | Builtin::MatMul)
-    }
-
-    /// Whether the layer has parameters.
-    pub fn has_params(self) -> bool {
-        self.takes_width()
-    }
-}
-
-impl LossKind {
-    /// All loss layers with their names.
-    pub const ALL: [(&'static str, LossKind); 3] = [
-        ("SoftmaxWithLoss", LossKind::SoftmaxWithLoss),
-        ("SigmoidWithLoss", LossKind::SigmoidWithLoss),
-        ("MeanSquaredError", LossKind::MeanSquaredError),
-    ];
-
-    /// The type's name in nn-core.
-    pub fn name(self) -> &'static str {
-        LossKind::ALL
-            .iter()
-            .find(|(_, b)| *b == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("?")
-    }
 }
 
 impl LayerModel {
     /// Whether the layer is a built-in `Affine` or `MatMul`, whose fused paths
     /// (`FusedLinear`) the generated code calls.
     pub fn is_fused_linear(&self) -> bool {
-        matches!(self.kind, Kind::Builtin(Builtin::Affine | Builtin::MatMul))
+        matches!(self.kind, Kind::Builtin(b) if b.is_fully_connected())
     }
 
     /// Whether the layer may have parameters (built-ins with weights, and every user layer).
@@ -185,7 +110,7 @@ impl Errors {
 /// What an entry's value turned out to be.
 enum Resolved {
     Layer(Kind, Option<usize>, Option<(usize, Span)>),
-    Loss(LossKind),
+    Loss(&'static Builtin),
 }
 
 /// Checks the parsed input. On error, returns every error found, combined.
@@ -194,129 +119,15 @@ pub fn validate(input: Input) -> Result<Model, syn::Error> {
     for e in input.errors {
         errors.push(e);
     }
-
-    // Names must be unique (each is a field), and `input` is the size entry.
-    let mut seen: HashSet<String> = HashSet::new();
-    for entry in &input.entries {
-        let name = entry.name.to_string();
-        if name == "input" {
-            continue; // checked below
-        }
-        if !seen.insert(name.clone()) {
-            errors.add(
-                entry.name.span(),
-                format!(
-                    "duplicate layer name `{name}`: every layer becomes a field of the struct, so names must be unique"
-                ),
-            );
-        }
-    }
+    check_unique_names(&input.entries, &mut errors);
 
     let mut entries = input.entries.into_iter().peekable();
-
-    // `input: N` first.
-    let mut width: Option<usize> = None;
-    let mut source = String::from("input");
-    match entries.peek() {
-        Some(first) if first.name == "input" => {
-            let first = entries.next().expect("peeked");
-            match &first.value {
-                Value::Size(expr) => match size(expr, "the input size") {
-                    Ok(n) => width = Some(n),
-                    Err(e) => errors.push(e),
-                },
-                Value::Layer(l) => errors.add(
-                    l.span(),
-                    "`input` is the number of features per sample, a positive integer such as `input: 2`",
-                ),
-            }
-        }
-        Some(first) => errors.add(
-            first.name.span(),
-            "missing input size: start the layer list with `input: N`, the number of features per sample",
-        ),
-        None => errors.add(
-            input.brace_span,
-            "empty network: write `input: N` and at least one layer, e.g. `{ input: 2, affine: Affine(3) }`",
-        ),
-    }
-
-    let mut layers: Vec<LayerModel> = Vec::new();
-    let mut loss: Option<LossModel> = None;
-    let mut loss_name: Option<String> = None;
+    let width = input_size(&mut entries, input.brace_span, &mut errors);
+    let mut chain = Chain::new(width);
     for entry in entries {
-        let Entry { attrs, name, value } = entry;
-        if name == "input" {
-            errors.add(
-                name.span(),
-                "`input: N` must be the first entry, and only once (it is the number of features per sample)",
-            );
-            continue;
-        }
-        let resolved = match resolve(&name, &value, &mut errors) {
-            Some(r) => r,
-            None => {
-                width = None; // unknown from here on: no follow-up width errors
-                continue;
-            }
-        };
-        if let Some(prev) = &loss_name {
-            match resolved {
-                Resolved::Loss(_) => errors.add(
-                    value.span(),
-                    format!("a network has one loss layer, and `{prev}` already is one: remove one of them"),
-                ),
-                Resolved::Layer(..) => errors.add(
-                    name.span(),
-                    format!("layer `{name}` comes after the loss layer `{prev}`: the loss must be the last layer"),
-                ),
-            }
-            continue;
-        }
-        match resolved {
-            Resolved::Loss(kind) => {
-                loss_name = Some(name.to_string());
-                if let Some(w) = width {
-                    loss = Some(LossModel {
-                        attrs,
-                        name,
-                        kind,
-                        width: w,
-                    });
-                }
-            }
-            Resolved::Layer(kind, out, explicit_in) => {
-                if let (Some((expected, span)), Some(w)) = (explicit_in, width) {
-                    if expected != w {
-                        errors.add(
-                            span,
-                            format!("layer `{name}` expects {expected} inputs but `{source}` outputs {w}",),
-                        );
-                    }
-                }
-                let Some(in_w) = width else {
-                    // Width unknown because of an earlier error; keep checking the rest.
-                    width = out;
-                    source = name.to_string();
-                    continue;
-                };
-                let out_w = out.unwrap_or(in_w);
-                if let Some(prev) = layers.last_mut() {
-                    prev.before_relu = matches!(kind, Kind::Builtin(Builtin::Relu));
-                }
-                source = name.to_string();
-                width = Some(out_w);
-                layers.push(LayerModel {
-                    attrs,
-                    name,
-                    kind,
-                    in_w,
-                    out_w,
-                    before_relu: false,
-                });
-            }
-        }
+        chain.push(entry, &mut errors);
     }
+    let Chain { layers, loss, .. } = chain;
 
     if layers.is_empty() && errors.0.is_none() {
         errors.add(
@@ -335,6 +146,169 @@ pub fn validate(input: Input) -> Result<Model, syn::Error> {
             layers,
             loss,
         }),
+    }
+}
+
+/// Names must be unique (each is a field); `input` is the size entry, checked apart.
+fn check_unique_names(entries: &[Entry], errors: &mut Errors) {
+    let mut seen: HashSet<String> = HashSet::new();
+    for entry in entries {
+        let name = entry.name.to_string();
+        if name == "input" {
+            continue; // checked by `input_size` and `Chain::push`
+        }
+        if !seen.insert(name.clone()) {
+            errors.add(
+                entry.name.span(),
+                format!(
+                    "duplicate layer name `{name}`: every layer becomes a field of the struct, so names must be unique"
+                ),
+            );
+        }
+    }
+}
+
+/// `input: N` first: takes it from `entries` and returns N (`None` after an error).
+fn input_size(
+    entries: &mut std::iter::Peekable<std::vec::IntoIter<Entry>>,
+    brace_span: Span,
+    errors: &mut Errors,
+) -> Option<usize> {
+    match entries.peek() {
+        Some(first) if first.name == "input" => {
+            let first = entries.next().expect("peeked");
+            match &first.value {
+                Value::Size(expr) => match size(expr, "the input size") {
+                    Ok(n) => return Some(n),
+                    Err(e) => errors.push(e),
+                },
+                Value::Layer(l) => errors.add(
+                    l.span(),
+                    "`input` is the number of features per sample, a positive integer such as `input: 2`",
+                ),
+            }
+        }
+        Some(first) => errors.add(
+            first.name.span(),
+            "missing input size: start the layer list with `input: N`, the number of features per sample",
+        ),
+        None => errors.add(
+            brace_span,
+            "empty network: write `input: N` and at least one layer, e.g. `{ input: 2, affine: Affine(3) }`",
+        ),
+    }
+    None
+}
+
+/// The layers checked so far, and the width flowing out of the last one.
+struct Chain {
+    /// The output width of the last entry (`None` once unknown after an error: no
+    /// follow-up width errors).
+    width: Option<usize>,
+    /// The name of the entry `width` comes from (`input` at first), for messages.
+    source: String,
+    layers: Vec<LayerModel>,
+    loss: Option<LossModel>,
+    /// The name of the loss entry once one was seen (even if its width was unknown).
+    loss_name: Option<String>,
+}
+
+impl Chain {
+    fn new(width: Option<usize>) -> Self {
+        Chain {
+            width,
+            source: String::from("input"),
+            layers: Vec::new(),
+            loss: None,
+            loss_name: None,
+        }
+    }
+
+    /// Checks one entry after `input` and appends it.
+    fn push(&mut self, entry: Entry, errors: &mut Errors) {
+        let Entry { attrs, name, value } = entry;
+        if name == "input" {
+            errors.add(
+                name.span(),
+                "`input: N` must be the first entry, and only once (it is the number of features per sample)",
+            );
+            return;
+        }
+        let Some(resolved) = resolve(&name, &value, errors) else {
+            self.width = None; // unknown from here on: no follow-up width errors
+            return;
+        };
+        if let Some(prev) = &self.loss_name {
+            match resolved {
+                Resolved::Loss(_) => errors.add(
+                    value.span(),
+                    format!("a network has one loss layer, and `{prev}` already is one: remove one of them"),
+                ),
+                Resolved::Layer(..) => errors.add(
+                    name.span(),
+                    format!("layer `{name}` comes after the loss layer `{prev}`: the loss must be the last layer"),
+                ),
+            }
+            return;
+        }
+        match resolved {
+            Resolved::Loss(kind) => self.push_loss(attrs, name, kind),
+            Resolved::Layer(kind, out, explicit_in) => self.push_layer(attrs, name, kind, out, explicit_in, errors),
+        }
+    }
+
+    fn push_loss(&mut self, attrs: Vec<Attribute>, name: Ident, kind: &'static Builtin) {
+        self.loss_name = Some(name.to_string());
+        if let Some(w) = self.width {
+            self.loss = Some(LossModel {
+                attrs,
+                name,
+                kind,
+                width: w,
+            });
+        }
+    }
+
+    /// A layer with output width `out` (`None`: it keeps the width) and maybe an explicit
+    /// input width, checked against the width flowing in.
+    fn push_layer(
+        &mut self,
+        attrs: Vec<Attribute>,
+        name: Ident,
+        kind: Kind,
+        out: Option<usize>,
+        explicit_in: Option<(usize, Span)>,
+        errors: &mut Errors,
+    ) {
+        if let (Some((expected, span)), Some(w)) = (explicit_in, self.width) {
+            if expected != w {
+                let source = &self.source;
+                errors.add(
+                    span,
+                    format!("layer `{name}` expects {expected} inputs but `{source}` outputs {w}",),
+                );
+            }
+        }
+        let Some(in_w) = self.width else {
+            // Width unknown because of an earlier error; keep checking the rest.
+            self.width = out;
+            self.source = name.to_string();
+            return;
+        };
+        let out_w = out.unwrap_or(in_w);
+        if let Some(prev) = self.layers.last_mut() {
+            prev.before_relu = matches!(kind, Kind::Builtin(b) if b.he_before);
+        }
+        self.source = name.to_string();
+        self.width = Some(out_w);
+        self.layers.push(LayerModel {
+            attrs,
+            name,
+            kind,
+            in_w,
+            out_w,
+            before_relu: false,
+        });
     }
 }
 
@@ -359,33 +333,38 @@ fn resolve(name: &Ident, value: &Value, errors: &mut Errors) -> Option<Resolved>
     }
     let ident = &spec.path.segments[0].ident;
     let written = ident.to_string();
-    if let Some((_, b)) = Builtin::ALL.iter().find(|(n, _)| *n == written) {
-        return resolve_builtin(*b, spec, errors);
-    }
-    if let Some((_, l)) = LossKind::ALL.iter().find(|(n, _)| *n == written) {
-        if let Some(args) = &spec.args {
-            errors.add(
-                args.span,
-                format!("`{written}` takes no arguments: it works on the previous layer's outputs"),
-            );
-            return None;
+    match builtins::find(&written) {
+        Some(b) if b.is_loss() => resolve_loss(b, spec, errors),
+        Some(b) => resolve_builtin(b, spec, errors),
+        None => {
+            errors.add(ident.span(), unknown_layer_message(&written));
+            None
         }
-        if let Some((arrow, e)) = &spec.arrow {
-            let span = arrow.span().join(e.span()).unwrap_or(arrow.span());
-            errors.add(span, format!("`{written}` takes no output width: it is the loss"));
-            return None;
-        }
-        return Some(Resolved::Loss(*l));
     }
-    errors.add(ident.span(), unknown_layer_message(&written));
-    None
 }
 
-fn resolve_builtin(b: Builtin, spec: &LayerSpec, errors: &mut Errors) -> Option<Resolved> {
-    let name = b.name();
+fn resolve_loss(b: &'static Builtin, spec: &LayerSpec, errors: &mut Errors) -> Option<Resolved> {
+    let written = b.name;
+    if let Some(args) = &spec.args {
+        errors.add(
+            args.span,
+            format!("`{written}` takes no arguments: it works on the previous layer's outputs"),
+        );
+        return None;
+    }
     if let Some((arrow, e)) = &spec.arrow {
         let span = arrow.span().join(e.span()).unwrap_or(arrow.span());
-        let msg = if b.takes_width() {
+        errors.add(span, format!("`{written}` takes no output width: it is the loss"));
+        return None;
+    }
+    Some(Resolved::Loss(b))
+}
+
+fn resolve_builtin(b: &'static Builtin, spec: &LayerSpec, errors: &mut Errors) -> Option<Resolved> {
+    let name = b.name;
+    if let Some((arrow, e)) = &spec.arrow {
+        let span = arrow.span().join(e.span()).unwrap_or(arrow.span());
+        let msg = if b.takes_width {
             format!("write the output width inside the parentheses: `{name}(N)` (or `{name}(IN -> OUT)`)")
         } else {
             format!("`{name}` keeps the width of the previous layer: remove `-> ...`")
@@ -393,7 +372,7 @@ fn resolve_builtin(b: Builtin, spec: &LayerSpec, errors: &mut Errors) -> Option<
         errors.add(span, msg);
         return None;
     }
-    if !b.takes_width() {
+    if !b.takes_width {
         if let Some(args) = &spec.args {
             errors.add(
                 args.span,
@@ -518,11 +497,7 @@ fn size(expr: &Expr, what: &str) -> syn::Result<usize> {
 }
 
 fn unknown_layer_message(written: &str) -> String {
-    let known: Vec<&str> = Builtin::ALL
-        .iter()
-        .map(|(n, _)| *n)
-        .chain(LossKind::ALL.iter().map(|(n, _)| *n))
-        .collect();
+    let known: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
     let best = known
         .iter()
         .map(|k| (edit_distance(&written.to_lowercase(), &k.to_lowercase()), *k))

@@ -42,7 +42,8 @@ const _: () = {
         pub const INPUT: usize = 784;
         /// Output features per sample (the scores the loss takes).
         pub const OUTPUT: usize = 10;
-        /// Trainable scalars: the sum of each layer's `Layer::PARAMS` (`fc1`, `fc2`, `fc3`).
+        /// Trainable scalars: the sum of each layer's `Layer::PARAMS` (`fc1` 256 × 784 + 256, `fc2`
+        /// 128 × 256 + 128, `fc3` 10 × 128 + 10).
         pub const PARAMS: usize = 0
             + <::nn::__private::Affine<
                 T,

@@ -41,8 +41,8 @@ const _: () = {
         pub const INPUT: usize = 4;
         /// Output features per sample (the scores the loss takes).
         pub const OUTPUT: usize = 3;
-        /// Trainable scalars: the sum of each layer's `Layer::PARAMS` (`fc1`, `swish`, `proj`,
-        /// `fc2`).
+        /// Trainable scalars: the sum of each layer's `Layer::PARAMS` (`fc1` 8 × 4 + 8, `swish`,
+        /// `proj`, `fc2` 3 × 5 + 3).
         pub const PARAMS: usize = 0
             + <::nn::__private::Affine<
                 T,

@@ -38,7 +38,8 @@ const _: () = {
         pub const INPUT: usize = 2;
         /// Output features per sample (the scores the loss takes).
         pub const OUTPUT: usize = 3;
-        /// Trainable scalars: the sum of each layer's `Layer::PARAMS` (`affine1`, `affine2`).
+        /// Trainable scalars: the sum of each layer's `Layer::PARAMS` (`affine1` 10 × 2 + 10,
+        /// `affine2` 3 × 10 + 3).
         pub const PARAMS: usize = 0
             + <::nn::__private::Affine<
                 T,

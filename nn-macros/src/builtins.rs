@@ -1,0 +1,194 @@
+//! The built-in layers of `network!`: one row each in [`BUILTINS`], read by the checks
+//! ([`validate`](crate::validate): which names exist, which take a width) and by the code
+//! generation ([`expand`](crate::expand): field types, doc lines, fused paths, loss targets).
+//!
+//! Adding a built-in layer is adding its row here and its type to `nn::__private` (under
+//! the same name); nothing else in the macro names a built-in.
+
+/// One built-in layer (or loss): everything the macro knows about it.
+pub struct Builtin {
+    /// The name as written in `network!`, and the name of its type in `nn::__private`.
+    pub name: &'static str,
+    /// Whether it takes an output width argument: `Affine(10)`, field type
+    /// `Affine<T, IN, OUT>`. Without one, the layer keeps the width: `Sigmoid`, field type
+    /// `Sigmoid<T, IN>`.
+    pub takes_width: bool,
+    /// Its trainable parameters.
+    pub params: Params,
+    /// Whether `InitScheme::Auto` draws the layer before this one by He (else Xavier).
+    pub he_before: bool,
+    /// `Some` for a loss (the last entry, no arguments): the name of its target type in
+    /// `nn::__private`, generated as `Target<'t, T, WIDTH>`.
+    pub loss_target: Option<&'static str>,
+    /// The doc line of its field, from the input and output widths (equal for a loss).
+    pub field_doc: fn(usize, usize) -> String,
+}
+
+/// The trainable parameters of a built-in layer.
+#[derive(Clone, Copy)]
+pub enum Params {
+    /// None.
+    None,
+    /// A weight matrix `W` (out × in), and with `bias` a bias vector `b` (out).
+    Linear {
+        /// Whether there is a bias vector.
+        bias: bool,
+    },
+}
+
+/// Every built-in, the layers before the losses (the order of the "built-in layers are ..."
+/// list in error messages).
+pub static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "Affine",
+        takes_width: true,
+        params: Params::Linear { bias: true },
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| format!(" `Affine` {i} → {o}: `W` {o} × {i}, `b` {o}; output {o} × N."),
+    },
+    Builtin {
+        name: "MatMul",
+        takes_width: true,
+        params: Params::Linear { bias: false },
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| format!(" `MatMul` {i} → {o}: `W` {o} × {i}; output {o} × N."),
+    },
+    Builtin {
+        name: "Sigmoid",
+        takes_width: false,
+        params: Params::None,
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| format!(" `Sigmoid` on {i} features; output {o} × N."),
+    },
+    Builtin {
+        name: "Tanh",
+        takes_width: false,
+        params: Params::None,
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| format!(" `Tanh` on {i} features; output {o} × N."),
+    },
+    Builtin {
+        name: "Relu",
+        takes_width: false,
+        params: Params::None,
+        he_before: true,
+        loss_target: None,
+        field_doc: |i, o| format!(" `Relu` on {i} features; output {o} × N."),
+    },
+    Builtin {
+        name: "Softmax",
+        takes_width: false,
+        params: Params::None,
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| format!(" `Softmax` on {i} features; output {o} × N."),
+    },
+    Builtin {
+        name: "SoftmaxWithLoss",
+        takes_width: false,
+        params: Params::None,
+        he_before: false,
+        loss_target: Some("Labels"),
+        field_doc: |w, _| {
+            format!(" `SoftmaxWithLoss` over {w} classes: softmax of the {w} × N scores, mean cross-entropy.")
+        },
+    },
+    Builtin {
+        name: "SigmoidWithLoss",
+        takes_width: false,
+        params: Params::None,
+        he_before: false,
+        loss_target: Some("Labels"),
+        field_doc: |w, _| {
+            format!(" `SigmoidWithLoss` on {w} outputs: sigmoid of the {w} × N scores, mean binary cross-entropy.")
+        },
+    },
+    Builtin {
+        name: "MeanSquaredError",
+        takes_width: false,
+        params: Params::None,
+        he_before: false,
+        loss_target: Some("BatchRef"),
+        field_doc: |w, _| format!(" `MeanSquaredError` on {w} × N outputs against {w} × N targets."),
+    },
+];
+
+/// The built-in written `name`, if there is one.
+pub fn find(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name == name)
+}
+
+impl Builtin {
+    /// Whether it is a loss layer.
+    pub fn is_loss(&self) -> bool {
+        self.loss_target.is_some()
+    }
+
+    /// Whether it has trainable parameters.
+    pub fn has_params(&self) -> bool {
+        !matches!(self.params, Params::None)
+    }
+
+    /// Whether it is a fully connected layer (`Affine`, `MatMul`): its type implements the
+    /// hidden `FusedLinear` trait, whose gathered forward and `dx`-free backward the
+    /// generated `train_step` calls.
+    pub fn is_fully_connected(&self) -> bool {
+        matches!(self.params, Params::Linear { .. })
+    }
+}
+
+impl Params {
+    /// Their shapes for a doc line: `10 × 2 + 10` (`W` and `b`), empty without parameters.
+    pub fn shapes(self, in_w: usize, out_w: usize) -> String {
+        match self {
+            Params::None => String::new(),
+            Params::Linear { bias: true } => format!("{out_w} × {in_w} + {out_w}"),
+            Params::Linear { bias: false } => format!("{out_w} × {in_w}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_consistent() {
+        for (i, b) in BUILTINS.iter().enumerate() {
+            assert!(
+                BUILTINS[..i].iter().all(|other| other.name != b.name),
+                "`{}` is listed twice",
+                b.name
+            );
+            assert!(
+                (b.field_doc)(2, 3).starts_with(&format!(" `{}` ", b.name)),
+                "{}",
+                b.name
+            );
+            if b.is_loss() {
+                assert!(
+                    !b.takes_width && !b.has_params(),
+                    "a loss has no width and no parameters"
+                );
+            }
+        }
+        // The losses come last (error messages list layers, then losses).
+        let first_loss = BUILTINS.iter().position(Builtin::is_loss).expect("there are losses");
+        assert!(BUILTINS[first_loss..].iter().all(Builtin::is_loss));
+    }
+
+    #[test]
+    fn linear_parameter_shapes() {
+        let affine = find("Affine").expect("Affine is built in");
+        assert_eq!(affine.params.shapes(2, 10), "10 × 2 + 10");
+        assert!(affine.is_fully_connected());
+        let matmul = find("MatMul").expect("MatMul is built in");
+        assert_eq!(matmul.params.shapes(2, 10), "10 × 2");
+        assert!(find("Relu").is_some_and(|b| !b.has_params() && !b.is_fully_connected()));
+        assert!(find("Dense").is_none());
+    }
+}
