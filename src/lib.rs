@@ -1,12 +1,6 @@
-//! `nn`: a neural network is a type.
-//!
-//! Write the layers of a network in [`network!`]; it expands into an ordinary struct whose
-//! weights are nalgebra matrices with compile-time dimensions, and into straight-line,
-//! statically dispatched `forward` / `backward` / `train_step` methods. A shape mismatch is a
-//! compile error at the layer; a training step allocates nothing.
-//!
-//! Batches are `D × N` nalgebra matrices, one sample per column ([`Batch`]): the memory of the
-//! book's row-major `N × D` arrays.
+// The crate's front page is the README: what `nn` is, complete examples (each ```rust block
+// is a doctest of this crate), the main items and the Cargo features.
+#![doc = include_str!("../README.md")]
 
 // Lets code inside this crate (unit tests) use `network!`, whose expansion names `::nn`.
 extern crate self as nn;
