@@ -99,7 +99,7 @@ pub(crate) fn backward_then_step<T: Float, L: Layer<T, IN, OUT> + ?Sized, const 
     lr: T,
 ) {
     layer.backward_params(x, dout);
-    layer.visit_params(&mut |p| crate::math::sub_scaled(p.value, lr, p.grad));
+    layer.visit_params(&mut |p| crate::kernels::elementwise::sub_scaled(p.value, lr, p.grad));
 }
 
 /// A loss layer on `D` scores per sample (the book's `SoftmaxWithLoss`): the last layer of a

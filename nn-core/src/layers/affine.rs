@@ -1,7 +1,7 @@
 use nalgebra::{SMatrix, SVector};
 
 use super::{linear, repeat::repeat_into, sum::sum_into};
-use crate::heap::{boxed_clone, boxed_zeros};
+use crate::kernels::heap::{boxed_clone, boxed_zeros};
 use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Input, Layer, Param};
 
 /// The book's `Affine` layer (a fully connected layer), `y = W·x + b` (the book's
@@ -129,7 +129,7 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T
         linear::assert_same_samples("Affine", x.ncols(), dout.ncols());
         linear::step_w::<T, IN, OUT>(x.as_slice(), dout.as_slice(), lr, self.w.as_mut_slice());
         sum_into(dout, self.db.as_mut_slice());
-        crate::math::sub_scaled(self.b.as_mut_slice(), lr, self.db.as_slice());
+        crate::kernels::elementwise::sub_scaled(self.b.as_mut_slice(), lr, self.db.as_slice());
     }
 
     /// Gathers a gathered batch into `buf` inside the forward product (one pass over the

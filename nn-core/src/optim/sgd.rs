@@ -25,7 +25,7 @@ impl<T: Float> Sgd<T> {
 impl<T: Float> Optimizer<T> for Sgd<T> {
     #[inline]
     fn update(&mut self, _index: usize, p: Param<'_, T>) {
-        crate::math::sub_scaled(p.value, self.lr, p.grad);
+        crate::kernels::elementwise::sub_scaled(p.value, self.lr, p.grad);
     }
 
     fn sgd_rate(&self) -> Option<T> {
