@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use nalgebra::{DMatrix, DMatrixView, Dyn};
-use nn::gemm::{gemm, gemm_with, Isa, MatMut, MatRef, Path};
+use nn::__internal::{gemm, gemm_with, Isa, MatMut, MatRef, Path};
 
 /// Which operand is transposed (passed as strides): the three layer products are
 /// `y = W·x` (none), `dx = Wᵀ·dout` (A), `dW = dout·xᵀ` (B).

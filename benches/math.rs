@@ -1,4 +1,4 @@
-//! ns per element of the fast `f32` functions (`nn::math`) against std's libm calls, at the
+//! ns per element of the fast `f32` functions (`nn::__internal`) against std's libm calls, at the
 //! lengths the layers see (64: a batch-1 hidden layer; 1024; 10000: a W2 batch of activations).
 //!
 //! Run: `cargo bench --bench math` (a few seconds per group; criterion prints time per call and
@@ -24,7 +24,7 @@ fn bench_tanh(c: &mut Criterion) {
         let mut y = vec![0.0f32; n];
         g.throughput(Throughput::Elements(n as u64));
         g.bench_with_input(BenchmarkId::new("nn", n), &n, |b, _| {
-            b.iter(|| nn::math::tanh_f32(black_box(&x), black_box(&mut y)))
+            b.iter(|| nn::__internal::tanh_f32(black_box(&x), black_box(&mut y)))
         });
         g.bench_with_input(BenchmarkId::new("std", n), &n, |b, _| {
             b.iter(|| {
@@ -45,7 +45,7 @@ fn bench_sigmoid(c: &mut Criterion) {
         let mut y = vec![0.0f32; n];
         g.throughput(Throughput::Elements(n as u64));
         g.bench_with_input(BenchmarkId::new("nn", n), &n, |b, _| {
-            b.iter(|| nn::math::sigmoid_f32(black_box(&x), black_box(&mut y)))
+            b.iter(|| nn::__internal::sigmoid_f32(black_box(&x), black_box(&mut y)))
         });
         g.bench_with_input(BenchmarkId::new("std", n), &n, |b, _| {
             b.iter(|| {
@@ -70,7 +70,7 @@ fn bench_exp(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("nn", n), &n, |b, _| {
             b.iter(|| {
                 y.copy_from_slice(black_box(&x));
-                nn::math::exp_f32_in_place(black_box(&mut y));
+                nn::__internal::exp_f32_in_place(black_box(&mut y));
             })
         });
         g.bench_with_input(BenchmarkId::new("std", n), &n, |b, _| {

@@ -16,8 +16,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use nn::__internal::gemm;
 use nn::data::Batches;
-use nn::gemm::gemm;
 use nn::rand::SeedableRng;
 use nn::rand_chacha::ChaCha8Rng;
 use nn::{Batch, Optimizer, Param, Sgd};

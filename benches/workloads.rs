@@ -23,8 +23,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use nn::__internal::gemm;
 use nn::data::{spiral, Batches};
-use nn::gemm::gemm;
 use nn::rand::SeedableRng;
 use nn::rand_chacha::ChaCha8Rng;
 use nn::{network, Batch, DataParallel, InitScheme, Network, Sgd};

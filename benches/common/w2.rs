@@ -1,8 +1,8 @@
 //! W2 pieces shared by the `workloads`, `roofline` and `parallel` benches: the two networks,
 //! the synthetic data set and the matrix products of one 784 → 100 → 10 step.
 
+use nn::__internal::{MatMut, MatRef};
 use nn::data::Dataset;
-use nn::gemm::{MatMut, MatRef};
 use nn::rand::{Rng, SeedableRng};
 use nn::rand_chacha::ChaCha8Rng;
 use nn::{network, Batch};

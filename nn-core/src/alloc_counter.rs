@@ -28,73 +28,8 @@
 //! counted by the process-wide counters of [`count_allocations_in_process`], which see every
 //! thread, the test harness' included: use them in a test binary that runs one test at a time.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Allocations plus reallocations of every thread.
-static PROCESS_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-    static REALLOCS: Cell<u64> = const { Cell::new(0) };
-    static DEALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-#[inline]
-fn bump(counter: &'static std::thread::LocalKey<Cell<u64>>) {
-    // `try_with` never allocates (const init, no destructor) and ignores threads that are
-    // being torn down.
-    let _ = counter.try_with(|c| c.set(c.get() + 1));
-}
-
-#[inline]
-fn bump_process() {
-    PROCESS_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-}
-
-#[inline]
-fn read(counter: &'static std::thread::LocalKey<Cell<u64>>) -> u64 {
-    counter.try_with(Cell::get).unwrap_or(0)
-}
-
-/// A global allocator that forwards to [`System`] and counts allocations, reallocations and
-/// frees per thread (and allocations plus reallocations of the whole process). Install it with
-/// `#[global_allocator] static A: CountingAllocator = CountingAllocator;`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CountingAllocator;
-
-// SAFETY: every method forwards to `System` with the same arguments; the counters are
-// thread-local `Cell`s with const initialisers and one atomic, so counting neither allocates
-// nor races.
-unsafe impl GlobalAlloc for CountingAllocator {
-    #[inline]
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        bump(&ALLOCS);
-        bump_process();
-        System.alloc(layout)
-    }
-
-    #[inline]
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        bump(&ALLOCS);
-        bump_process();
-        System.alloc_zeroed(layout)
-    }
-
-    #[inline]
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        bump(&REALLOCS);
-        bump_process();
-        System.realloc(ptr, layout, new_size)
-    }
-
-    #[inline]
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        bump(&DEALLOCS);
-        System.dealloc(ptr, layout)
-    }
-}
+pub use crate::kernels::alloc::CountingAllocator;
+use crate::kernels::alloc::{process_allocations, thread_counts};
 
 /// Per-thread allocator counters at one instant (all zero unless [`CountingAllocator`] is
 /// the global allocator).
@@ -111,10 +46,11 @@ pub struct AllocStats {
 impl AllocStats {
     /// The counters of the current thread.
     pub fn now() -> Self {
+        let (allocs, reallocs, deallocs) = thread_counts();
         Self {
-            allocs: read(&ALLOCS),
-            reallocs: read(&REALLOCS),
-            deallocs: read(&DEALLOCS),
+            allocs,
+            reallocs,
+            deallocs,
         }
     }
 
@@ -157,7 +93,7 @@ pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
 
 /// Allocations plus reallocations made so far by every thread of the process.
 pub fn allocations_in_process() -> u64 {
-    PROCESS_ALLOCATIONS.load(Ordering::SeqCst)
+    process_allocations()
 }
 
 /// Runs `f` and returns its result with the number of allocations plus reallocations made

@@ -215,13 +215,6 @@ pub(crate) fn columns<'a, T: Float, const D: usize>(
 }
 
 /// Copies columns `idx` of a column-major source with `rows` rows per column into `dst`
-/// (`rows × idx.len()`, column-major): the gather of a mini-batch, wherever it is done.
-#[inline]
-pub(crate) fn copy_columns<T: Copy>(src: &[T], rows: usize, idx: &[usize], dst: &mut [T]) {
-    if rows == 0 {
-        return;
-    }
-    for (dst, &i) in dst.chunks_exact_mut(rows).zip(idx) {
-        dst.copy_from_slice(&src[i * rows..(i + 1) * rows]);
-    }
-}
+/// (`rows × idx.len()`, column-major): the gather of a mini-batch, wherever it is done (it
+/// lives with the GEMM, whose gathered product performs the same gather).
+pub(crate) use crate::kernels::gemm::copy_columns;

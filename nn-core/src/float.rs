@@ -3,22 +3,17 @@
 use core::fmt::{Debug, Display};
 use core::iter::Sum;
 
-use crate::math;
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
-}
+use crate::kernels::elementwise;
+use crate::kernels::Elem;
 
 /// A float type layers compute in: implemented for `f32` and `f64` only.
 ///
 /// Besides nalgebra's [`RealField`](nalgebra::RealField) arithmetic it carries the few slice
 /// kernels the hot loops need, so each float type picks its own implementation (a fast,
-/// vectorisable approximation for `f32`, libm for `f64` so gradient checks stay exact).
-pub trait Float:
-    nalgebra::RealField + Copy + Default + Debug + Display + Sum + Send + Sync + sealed::Sealed + 'static
-{
+/// vectorisable approximation for `f32`, libm for `f64` so gradient checks stay exact). It is
+/// sealed: its other supertrait, through which the matrix-product kernels are picked per float
+/// type, cannot be named outside this crate.
+pub trait Float: nalgebra::RealField + Copy + Default + Debug + Display + Sum + Send + Sync + Elem + 'static {
     /// Converts from `f64` (rounding for `f32`).
     fn cast(v: f64) -> Self;
     /// Converts to `f64` (exact).
@@ -49,15 +44,15 @@ impl Float for f32 {
     }
     #[inline]
     fn sigmoid_slice(x: &[Self], y: &mut [Self]) {
-        math::sigmoid_f32(x, y)
+        elementwise::sigmoid_f32(x, y)
     }
     #[inline]
     fn tanh_slice(x: &[Self], y: &mut [Self]) {
-        math::tanh_f32(x, y)
+        elementwise::tanh_f32(x, y)
     }
     #[inline]
     fn exp_in_place(x: &mut [Self]) {
-        math::exp_f32_in_place(x)
+        elementwise::exp_f32_in_place(x)
     }
 }
 

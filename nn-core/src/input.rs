@@ -2,7 +2,7 @@
 //! data set by sample index and read where it lies ([`Gather`]), so a shuffled batch is never
 //! copied out of its data set.
 
-use crate::gemm::Gathered;
+use crate::kernels::gemm::Gathered;
 use nalgebra::{Const, Dyn, Matrix, SMatrix, VecStorage};
 
 use crate::{batch_view, BatchBuf, BatchMut, BatchRef, Float};

@@ -5,37 +5,51 @@
 //! output widths (`const usize`); the batch size is chosen per call. A batch is a `D × N`
 //! nalgebra matrix with one sample per column (see [`batch`] for why).
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod alloc_counter;
 pub mod batch;
 pub mod data;
 mod float;
-pub mod gemm;
 pub mod gradcheck;
-mod heap;
 mod init;
 mod input;
+#[allow(unsafe_code)]
+mod kernels;
 mod labels;
 mod layer;
 pub mod layers;
-pub mod math;
 mod network;
 pub mod optim;
+// The thread hand-off's cells; they move into `kernels` with the split of this module.
+#[allow(unsafe_code)]
 pub mod parallel;
 mod param;
 #[cfg(feature = "plot")]
 pub mod plot;
-pub mod scratch;
+
+/// The modules behind Cargo features, for the `nn` facade to re-export whichever are on.
+#[doc(hidden)]
+pub mod feature_gated {
+    #[cfg(feature = "plot")]
+    pub use crate::plot;
+}
 pub mod train;
 
 pub use batch::{batch_from_rows, batch_view, batch_view_mut, AsBatch, Batch, BatchBuf, BatchMut, BatchRef};
 pub use float::Float;
-pub use heap::{boxed_clone, boxed_zeros};
 pub use init::{Init, InitScheme};
 pub use input::{AsInput, Gather, Input};
 pub use labels::Labels;
 pub use layer::{Layer, LossLayer};
-pub use layers::*;
+#[doc(hidden)]
+pub use layers::FusedLinear;
+pub use layers::{
+    argmax, cross_entropy_error, repeat_into, softmax_into, sum_into, Activation, ActivationFn, Affine, MatMul,
+    MeanSquaredError, Relu, ReluFn, Repeat, Sigmoid, SigmoidFn, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Sum, Tanh,
+    TanhFn, LOG_GUARD,
+};
 pub use network::{Network, Summary, SummaryRow, Trainable};
 pub use optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd};
 pub use parallel::{DataParallel, ParallelStats};
@@ -44,3 +58,19 @@ pub use param::Param;
 pub use nalgebra;
 pub use rand;
 pub use rand_chacha;
+
+/// The kernels' entry points that benchmarks and tests measure or compare against; not a
+/// public API (no stability promise, hidden from the docs).
+#[doc(hidden)]
+pub mod __internal {
+    pub use crate::kernels::elementwise::{exp_f32_in_place, sigmoid_f32, sub_scaled, tanh_f32};
+    pub use crate::kernels::gemm::{
+        gemm, gemm_gathered, gemm_gathered_with_isa, gemm_with, gemm_with_isa, Gathered, Isa, MatMut, MatRef, Path,
+        PATHS,
+    };
+    pub use crate::kernels::scratch::with_scratch;
+    /// The fully connected layers' product choice (fixed-width kernels or the GEMM).
+    pub mod linear {
+        pub use crate::layers::linear::{backward_dw, backward_dx, forward, FIXED_MAX, FIXED_MAX_WORK};
+    }
+}

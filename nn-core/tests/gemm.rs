@@ -7,8 +7,8 @@
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::cell::Cell;
 
-use nn_core::gemm::{gemm, gemm_with, gemm_with_isa, Isa, MatMut, MatRef, Path, PATHS};
-use nn_core::layers::linear;
+use nn_core::__internal::linear;
+use nn_core::__internal::{gemm, gemm_with, gemm_with_isa, Isa, MatMut, MatRef, Path, PATHS};
 use nn_core::Float;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -2,7 +2,7 @@
 //! path (the same kernel reading the same values in the same order) and the batch copied
 //! exactly, close to it on the fallback paths, for every instruction set, `f32` and `f64`.
 
-use nn_core::gemm::{gemm_gathered_with_isa, gemm_with_isa, Gathered, Isa, MatMut, MatRef};
+use nn_core::__internal::{gemm_gathered_with_isa, gemm_with_isa, Gathered, Isa, MatMut, MatRef};
 use nn_core::Float;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -1,7 +1,7 @@
 use nalgebra::{SMatrix, SVector};
 
 use super::linear::{self, FusedLinear, Sealed};
-use crate::heap::{boxed_clone, boxed_zeros};
+use crate::kernels::heap::{boxed_clone, boxed_zeros};
 use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Input, Layer, Param};
 
 /// The book's `Affine` layer (a fully connected layer), `y = W·x + b` (the book's

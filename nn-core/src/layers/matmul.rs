@@ -1,7 +1,7 @@
 use nalgebra::SMatrix;
 
 use super::linear::{self, FusedLinear, Sealed};
-use crate::heap::{boxed_clone, boxed_zeros};
+use crate::kernels::heap::{boxed_clone, boxed_zeros};
 use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Input, Layer, Param};
 
 /// The book's `MatMul` layer, `y = W·x` (the book's `y = x·W` with samples as rows).

@@ -6,8 +6,7 @@ mod activation;
 mod affine;
 mod broadcast;
 mod cross_entropy;
-#[doc(hidden)]
-pub mod linear; // TODO(merge): reachable only through __internal
+pub(crate) mod linear;
 mod matmul;
 mod mse;
 mod repeat;

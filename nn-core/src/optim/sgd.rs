@@ -34,7 +34,7 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
     #[inline]
     fn update(&mut self, _index: usize, p: Param<'_, T>) {
         // The vectorised form of `rule` (same rounding, checked by the optim tests).
-        crate::math::sub_scaled(p.value, self.lr, p.grad);
+        crate::kernels::elementwise::sub_scaled(p.value, self.lr, p.grad);
     }
 
     fn plain_sgd_rate(&self, _: super::sealed::Token) -> Option<T> {

@@ -16,25 +16,27 @@
 //!
 //! All three propagate NaN and map ±∞ to the limits. The loops have no calls and no branches
 //! per element, so they vectorise; on x86-64 each is compiled three times (baseline SSE2,
-//! AVX2 + FMA, AVX-512F) and the widest one the CPU supports is chosen once at run time, so the
-//! default build (no `-C target-cpu=native`) gets wide vectors.
+//! AVX2 + FMA, AVX-512F) by [`dispatch!`] and the widest one the CPU supports is chosen once at
+//! run time, so the default build (no `-C target-cpu=native`) gets wide vectors.
 //!
 //! ```
 //! let x = [-100.0_f32, -1.0, 0.0, 0.5, 20.0];
 //! let mut y = [0.0_f32; 5];
-//! nn_core::math::tanh_f32(&x, &mut y);
+//! nn_core::__internal::tanh_f32(&x, &mut y);
 //! assert_eq!(y[4], 1.0);
 //! assert!((y[3] - 0.5_f32.tanh()).abs() <= 1e-6 * 0.5_f32.tanh());
-//! nn_core::math::sigmoid_f32(&x, &mut y);
+//! nn_core::__internal::sigmoid_f32(&x, &mut y);
 //! assert_eq!(y[2], 0.5);
 //! assert!(y[0] > 0.0 && y[0] < 1e-43); // σ(−100) ≈ 3.7e−44, a subnormal, not 0 or NaN
 //! ```
 
 mod lane;
-
-use crate::Float;
 #[cfg(test)]
 mod tests;
+
+use super::dispatch::dispatch;
+use super::elem::Elem;
+use super::isa::{Level, Supported};
 
 /// Elements per block of the vectorised loops (one AVX-512 register, two AVX2 registers).
 const BLOCK: usize = 16;
@@ -96,96 +98,39 @@ fn map_blocks_in_place(x: &mut [f32], f: impl Fn(f32) -> f32) {
     }
 }
 
-/// An instruction-set level a kernel was compiled for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Isa {
-    /// The target's baseline (SSE2 on x86-64), separate multiply and add.
-    Baseline,
-    /// AVX2 + FMA (x86-64 only).
-    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-    Avx2,
-    /// AVX-512F + AVX2 + FMA (x86-64 only).
-    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-    Avx512,
-}
-
-impl Isa {
-    /// Every level this CPU can run, baseline first (for tests).
-    #[cfg(test)]
-    pub(crate) fn available() -> Vec<Isa> {
-        [Isa::Baseline, Isa::Avx2, Isa::Avx512]
-            .into_iter()
-            .filter(|&isa| isa <= Isa::best())
-            .collect()
-    }
-
-    /// The widest level this CPU can run: the GEMM's detection (run once, cached, without
-    /// allocating), mapped onto the levels the elementwise kernels are compiled for.
-    #[inline]
-    pub(crate) fn best() -> Isa {
-        match crate::gemm::Isa::detect() {
-            crate::gemm::Isa::Avx512 => Isa::Avx512,
-            crate::gemm::Isa::Avx2Fma => Isa::Avx2,
-            crate::gemm::Isa::Generic => Isa::Baseline,
-        }
+dispatch! {
+    /// `x[i] = exp(x[i])` in place, compiled for `isa`.
+    pub(crate) fn exp_isa<L>(x: &mut [f32]) {
+        map_blocks_in_place(x, lane::exp::<{ L::FMA }>)
     }
 }
 
-/// Defines `$name(isa, args…)` that runs `$body` compiled for the given [`Isa`]. The body is
-/// inlined into one function per level; the AVX variants carry `#[target_feature]`, so inside
-/// them LLVM uses 256/512-bit vectors and `mul_add` becomes one FMA instruction.
-macro_rules! multiversion {
-    ($name:ident ( $($arg:ident : $ty:ty),* ) => |$fma:ident| $body:block) => {
-        pub(crate) fn $name(isa: Isa, $($arg: $ty),*) {
-            #[inline(always)]
-            fn body<const $fma: bool>($($arg: $ty),*) $body
-            #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx2,fma")]
-            unsafe fn avx2($($arg: $ty),*) {
-                body::<true>($($arg),*)
-            }
-            #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx512f,avx2,fma")]
-            unsafe fn avx512($($arg: $ty),*) {
-                body::<true>($($arg),*)
-            }
-            match isa {
-                // SAFETY: `Isa::Avx2` / `Isa::Avx512` are only produced by `Isa::detect` (or tests
-                // filtering by it) after detecting those features on this CPU.
-                #[cfg(target_arch = "x86_64")]
-                Isa::Avx2 => unsafe { avx2($($arg),*) },
-                #[cfg(target_arch = "x86_64")]
-                Isa::Avx512 => unsafe { avx512($($arg),*) },
-                _ => body::<false>($($arg),*),
-            }
-        }
-    };
+dispatch! {
+    /// `y[i] = σ(x[i])`, compiled for `isa`.
+    pub(crate) fn sigmoid_isa<L>(x: &[f32], y: &mut [f32]) {
+        map_blocks(x, y, lane::sigmoid::<{ L::FMA }>)
+    }
 }
 
-multiversion!(exp_isa(x: &mut [f32]) => |FMA| {
-    map_blocks_in_place(x, lane::exp::<FMA>)
-});
-
-multiversion!(sigmoid_isa(x: &[f32], y: &mut [f32]) => |FMA| {
-    map_blocks(x, y, lane::sigmoid::<FMA>)
-});
-
-multiversion!(tanh_isa(x: &[f32], y: &mut [f32]) => |FMA| {
-    map_blocks(x, y, lane::tanh::<FMA>)
-});
+dispatch! {
+    /// `y[i] = tanh(x[i])`, compiled for `isa`.
+    pub(crate) fn tanh_isa<L>(x: &[f32], y: &mut [f32]) {
+        map_blocks(x, y, lane::tanh::<{ L::FMA }>)
+    }
+}
 
 /// `y[i] = σ(x[i]) = 1 / (1 + exp(−x[i]))`. Panics if the lengths differ.
 #[inline]
 pub fn sigmoid_f32(x: &[f32], y: &mut [f32]) {
     assert_eq!(x.len(), y.len(), "sigmoid_f32: input and output lengths differ");
-    sigmoid_isa(Isa::best(), x, y)
+    sigmoid_isa(Supported::best(), x, y)
 }
 
 /// `y[i] = tanh(x[i])`. Panics if the lengths differ.
 #[inline]
 pub fn tanh_f32(x: &[f32], y: &mut [f32]) {
     assert_eq!(x.len(), y.len(), "tanh_f32: input and output lengths differ");
-    tanh_isa(Isa::best(), x, y)
+    tanh_isa(Supported::best(), x, y)
 }
 
 /// `p[i] ← p[i] − a·g[i]` (an SGD step), in 512- or 256-bit vectors where the CPU has them.
@@ -194,47 +139,27 @@ pub fn tanh_f32(x: &[f32], y: &mut [f32]) {
 ///
 /// ```
 /// let mut p = [1.0f32, 2.0];
-/// nn_core::math::sub_scaled(&mut p, 0.5, &[2.0, -2.0]);
+/// nn_core::__internal::sub_scaled(&mut p, 0.5, &[2.0, -2.0]);
 /// assert_eq!(p, [0.0, 3.0]);
 /// ```
 #[inline]
-pub fn sub_scaled<T: Float>(p: &mut [T], a: T, g: &[T]) {
-    sub_scaled_isa(Isa::best(), p, a, g)
+pub fn sub_scaled<T: Elem>(p: &mut [T], a: T, g: &[T]) {
+    assert_eq!(p.len(), g.len(), "sub_scaled: parameter and gradient lengths differ");
+    sub_scaled_isa(Supported::best(), p, a, g)
 }
 
-/// [`sub_scaled`] compiled for `isa` (which this CPU must support).
-pub(crate) fn sub_scaled_isa<T: Float>(isa: Isa, p: &mut [T], a: T, g: &[T]) {
-    assert_eq!(p.len(), g.len(), "sub_scaled: parameter and gradient lengths differ");
-    #[inline(always)]
-    fn body<T: Float>(p: &mut [T], a: T, g: &[T]) {
+dispatch! {
+    /// [`sub_scaled`] compiled for `isa`, without its length check (a longer `p` keeps
+    /// its tail).
+    pub(crate) fn sub_scaled_isa<L>[T: Elem](p: &mut [T], a: T, g: &[T]) {
         for (v, &g) in p.iter_mut().zip(g) {
             *v -= a * g;
         }
-    }
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn avx2<T: Float>(p: &mut [T], a: T, g: &[T]) {
-        body(p, a, g)
-    }
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn avx512<T: Float>(p: &mut [T], a: T, g: &[T]) {
-        body(p, a, g)
-    }
-    match isa {
-        // SAFETY: `Isa::Avx2` / `Isa::Avx512` are only produced by `Isa::best` (or tests
-        // filtering by it) after detecting those features on this CPU.
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { avx2(p, a, g) },
-        // SAFETY: as above.
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { avx512(p, a, g) },
-        _ => body(p, a, g),
     }
 }
 
 /// `x[i] = exp(x[i])` in place.
 #[inline]
 pub fn exp_f32_in_place(x: &mut [f32]) {
-    exp_isa(Isa::best(), x)
+    exp_isa(Supported::best(), x)
 }

@@ -3,15 +3,7 @@
 //! functions compiled with the `fma` target feature, where `mul_add` is one instruction) or
 //! separate multiply and add (the baseline build, where `mul_add` would be a libm call).
 
-/// `a · b + c`, fused when `FMA`.
-#[inline(always)]
-fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
-    if FMA {
-        a.mul_add(b, c)
-    } else {
-        a * b + c
-    }
-}
+use crate::kernels::elem::Elem;
 
 /// `1.5 · 2²³`: adding it to a float of magnitude < 2²² rounds that float to an integer (round
 /// to nearest even) and leaves the integer in the low mantissa bits.
@@ -46,20 +38,20 @@ pub(crate) const EXP_LO: f32 = -104.0;
 /// product is a normal float, the second rounds once). NaN propagates through `P`.
 #[inline(always)]
 pub(crate) fn exp_core<const FMA: bool>(x: f32) -> f32 {
-    let t = madd::<FMA>(x, LOG2_E, SHIFTER);
+    let t = x.madd::<FMA>(LOG2_E, SHIFTER);
     let n = t - SHIFTER;
     // Integer n sits in the low bits of t's pattern (t's exponent field is that of 1.5 · 2²³).
     let ni = (t.to_bits() as i32).wrapping_sub(SHIFTER.to_bits() as i32);
-    let r = madd::<FMA>(-n, LN2_HI, x);
-    let r = madd::<FMA>(-n, LN2_LO, r);
+    let r = (-n).madd::<FMA>(LN2_HI, x);
+    let r = (-n).madd::<FMA>(LN2_LO, r);
     let mut p = EXP_P[5];
-    p = madd::<FMA>(p, r, EXP_P[4]);
-    p = madd::<FMA>(p, r, EXP_P[3]);
-    p = madd::<FMA>(p, r, EXP_P[2]);
-    p = madd::<FMA>(p, r, EXP_P[1]);
-    p = madd::<FMA>(p, r, EXP_P[0]);
+    p = p.madd::<FMA>(r, EXP_P[4]);
+    p = p.madd::<FMA>(r, EXP_P[3]);
+    p = p.madd::<FMA>(r, EXP_P[2]);
+    p = p.madd::<FMA>(r, EXP_P[1]);
+    p = p.madd::<FMA>(r, EXP_P[0]);
     let r2 = r * r;
-    let e = madd::<FMA>(p, r2, r) + 1.0;
+    let e = p.madd::<FMA>(r2, r) + 1.0;
     let n1 = ni >> 1;
     let n2 = ni.wrapping_sub(n1);
     let s1 = f32::from_bits((n1.wrapping_add(127) as u32) << 23);
@@ -112,11 +104,11 @@ pub(crate) fn tanh<const FMA: bool>(x: f32) -> f32 {
     // Both branches on |x|; the sign goes back on at the end (keeps tanh(−0) = −0).
     let z = ax * ax;
     let mut p = TANH_P[4];
-    p = madd::<FMA>(p, z, TANH_P[3]);
-    p = madd::<FMA>(p, z, TANH_P[2]);
-    p = madd::<FMA>(p, z, TANH_P[1]);
-    p = madd::<FMA>(p, z, TANH_P[0]);
-    let small = madd::<FMA>(p * z, ax, ax);
+    p = p.madd::<FMA>(z, TANH_P[3]);
+    p = p.madd::<FMA>(z, TANH_P[2]);
+    p = p.madd::<FMA>(z, TANH_P[1]);
+    p = p.madd::<FMA>(z, TANH_P[0]);
+    let small = (p * z).madd::<FMA>(ax, ax);
     // NaN falls through the clamp and propagates.
     let axc = if ax > TANH_CLAMP { TANH_CLAMP } else { ax };
     let e = exp_core::<FMA>(axc + axc);

@@ -8,13 +8,14 @@
 //! of `C` computes, the next tile's columns of a column-contiguous `B` are prefetched (and,
 //! for a gathered batch, their pages touched first).
 
-use super::simd::{Elem, Simd};
+use super::simd::Simd;
 use super::{Raw, RawMut};
+use crate::kernels::elem::Elem;
 
 /// How the direct kernel finds the elements of `B` (`k × n`): a column pointer per column
 /// of a tile plus a row offset per `p`. Strided matrices ([`Raw`]) and mini-batches gathered
 /// from a data set by sample index ([`GatherCopy`]) implement it.
-pub(crate) trait BSource<T>: Copy {
+pub trait BSource<T>: Copy {
     /// Number of columns.
     fn cols(&self) -> usize;
     /// Whether each column's `k` elements are contiguous in memory not yet read (then the
@@ -157,8 +158,9 @@ impl<T: Copy> BSource<T> for GatherCopy<T> {
     #[inline(always)]
     unsafe fn sub(&self, j0: usize, w: usize) -> Self {
         Self {
-            // SAFETY: `j0 ≤ cols` entries of `idx` and columns of `out` exist (caller).
+            // SAFETY: `j0 ≤ cols` entries of `idx` exist (caller).
             idx: unsafe { self.idx.add(j0) },
+            // SAFETY: `j0 ≤ cols` columns of `out` exist (caller).
             out: unsafe { self.out.add(j0 * self.k) },
             cols: w,
             ..*self
@@ -185,7 +187,7 @@ pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize, B: BSourc
     let mr = MV * lanes;
     let (m, n, k) = (a.rows, b.cols(), a.cols);
     debug_assert!(a.rs == 1 && c.rs == 1 && m > 0 && n > 0 && k > 0);
-    // SAFETY (whole body): A is read at `i + p·a.cs` for `i < m`, `p < k` (masked lanes past
+    // SAFETY: (whole body) A is read at `i + p·a.cs` for `i < m`, `p < k` (masked lanes past
     // `m` are not touched); B at `col(j) + row(p)` for `p < k` and `j` clamped below `n`; C is
     // written at `i + j·c.cs` for `i < m` (masked) and `j < n`.
     unsafe {

@@ -10,16 +10,19 @@
 //!   `mc × kc` blocks, an `MR × NR` microkernel with its accumulators in registers.
 //! - **Loops**: plain dot-product loops for a `C` with no unit stride.
 //!
-//! Packing buffers and large transposed-`A` copies live in a per-thread workspace grown once
-//! and reused, so a call in steady state performs no heap allocation.
+//! Packing buffers and large transposed-`A` copies live in the per-thread scratch pool
+//! ([`with_scratch`]), grown once and reused, so a call in steady state performs no heap
+//! allocation.
 //! - **Gathered** ([`gemm_gathered`]): `B` is a mini-batch picked from a data set by sample
 //!   index, read in place and copied out as a side effect (the gather of a training step
 //!   fused into its first product).
 //! - The instruction set (AVX-512, AVX2+FMA or portable) is detected at run time and cached
-//!   ([`Isa::detect`]), so the default build is fast without `-C target-cpu=native`.
+//!   ([`Isa::detect`]), so the default build is fast without `-C target-cpu=native`; each
+//!   path is compiled per instruction set by [`dispatch!`](crate::kernels::dispatch::dispatch)
+//!   (`entry.rs`), with per-float-type tiles picked through [`Elem`] (no run-time type test).
 //!
 //! ```
-//! use nn_core::gemm::{gemm, MatMut, MatRef};
+//! use nn_core::__internal::{gemm, MatMut, MatRef};
 //! // A = [1 2; 3 4] (column-major), B = Aᵀ as strides, C ← A·Aᵀ.
 //! let a = [1.0f32, 3.0, 2.0, 4.0];
 //! let mut c = [f32::NAN; 4];
@@ -28,21 +31,20 @@
 //! ```
 
 mod direct;
-mod isa;
+mod entry;
 mod kernel;
 mod pack;
 mod packed;
 mod simd;
 mod small;
-mod workspace;
 
-use core::any::TypeId;
+pub use crate::kernels::isa::Isa;
+pub(crate) use entry::Tiles;
 
-pub use isa::Isa;
-
-use crate::Float;
+use crate::kernels::elem::Elem;
+use crate::kernels::isa::Supported;
+use crate::kernels::scratch::with_scratch;
 use direct::{BSource, GatherCopy};
-use isa::Kernels;
 
 /// A read-only strided matrix: element `(i, j)` is `data[i * rs + j * cs]`.
 #[derive(Clone, Copy, Debug)]
@@ -193,7 +195,7 @@ fn distinct(n1: usize, s1: usize, n2: usize, s2: usize) -> bool {
 
 /// A bounds-checked read-only matrix as a raw pointer (for the packed path).
 #[derive(Clone, Copy)]
-pub(crate) struct Raw<T> {
+pub struct Raw<T> {
     ptr: *const T,
     rows: usize,
     cols: usize,
@@ -203,7 +205,7 @@ pub(crate) struct Raw<T> {
 
 /// A bounds-checked writable matrix as a raw pointer (for the packed path).
 #[derive(Clone, Copy)]
-pub(crate) struct RawMut<T> {
+pub struct RawMut<T> {
     ptr: *mut T,
     rs: usize,
     cs: usize,
@@ -216,14 +218,14 @@ pub(crate) struct RawMut<T> {
 /// Panics if the shapes disagree, a slice is too short for its shape and strides, or C's
 /// strides make two of its elements share memory.
 #[inline]
-pub fn gemm<T: Float>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+pub fn gemm<T: Elem>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
     gemm_with_isa(Isa::detect(), alpha, a, b, beta, c)
 }
 
 /// [`gemm`] with a chosen instruction set (for tests and benchmarks).
 ///
 /// Panics as [`gemm`] does, and if this CPU does not support `isa`.
-pub fn gemm_with_isa<T: Float>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+pub fn gemm_with_isa<T: Elem>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
     gemm_with(isa, Path::Auto, alpha, a, b, beta, c)
 }
 
@@ -248,7 +250,7 @@ pub const PATHS: [Path; 3] = [Path::Packed, Path::Direct, Path::Loops];
 ///
 /// Panics as [`gemm_with_isa`] does.
 #[allow(clippy::too_many_arguments)]
-pub fn gemm_with<T: Float>(
+pub fn gemm_with<T: Elem>(
     isa: Isa,
     path: Path,
     alpha: T,
@@ -267,36 +269,10 @@ pub fn gemm_with<T: Float>(
     a.check("A");
     b.check("B");
     c.check();
-    assert!(isa.is_supported(), "gemm: this CPU does not support {isa:?}");
-    if TypeId::of::<T>() == TypeId::of::<f32>() {
-        // SAFETY: `T` is `f32` (checked just above), so the casts change no type.
-        unsafe {
-            run::<f32>(
-                isa,
-                path,
-                cast(alpha),
-                cast_ref(a),
-                cast_ref(b),
-                cast(beta),
-                cast_mut(c),
-            )
-        }
-    } else if TypeId::of::<T>() == TypeId::of::<f64>() {
-        // SAFETY: `T` is `f64` (checked just above), so the casts change no type.
-        unsafe {
-            run::<f64>(
-                isa,
-                path,
-                cast(alpha),
-                cast_ref(a),
-                cast_ref(b),
-                cast(beta),
-                cast_mut(c),
-            )
-        }
-    } else {
-        unreachable!("Float is sealed: only f32 and f64 implement it")
-    }
+    let isa = isa
+        .supported()
+        .unwrap_or_else(|| panic!("gemm: this CPU does not support {isa:?}"));
+    run(isa, path, alpha, a, b, beta, c)
 }
 
 /// `X = S[:, idx]`: the columns `idx` of a column-major `rows × _` source `S`, i.e. a
@@ -341,7 +317,7 @@ impl<'a, T> Gathered<'a, T> {
 /// have `rows · idx.len()` elements.
 ///
 /// ```
-/// use nn_core::gemm::{gemm_gathered, Gathered, MatMut, MatRef};
+/// use nn_core::__internal::{gemm_gathered, Gathered, MatMut, MatRef};
 /// // Source: 3 samples of 2 features; the batch is samples 2 and 0.
 /// let s = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
 /// let w = [1.0f32, 0.0, 0.0, 1.0, 1.0, 1.0]; // W = [1 1; 0 1; 0 1], column-major
@@ -350,14 +326,14 @@ impl<'a, T> Gathered<'a, T> {
 /// assert_eq!(y, [11.0, 6.0, 6.0, 3.0, 2.0, 2.0]);
 /// assert_eq!(x, [5.0, 6.0, 1.0, 2.0]);
 /// ```
-pub fn gemm_gathered<T: Float>(alpha: T, a: MatRef<'_, T>, b: Gathered<'_, T>, beta: T, c: MatMut<'_, T>, x: &mut [T]) {
+pub fn gemm_gathered<T: Elem>(alpha: T, a: MatRef<'_, T>, b: Gathered<'_, T>, beta: T, c: MatMut<'_, T>, x: &mut [T]) {
     gemm_gathered_with_isa(Isa::detect(), alpha, a, b, beta, c, x)
 }
 
 /// [`gemm_gathered`] with a chosen instruction set (for tests and benchmarks).
 ///
 /// Panics as [`gemm_gathered`] does, and if this CPU does not support `isa`.
-pub fn gemm_gathered_with_isa<T: Float>(
+pub fn gemm_gathered_with_isa<T: Elem>(
     isa: Isa,
     alpha: T,
     a: MatRef<'_, T>,
@@ -379,70 +355,35 @@ pub fn gemm_gathered_with_isa<T: Float>(
     a.check("A");
     b.check();
     c.check();
-    assert!(isa.is_supported(), "gemm_gathered: this CPU does not support {isa:?}");
+    let Some(cpu) = isa.supported() else {
+        panic!("gemm_gathered: this CPU does not support {isa:?}")
+    };
     let direct = c.rs == 1 && a.rows * a.cols * size_of::<T>() <= DIRECT_A_BYTES;
     if !direct || a.rows == 0 || n == 0 || k == 0 {
-        crate::batch::copy_columns(b.data, k, b.idx, x);
+        copy_columns(b.data, k, b.idx, x);
         gemm_with_isa(isa, alpha, a, MatRef::col_major(x, k, n), beta, c);
         return;
     }
-    let (src, idx, out) = (b.data.as_ptr(), b.idx.as_ptr(), x.as_mut_ptr());
-    macro_rules! go {
-        ($t:ty) => {{
-            // SAFETY: `T` is `$t` (checked by the TypeId test around this call).
-            let (alpha, a, beta, c): ($t, MatRef<'_, $t>, $t, MatMut<'_, $t>) =
-                unsafe { (cast(alpha), cast_ref(a), cast(beta), cast_mut(c)) };
-            let b = GatherCopy {
-                src: src.cast::<$t>(),
-                k,
-                idx,
-                out: out.cast::<$t>(),
-                cols: n,
-                first: true,
-            };
-            run_direct(isa, alpha, a, b, beta, c)
-        }};
-    }
-    if TypeId::of::<T>() == TypeId::of::<f32>() {
-        go!(f32)
-    } else if TypeId::of::<T>() == TypeId::of::<f64>() {
-        go!(f64)
-    } else {
-        unreachable!("Float is sealed: only f32 and f64 implement it")
-    }
+    let b = GatherCopy {
+        src: b.data.as_ptr(),
+        k,
+        idx: b.idx.as_ptr(),
+        out: x.as_mut_ptr(),
+        cols: n,
+        first: true,
+    };
+    run_direct(cpu, alpha, a, b, beta, c)
 }
 
-/// # Safety
-/// `T` and `U` are the same type.
-unsafe fn cast<T: Copy, U: Copy>(x: T) -> U {
-    // SAFETY: same type (caller).
-    unsafe { core::mem::transmute_copy(&x) }
-}
-
-/// # Safety
-/// `T` and `U` are the same type.
-unsafe fn cast_ref<T, U>(m: MatRef<'_, T>) -> MatRef<'_, U> {
-    MatRef {
-        // SAFETY: same type (caller), so same length, layout and validity.
-        data: unsafe { core::slice::from_raw_parts(m.data.as_ptr().cast::<U>(), m.data.len()) },
-        rows: m.rows,
-        cols: m.cols,
-        rs: m.rs,
-        cs: m.cs,
+/// Copies columns `idx` of a column-major source with `rows` rows per column into `dst`
+/// (`rows × idx.len()`, column-major): the gather of a mini-batch, wherever it is done.
+#[inline]
+pub(crate) fn copy_columns<T: Copy>(src: &[T], rows: usize, idx: &[usize], dst: &mut [T]) {
+    if rows == 0 {
+        return;
     }
-}
-
-/// # Safety
-/// `T` and `U` are the same type.
-unsafe fn cast_mut<T, U>(m: MatMut<'_, T>) -> MatMut<'_, U> {
-    let len = m.data.len();
-    MatMut {
-        // SAFETY: same type (caller); the new slice takes over the unique borrow.
-        data: unsafe { core::slice::from_raw_parts_mut(m.data.as_mut_ptr().cast::<U>(), len) },
-        rows: m.rows,
-        cols: m.cols,
-        rs: m.rs,
-        cs: m.cs,
+    for (dst, &i) in dst.chunks_exact_mut(rows).zip(idx) {
+        dst.copy_from_slice(&src[i * rows..(i + 1) * rows]);
     }
 }
 
@@ -451,11 +392,11 @@ unsafe fn cast_mut<T, U>(m: MatMut<'_, T>) -> MatMut<'_, U> {
 /// has at most 8 columns.
 pub(crate) const DIRECT_A_BYTES: usize = 1 << 20;
 /// A transposed `A` of at most this many elements is copied column-major on the stack for the
-/// direct path (larger ones go to the per-thread workspace).
+/// direct path (larger ones go to the per-thread scratch pool).
 const STACK_COPY: usize = 512;
 
 /// Picks the path and orientation; shapes and bounds are already checked.
-fn run<T: Kernels>(isa: Isa, path: Path, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+fn run<T: Elem>(isa: Supported, path: Path, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
     let (m, n, k) = (a.rows, b.cols, a.cols);
     if m == 0 || n == 0 {
         return;
@@ -481,16 +422,13 @@ fn run<T: Kernels>(isa: Isa, path: Path, alpha: T, a: MatRef<'_, T>, b: MatRef<'
     match path {
         Path::Packed => run_packed(isa, alpha, a, b, beta, c),
         Path::Direct => run_direct(isa, alpha, a, b.raw(), beta, c),
-        _ => {
-            // SAFETY: `isa` is supported (asserted by the caller).
-            unsafe { T::small(isa, alpha, a, b, beta, c) }
-        }
+        _ => entry::small(isa, alpha, a, b, beta, c),
     }
 }
 
-/// The packed path; `m, n, k ≥ 1`, shapes and bounds checked, `isa` supported.
-fn run_packed<T: Kernels>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
-    let (mr, nr, blk) = T::shape(isa);
+/// The packed path; `m, n, k ≥ 1`, shapes and bounds checked.
+fn run_packed<T: Elem>(isa: Supported, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+    let (mr, nr, blk) = entry::packed_shape::<T>(isa);
     let (m, n) = (a.rows, b.cols);
     // Cᵀ = Bᵀ·Aᵀ when that fills the MR × NR tiles clearly better (C then has `cs == 1`;
     // the kernel's edge store handles any strides).
@@ -500,34 +438,41 @@ fn run_packed<T: Kernels>(isa: Isa, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>
     let (m, n, k) = (a.rows, b.cols, a.cols);
     let (la, lb) = blk.workspace(mr, nr, m, n, k);
     let (ar, br, cr) = (a.raw(), b.raw(), c.raw());
-    workspace::with_workspace(la + lb, |ws| {
-        // SAFETY: `isa` is supported; A, B, C were bounds-checked for their shapes and
-        // strides, C's elements are distinct and `c` is borrowed uniquely (so it overlaps
-        // neither A nor B), k ≥ 1, and `ws` has the size `workspace` asked for.
-        unsafe { T::packed(isa, alpha, ar, br, beta, cr, ws) }
+    with_scratch(la + lb, |ws| {
+        // SAFETY: A, B, C were bounds-checked for their shapes and strides, C's elements are
+        // distinct and `c` is borrowed uniquely (so it overlaps neither A nor B), k ≥ 1, and
+        // `ws` has the size `workspace` asked for with `isa`'s shape.
+        unsafe { entry::packed(isa, alpha, ar, br, beta, cr, ws) }
     });
 }
 
 /// The direct path; C has `rs == 1`, `m, n, k ≥ 1`, shapes and bounds checked (`b` reads
-/// only inside its checked source), `isa` supported.
-fn run_direct<T: Kernels, B: BSource<T>>(isa: Isa, alpha: T, a: MatRef<'_, T>, br: B, beta: T, mut c: MatMut<'_, T>) {
+/// only inside its checked source).
+fn run_direct<T: Elem, B: BSource<T>>(
+    isa: Supported,
+    alpha: T,
+    a: MatRef<'_, T>,
+    br: B,
+    beta: T,
+    mut c: MatMut<'_, T>,
+) {
     let (m, k) = (a.rows, a.cols);
     let cr = c.raw();
     if a.rs == 1 {
-        // SAFETY: `isa` is supported; A, B, C bounds-checked, `a.rs == 1`, `c.rs == 1`, C's
-        // elements distinct and not overlapping A or B (unique borrow), m, n, k ≥ 1.
-        unsafe { T::direct(isa, alpha, a.raw(), br, beta, cr) };
+        // SAFETY: A, B, C bounds-checked, `a.rs == 1`, `c.rs == 1`, C's elements distinct and
+        // not overlapping A or B (unique borrow), m, n, k ≥ 1.
+        unsafe { entry::direct(isa, alpha, a.raw(), br, beta, cr) };
         return;
     }
     let direct_on = |buf: &mut [T]| {
         direct::copy_col_major(&a, buf);
         let ac = MatRef::col_major(&buf[..m * k], m, k);
         // SAFETY: as above; the copy `ac` is column-major and lives in a buffer distinct from C.
-        unsafe { T::direct(isa, alpha, ac.raw(), br, beta, cr) };
+        unsafe { entry::direct(isa, alpha, ac.raw(), br, beta, cr) };
     };
     if m * k <= STACK_COPY {
         direct_on(&mut [T::ZERO; STACK_COPY]);
     } else {
-        workspace::with_workspace(m * k, direct_on);
+        with_scratch(m * k, direct_on);
     }
 }

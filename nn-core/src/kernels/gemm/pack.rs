@@ -2,8 +2,8 @@
 //! micro-panels, zero-padded at the edges. Transposed operands are read through their
 //! strides (a transpose is never materialised).
 
-use super::simd::Elem;
 use super::Raw;
+use crate::kernels::elem::Elem;
 
 /// Packs `A[i0..i0+mc, p0..p0+kc]` into `dst`: micro-panel `q` (rows `q·mr..`) occupies
 /// `dst[q·kc·mr..][..kc·mr]`, element `(i, p)` of the panel at `p·mr + i`.

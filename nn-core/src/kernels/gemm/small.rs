@@ -2,8 +2,8 @@
 //! slices (bounds checked once per column), generic over `FMA` and instantiated inside each
 //! `#[target_feature]` entry so LLVM vectorises the inner loops for that instruction set.
 
-use super::simd::Elem;
 use super::{MatMut, MatRef};
+use crate::kernels::elem::Elem;
 
 /// Largest `A` (in elements) the direct path copies column-major into a stack buffer.
 const COPY_MAX: usize = 512;
@@ -114,7 +114,7 @@ fn dot_slices<T: Elem, const FMA: bool>(x: &[T], y: &[T]) -> T {
     while w > 1 {
         w /= 2;
         for l in 0..w {
-            acc[l] = acc[l] + acc[l + w];
+            acc[l] += acc[l + w];
         }
     }
     acc[0]

@@ -1,47 +1,11 @@
-//! The element types the GEMM computes in and the SIMD vectors its kernels are written with.
+//! The SIMD vectors the GEMM's kernels are written with.
 //!
 //! Every kernel is generic over [`Simd`] and marked `#[inline(always)]`; it is instantiated
-//! inside a `#[target_feature]` entry function (see `isa.rs`), so the intrinsics below compile
-//! to the instruction set that entry enables.
+//! inside a `#[target_feature]` variant of a [`dispatch!`](crate::kernels::dispatch::dispatch)
+//! entry (see `entry.rs`), so the intrinsics below compile to the instruction set that
+//! variant enables.
 
-use core::ops::{Add, Mul};
-
-/// `f32` or `f64`: what the kernels need from a scalar.
-pub(crate) trait Elem:
-    Copy + PartialEq + Add<Output = Self> + Mul<Output = Self> + Send + Sync + 'static
-{
-    const ZERO: Self;
-    const ONE: Self;
-    /// `self·a + b`, fused when `FMA` (the caller's target has an FMA instruction), else
-    /// a multiply and an add (a fused `mul_add` without hardware support is a slow libm call).
-    fn madd<const FMA: bool>(self, a: Self, b: Self) -> Self;
-}
-
-impl Elem for f32 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    #[inline(always)]
-    fn madd<const FMA: bool>(self, a: Self, b: Self) -> Self {
-        if FMA {
-            self.mul_add(a, b)
-        } else {
-            self * a + b
-        }
-    }
-}
-
-impl Elem for f64 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    #[inline(always)]
-    fn madd<const FMA: bool>(self, a: Self, b: Self) -> Self {
-        if FMA {
-            self.mul_add(a, b)
-        } else {
-            self * a + b
-        }
-    }
-}
+use crate::kernels::elem::Elem;
 
 /// A SIMD vector of `LANES` elements of `T`. All methods are `unsafe`: the caller must run on
 /// a CPU with the instruction set the implementation uses, and pointers must be valid for
@@ -112,8 +76,8 @@ impl<T: Elem> Simd for Scalar<T> {
     }
     #[inline(always)]
     unsafe fn load_m(p: *const T, m: bool) -> T {
-        // SAFETY: `p` is valid when the lane is selected (caller).
         if m {
+            // SAFETY: `p` is valid when the lane is selected (caller).
             unsafe { *p }
         } else {
             T::ZERO
@@ -144,39 +108,46 @@ mod x86 {
         ($name:ident, $t:ty, $v:ty, $lanes:expr, $zero:ident, $splat:ident, $load:ident, $store:ident, $mul:ident, $add:ident, $fma:ident,
          $m:ty, |$live:ident| $mask:expr, |$lp:ident, $lm:ident| $load_m:expr, |$sp:ident, $sm:ident, $sv:ident| $store_m:expr) => {
             pub(crate) struct $name;
-            // SAFETY (all methods): callers are `#[target_feature]` functions enabling the
-            // instruction set of these intrinsics, and pass pointers valid for `LANES`
-            // elements (the `Simd` contract).
+            // Every method below is an intrinsic of this instruction set: its callers are
+            // `#[target_feature]` functions enabling that set, and pass pointers valid for
+            // `LANES` elements (the `Simd` contract), which is what each `SAFETY` refers to.
             impl Simd for $name {
                 type T = $t;
                 type V = $v;
                 const LANES: usize = $lanes;
                 #[inline(always)]
                 unsafe fn zero() -> $v {
+                    // SAFETY: the `Simd` contract (see above).
                     unsafe { $zero() }
                 }
                 #[inline(always)]
                 unsafe fn splat(x: $t) -> $v {
+                    // SAFETY: the `Simd` contract (see above).
                     unsafe { $splat(x) }
                 }
                 #[inline(always)]
                 unsafe fn load(p: *const $t) -> $v {
+                    // SAFETY: the `Simd` contract (see above).
                     unsafe { $load(p) }
                 }
                 #[inline(always)]
                 unsafe fn store(p: *mut $t, v: $v) {
+                    // SAFETY: the `Simd` contract (see above).
                     unsafe { $store(p, v) }
                 }
                 #[inline(always)]
                 unsafe fn mul(a: $v, b: $v) -> $v {
+                    // SAFETY: the `Simd` contract (see above).
                     unsafe { $mul(a, b) }
                 }
                 #[inline(always)]
                 unsafe fn add(a: $v, b: $v) -> $v {
+                    // SAFETY: the `Simd` contract (see above).
                     unsafe { $add(a, b) }
                 }
                 #[inline(always)]
                 unsafe fn fma(a: $v, b: $v, c: $v) -> $v {
+                    // SAFETY: the `Simd` contract (see above).
                     unsafe { $fma(a, b, c) }
                 }
                 type M = $m;
@@ -184,14 +155,17 @@ mod x86 {
                 #[allow(unused_unsafe)]
                 unsafe fn mask($live: usize) -> $m {
                     debug_assert!($live <= $lanes);
+                    // SAFETY: the `Simd` contract (see above).
                     unsafe { $mask }
                 }
                 #[inline(always)]
                 unsafe fn load_m($lp: *const $t, $lm: $m) -> $v {
+                    // SAFETY: the `Simd` contract (see above).
                     unsafe { $load_m }
                 }
                 #[inline(always)]
                 unsafe fn store_m($sp: *mut $t, $sm: $m, $sv: $v) {
+                    // SAFETY: the `Simd` contract (see above).
                     unsafe { $store_m }
                 }
             }

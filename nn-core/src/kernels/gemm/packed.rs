@@ -4,13 +4,14 @@
 
 use super::kernel::micro;
 use super::pack::{pack_a, pack_b};
-use super::simd::{Elem, Simd};
+use super::simd::Simd;
 use super::{Raw, RawMut};
+use crate::kernels::elem::Elem;
 
 /// Cache blocking of one kernel: the `k` block (`kc`), rows of `A` packed at once (`mc`),
 /// columns of `B` packed at once (`nc`).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Blocking {
+pub struct Blocking {
     pub kc: usize,
     pub mc: usize,
     pub nc: usize,

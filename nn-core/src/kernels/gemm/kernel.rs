@@ -1,7 +1,8 @@
 //! The register-blocked microkernel of the packed path: an `MR × NR` tile of `C` (with
 //! `MR = MV·LANES`) accumulated in `MV·NR` vector registers over one `kc` block.
 
-use super::simd::{Elem, Simd};
+use super::simd::Simd;
+use crate::kernels::elem::Elem;
 
 /// The largest `MR·NR` of any kernel (AVX-512 f32: 32 × 12); sizes the edge-tile buffer.
 pub(crate) const TILE_MAX: usize = 32 * 16;

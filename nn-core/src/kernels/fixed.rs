@@ -1,0 +1,231 @@
+//! The fixed-width kernels of a fully connected layer's three products, for small layers
+//! (which products take them is `layers::linear`'s choice). The widths are compile-time
+//! constants here, so a per-sample loop with fully unrolled, vectorised inner loops (compiled
+//! per instruction set by [`dispatch!`], the best one picked at run time) beats any blocking
+//! scheme. Storage as in `layers::linear`: `W` is `OUT × IN`, batches are `features × N`, all
+//! column-major.
+//!
+//! The entries below check no shapes: the caller passes `w` of `OUT · IN`, `x` of `IN · N`,
+//! `y` / `dout` of `OUT · N` and `dx` of `IN · N` elements (shorter slices compute fewer
+//! samples).
+
+use super::dispatch::dispatch;
+use super::elem::Elem;
+use super::isa::Supported;
+
+/// `y ← W·x + β·y` (`OUT × N`) with the best instruction set of this CPU.
+#[inline(always)]
+pub(crate) fn fixed_forward<T: Elem, const IN: usize, const OUT: usize>(w: &[T], x: &[T], beta: T, y: &mut [T]) {
+    forward_isa::<T, IN, OUT>(Supported::best(), w, x, beta, y)
+}
+
+/// `dx ← Wᵀ·dout` (`IN × N`) with the best instruction set of this CPU.
+#[inline(always)]
+pub(crate) fn fixed_backward_dx<T: Elem, const IN: usize, const OUT: usize>(w: &[T], dout: &[T], dx: &mut [T]) {
+    backward_dx_isa::<T, IN, OUT>(Supported::best(), w, dout, dx)
+}
+
+/// `dW ← dout·xᵀ` (`OUT × IN`) with the best instruction set of this CPU.
+#[inline(always)]
+pub(crate) fn fixed_backward_dw<T: Elem, const IN: usize, const OUT: usize>(x: &[T], dout: &[T], dw: &mut [T]) {
+    backward_dw_isa::<T, IN, OUT>(Supported::best(), x, dout, dw)
+}
+
+dispatch! {
+    /// `y[:, n] = Σᵢ W[:, i]·x[i, n] (+ β·y[:, n])`, one sample at a time, accumulating in a
+    /// register-sized array of `OUT` values.
+    #[inline(always)]
+    fn forward_isa<L>[T: Elem, const IN: usize, const OUT: usize](w: &[T], x: &[T], beta: T, y: &mut [T]) {
+        let keep = beta != T::ZERO;
+        for (xc, yc) in x.chunks_exact(IN).zip(y.chunks_exact_mut(OUT)) {
+            let mut acc = [T::ZERO; OUT];
+            if keep {
+                for (a, &v) in acc.iter_mut().zip(yc.iter()) {
+                    *a = beta * v;
+                }
+            }
+            for (wc, &xi) in w.chunks_exact(OUT).zip(xc) {
+                for (a, &wv) in acc.iter_mut().zip(wc) {
+                    *a += wv * xi;
+                }
+            }
+            yc.copy_from_slice(&acc);
+        }
+    }
+}
+
+dispatch! {
+    /// `dx[i, n] = Σₒ W[o, i]·dout[o, n]`: one dot product of length `OUT` per element.
+    #[inline(always)]
+    fn backward_dx_isa<L>[T: Elem, const IN: usize, const OUT: usize](w: &[T], dout: &[T], dx: &mut [T]) {
+        for (dc, xc) in dout.chunks_exact(OUT).zip(dx.chunks_exact_mut(IN)) {
+            for (xi, wc) in xc.iter_mut().zip(w.chunks_exact(OUT)) {
+                let mut s = T::ZERO;
+                for (&wv, &d) in wc.iter().zip(dc) {
+                    s += wv * d;
+                }
+                *xi = s;
+            }
+        }
+    }
+}
+
+dispatch! {
+    /// `dW[:, i] = Σₙ dout[:, n]·x[i, n]`: a rank-1 update per sample into an `OUT × IN`
+    /// accumulator on the stack (registers for the smallest layers), then one copy into `dW`.
+    #[inline(always)]
+    fn backward_dw_isa<L>[T: Elem, const IN: usize, const OUT: usize](x: &[T], dout: &[T], dw: &mut [T]) {
+        let mut acc = [[T::ZERO; OUT]; IN];
+        for (dc, xc) in dout.chunks_exact(OUT).zip(x.chunks_exact(IN)) {
+            let dc: &[T; OUT] = dc.try_into().expect("chunk of OUT");
+            for (col, &xi) in acc.iter_mut().zip(xc) {
+                for (a, &d) in col.iter_mut().zip(dc) {
+                    *a += d * xi;
+                }
+            }
+        }
+        for (dst, col) in dw.chunks_exact_mut(OUT).zip(&acc) {
+            dst.copy_from_slice(col);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::gemm::{gemm, MatMut, MatRef};
+
+    fn values(n: usize, seed: u32) -> Vec<f64> {
+        (0..n)
+            .map(|i| (((i as u32).wrapping_mul(2654435761) ^ seed) % 1000) as f64 / 500.0 - 1.0)
+            .collect()
+    }
+
+    fn naive(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: impl Fn(usize, usize) -> f64,
+        b: impl Fn(usize, usize) -> f64,
+    ) -> Vec<f64> {
+        let mut c = vec![0.0; m * n];
+        for j in 0..n {
+            for i in 0..m {
+                c[i + j * m] = (0..k).map(|p| a(i, p) * b(p, j)).sum();
+            }
+        }
+        c
+    }
+
+    /// Who computes a layer's three products: the fixed-width kernels compiled for an
+    /// instruction set, or the GEMM (what `layers::linear` uses for larger layers).
+    #[derive(Clone, Copy, Debug)]
+    enum Via {
+        Fixed(Supported),
+        Gemm,
+    }
+
+    impl Via {
+        fn forward<const IN: usize, const OUT: usize>(self, w: &[f64], x: &[f64], beta: f64, y: &mut [f64]) {
+            let n = x.len() / IN;
+            match self {
+                Via::Fixed(isa) => forward_isa::<f64, IN, OUT>(isa, w, x, beta, y),
+                Via::Gemm => gemm(
+                    1.0,
+                    MatRef::col_major(w, OUT, IN),
+                    MatRef::col_major(x, IN, n),
+                    beta,
+                    MatMut::col_major(y, OUT, n),
+                ),
+            }
+        }
+
+        fn backward_dx<const IN: usize, const OUT: usize>(self, w: &[f64], dout: &[f64], dx: &mut [f64]) {
+            let n = dout.len() / OUT;
+            match self {
+                Via::Fixed(isa) => backward_dx_isa::<f64, IN, OUT>(isa, w, dout, dx),
+                Via::Gemm => gemm(
+                    1.0,
+                    MatRef::col_major(w, OUT, IN).t(),
+                    MatRef::col_major(dout, OUT, n),
+                    0.0,
+                    MatMut::col_major(dx, IN, n),
+                ),
+            }
+        }
+
+        fn backward_dw<const IN: usize, const OUT: usize>(self, x: &[f64], dout: &[f64], dw: &mut [f64]) {
+            let n = dout.len() / OUT;
+            match self {
+                Via::Fixed(isa) => backward_dw_isa::<f64, IN, OUT>(isa, x, dout, dw),
+                Via::Gemm => gemm(
+                    1.0,
+                    MatRef::col_major(dout, OUT, n),
+                    MatRef::col_major(x, IN, n).t(),
+                    0.0,
+                    MatMut::col_major(dw, OUT, IN),
+                ),
+            }
+        }
+    }
+
+    fn check<const IN: usize, const OUT: usize>(n: usize, via: Via) {
+        let w = values(OUT * IN, 1);
+        let x = values(IN * n, 2);
+        let dout = values(OUT * n, 3);
+        let y0 = values(OUT * n, 4);
+
+        let mut y = y0.clone();
+        via.forward::<IN, OUT>(&w, &x, 0.5, &mut y);
+        let want = naive(OUT, n, IN, |o, i| w[o + i * OUT], |i, s| x[i + s * IN]);
+        for ((g, w), y0) in y.iter().zip(&want).zip(&y0) {
+            assert!(
+                (g - (w + 0.5 * y0)).abs() < 1e-12 * (1.0 + w.abs()),
+                "{via:?} forward {IN}->{OUT} n={n}"
+            );
+        }
+
+        let mut dx = vec![f64::NAN; IN * n];
+        via.backward_dx::<IN, OUT>(&w, &dout, &mut dx);
+        let want = naive(IN, n, OUT, |i, o| w[o + i * OUT], |o, s| dout[o + s * OUT]);
+        for (g, w) in dx.iter().zip(&want) {
+            assert!(
+                (g - w).abs() < 1e-12 * (1.0 + w.abs()),
+                "{via:?} backward_dx {IN}->{OUT} n={n}"
+            );
+        }
+
+        let mut dw = vec![f64::NAN; OUT * IN];
+        via.backward_dw::<IN, OUT>(&x, &dout, &mut dw);
+        let want = naive(OUT, IN, n, |o, s| dout[o + s * OUT], |s, i| x[i + s * IN]);
+        for (g, w) in dw.iter().zip(&want) {
+            assert!(
+                (g - w).abs() < 1e-12 * (1.0 + w.abs()),
+                "{via:?} backward_dw {IN}->{OUT} n={n}"
+            );
+        }
+    }
+
+    #[test]
+    fn fixed_path_matches_reference() {
+        for isa in Supported::all() {
+            for n in [1, 2, 7, 30, 2000] {
+                let via = Via::Fixed(isa);
+                check::<2, 10>(n, via);
+                check::<10, 3>(n, via);
+                check::<16, 64>(n, via);
+                check::<64, 64>(n, via);
+                check::<64, 4>(n, via);
+                check::<1, 1>(n, via);
+            }
+        }
+    }
+
+    #[test]
+    fn gemm_path_matches_reference() {
+        for n in [1, 5, 33] {
+            check::<65, 64>(n, Via::Gemm);
+            check::<100, 70>(n, Via::Gemm);
+        }
+    }
+}
