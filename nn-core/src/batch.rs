@@ -11,7 +11,7 @@
 
 use nalgebra::{Const, Dyn, Matrix, MatrixView, MatrixViewMut, OMatrix, SMatrix, VecStorage};
 
-use crate::Float;
+use crate::float::Float;
 
 /// An owned batch: `D` rows (features) × `N` columns (samples).
 pub type Batch<T, const D: usize> = OMatrix<T, Const<D>, Dyn>;

@@ -3,7 +3,7 @@
 use rand::RngCore;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::Float;
+use crate::float::Float;
 
 /// How weights are drawn (biases always start at zero).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

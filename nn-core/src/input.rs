@@ -5,7 +5,8 @@
 use crate::kernels::gemm::Gathered;
 use nalgebra::{Const, Dyn, Matrix, SMatrix, VecStorage};
 
-use crate::{batch_view, BatchBuf, BatchMut, BatchRef, Float};
+use crate::batch::{batch_view, BatchBuf, BatchMut, BatchRef};
+use crate::float::Float;
 
 /// A mini-batch read in place: sample `j` is column `idx[j]` of `source` (`D × M`, one
 /// sample per column). [`Batches::get_in_place`](crate::data::Batches::get_in_place) hands
@@ -189,7 +190,7 @@ impl<'a, T: Float, const D: usize> From<Gather<'a, T, D>> for Input<'a, T, D> {
     }
 }
 
-/// Anything a network's `train_step` takes as its input batch: every [`AsBatch`](crate::AsBatch)
+/// Anything a network's `train_step` takes as its input batch: every [`AsBatch`](crate::batch::AsBatch)
 /// type, a [`Gather`] and an [`Input`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an input batch of {D} features per sample",

@@ -1,13 +1,14 @@
 //! Class labels for classification losses: indices or one-hot rows.
 
-use crate::{Batch, BatchRef, Float};
+use crate::batch::{Batch, BatchRef};
+use crate::float::Float;
 
 /// The targets of a classification loss for a batch of `N` samples over `D` classes.
 ///
 /// - `Classes`: one class index per sample (`N` values, each `< D`).
 /// - `OneHot`: a `D × N` batch with one `1` per sample (the book converts these to indices
 ///   with `argmax`; here each column must hold exactly one `1` and zeros elsewhere).
-///   [`SigmoidWithLoss`](crate::SigmoidWithLoss) also takes any 0/1 (or soft) targets this way.
+///   [`SigmoidWithLoss`](crate::layers::SigmoidWithLoss) also takes any 0/1 (or soft) targets this way.
 ///
 /// Converts from `&[usize]`, `&Vec<usize>`, `&[usize; N]`, a `BatchRef` or `&Batch`, so a
 /// network's `forward(x, &labels)` takes either.

@@ -18,7 +18,6 @@ mod input;
 #[allow(unsafe_code)]
 mod kernels;
 mod labels;
-mod layer;
 pub mod layers;
 mod network;
 pub mod optim;
@@ -42,13 +41,12 @@ pub use float::Float;
 pub use init::{Init, InitScheme};
 pub use input::{AsInput, Gather, Input};
 pub use labels::Labels;
-pub use layer::{Layer, LossLayer};
 #[doc(hidden)]
 pub use layers::FusedLinear;
 pub use layers::{
-    argmax, cross_entropy_error, repeat_into, softmax_into, sum_into, Activation, ActivationFn, Affine, MatMul,
-    MeanSquaredError, Relu, ReluFn, Repeat, Sigmoid, SigmoidFn, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Sum, Tanh,
-    TanhFn, LOG_GUARD,
+    argmax, cross_entropy_error, repeat_into, softmax_into, sum_into, Activation, ActivationFn, Affine, Layer,
+    LossLayer, MatMul, MeanSquaredError, Relu, ReluFn, Repeat, Sigmoid, SigmoidFn, SigmoidWithLoss, Softmax,
+    SoftmaxWithLoss, Sum, Tanh, TanhFn, LOG_GUARD,
 };
 pub use network::{Network, Summary, SummaryRow, Trainable};
 pub use optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd};

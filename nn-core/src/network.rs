@@ -3,7 +3,12 @@
 
 use core::fmt;
 
-use crate::{BatchMut, BatchRef, Float, Input, LossLayer, Optimizer, Param};
+use crate::batch::{BatchMut, BatchRef};
+use crate::float::Float;
+use crate::input::Input;
+use crate::layers::LossLayer;
+use crate::optim::Optimizer;
+use crate::param::Param;
 
 /// A network from `IN` to `OUT` features per sample: inference and parameter access.
 pub trait Network<T: Float, const IN: usize, const OUT: usize> {

@@ -12,8 +12,10 @@ use std::sync::OnceLock;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::batch::{batch_view, Batch};
 use crate::data::Dataset;
-use crate::{batch_view, Batch, Float, Network};
+use crate::float::Float;
+use crate::network::Network;
 
 /// DejaVu Sans, registered with plotters as `sans-serif`.
 const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");

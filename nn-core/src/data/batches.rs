@@ -2,7 +2,9 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{gather_columns, index_below, Dataset, Targets};
-use crate::{BatchBuf, BatchRef, Float, Gather};
+use crate::batch::{BatchBuf, BatchRef};
+use crate::float::Float;
+use crate::input::Gather;
 
 /// Shuffles `v` in place (Fisher–Yates) from `rng`. The permutation depends only on the
 /// generator's stream, so a seeded `ChaCha8Rng` gives the same order on every platform and

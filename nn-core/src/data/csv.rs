@@ -1,7 +1,8 @@
 use std::path::Path;
 
 use super::{DataError, Dataset};
-use crate::{Batch, Float};
+use crate::batch::Batch;
+use crate::float::Float;
 
 /// How [`load_csv`] reads a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -23,7 +23,9 @@ pub use standardize::Standardizer;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::{Batch, BatchBuf, BatchRef, Float, Labels};
+use crate::batch::{Batch, BatchBuf, BatchRef};
+use crate::float::Float;
+use crate::labels::Labels;
 
 /// Why data could not be loaded or assembled. Errors from files name the file and the
 /// 1-based line.

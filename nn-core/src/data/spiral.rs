@@ -3,7 +3,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::Dataset;
-use crate::{Batch, Float};
+use crate::batch::Batch;
+use crate::float::Float;
 
 /// The seed of the book's `spiral.load_data(seed=1984)`.
 pub const SPIRAL_SEED: u64 = 1984;

@@ -1,4 +1,5 @@
-use crate::{Batch, Float};
+use crate::batch::Batch;
+use crate::float::Float;
 
 /// Per-feature standardization, `x ← (x − mean) / std`, fitted on the training set and
 /// applied unchanged to the test set (so no test statistics leak into training).

@@ -1,5 +1,5 @@
 use super::*;
-use crate::batch_from_rows;
+use crate::batch::batch_from_rows;
 
 fn csv(text: &str) -> Result<Dataset<f64, 2>, DataError> {
     parse_csv::<f64, 2>(text, "points.csv", CsvOptions::new(3))

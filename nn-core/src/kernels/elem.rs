@@ -7,7 +7,7 @@ use super::gemm::Tiles;
 use super::isa::level::{Avx2Fma, Avx512, Generic};
 
 /// `f32` or `f64` as the kernels see them: plain arithmetic, and the GEMM's tiles at every
-/// instruction-set level ([`Tiles`]). A supertrait of [`Float`](crate::Float) that code
+/// instruction-set level ([`Tiles`]). A supertrait of [`Float`](crate::float::Float) that code
 /// outside this crate cannot name, so `Float` is sealed: its kernels are picked per float
 /// type through this trait, with no run-time type test.
 pub trait Elem:

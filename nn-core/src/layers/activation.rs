@@ -6,7 +6,9 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-use crate::{BatchBuf, BatchMut, BatchRef, Float, Layer};
+use crate::batch::{BatchBuf, BatchMut, BatchRef};
+use crate::float::Float;
+use crate::layers::Layer;
 
 /// An element-wise function and its derivative: what an [`Activation`] layer needs.
 ///

@@ -2,7 +2,8 @@
 //! every sample (`repeat_into`, the Repeat node's forward) and summing the samples into one
 //! column (`sum_into`, the Sum node's forward). Each is the other's backward.
 
-use crate::{BatchMut, BatchRef, Float};
+use crate::batch::{BatchMut, BatchRef};
+use crate::float::Float;
 
 /// Copies the column `x` (`D` values) into every column of `out` (`D × N`): the Repeat
 /// node's forward and the Sum node's backward. Affine's bias broadcast calls this too.

@@ -8,9 +8,12 @@
 //! any blocking scheme. Larger layers go to the general GEMM.
 
 use super::broadcast::{repeat_into, sum_into};
+use crate::batch::{BatchBuf, BatchMut, BatchRef};
+use crate::float::Float;
+use crate::input::{Gather, Input};
 use crate::kernels::fixed::{fixed_backward_dw, fixed_backward_dx, fixed_forward};
 use crate::kernels::gemm::{gemm, gemm_gathered, MatMut, MatRef};
-use crate::{BatchBuf, BatchMut, BatchRef, Float, Gather, Input, Layer};
+use crate::layers::Layer;
 
 /// Largest `OUT · IN` that takes the fixed-width path.
 pub const FIXED_MAX: usize = 64 * 64;

@@ -1,8 +1,13 @@
 use nalgebra::SMatrix;
 
 use super::linear::{self, FusedLinear, Sealed};
+use crate::batch::{BatchBuf, BatchMut, BatchRef};
+use crate::float::Float;
+use crate::init::Init;
+use crate::input::Input;
 use crate::kernels::heap::{boxed_clone, boxed_zeros};
-use crate::{BatchBuf, BatchMut, BatchRef, Float, Init, Input, Layer, Param};
+use crate::layers::Layer;
+use crate::param::Param;
 
 /// The book's `MatMul` layer, `y = W·x` (the book's `y = x·W` with samples as rows).
 ///

@@ -1,11 +1,13 @@
 //! The layers: the book's chapter-1 seed (`MatMul`, `Affine`, `Repeat`, `Sum`, `Sigmoid`,
 //! `Softmax`, `SoftmaxWithLoss`) and the usual MLP companions (`Relu`, `Tanh`,
-//! `SigmoidWithLoss`, `MeanSquaredError`). One file per layer.
+//! `SigmoidWithLoss`, `MeanSquaredError`). One file per layer; the traits every layer
+//! implements are in `layer.rs` ([`Layer`], [`LossLayer`]).
 
 mod activation;
 mod affine;
 mod broadcast;
 mod cross_entropy;
+mod layer;
 pub(crate) mod linear;
 mod matmul;
 mod mse;
@@ -19,6 +21,7 @@ pub use activation::{Activation, ActivationFn, Relu, ReluFn, Sigmoid, SigmoidFn,
 pub use affine::Affine;
 pub use broadcast::{repeat_into, sum_into};
 pub use cross_entropy::{cross_entropy_error, LOG_GUARD};
+pub use layer::{Layer, LossLayer};
 #[doc(hidden)]
 pub use linear::FusedLinear;
 pub use matmul::MatMul;

@@ -1,4 +1,6 @@
-use crate::{BatchBuf, BatchRef, Float, LossLayer};
+use crate::batch::{BatchBuf, BatchRef};
+use crate::float::Float;
+use crate::layers::LossLayer;
 
 /// Mean squared error over every element (PyTorch's `MSELoss`), for regression.
 ///

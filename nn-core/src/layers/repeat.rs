@@ -1,5 +1,6 @@
 use super::broadcast::{repeat_into, sum_into};
-use crate::{BatchBuf, BatchRef, Float};
+use crate::batch::{BatchBuf, BatchRef};
+use crate::float::Float;
 
 /// The book's Repeat node along the batch axis: one sample (`D × 1`, the book's `1 × D`)
 /// copied `N` times.

@@ -1,4 +1,7 @@
-use crate::{BatchBuf, BatchRef, Float, Labels, LossLayer};
+use crate::batch::{BatchBuf, BatchRef};
+use crate::float::Float;
+use crate::labels::Labels;
+use crate::layers::LossLayer;
 
 /// The book's `SigmoidWithLoss`: a sigmoid on every output followed by the binary
 /// cross-entropy, averaged over the batch.

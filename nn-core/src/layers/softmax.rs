@@ -1,4 +1,6 @@
-use crate::{BatchBuf, BatchMut, BatchRef, Float, Layer};
+use crate::batch::{BatchBuf, BatchMut, BatchRef};
+use crate::float::Float;
+use crate::layers::Layer;
 
 /// Softmax of every sample (column) of `x` into `y`, with the column maximum subtracted
 /// first so `exp` never overflows: `y = exp(x − max x) / Σ exp(x − max x)`.

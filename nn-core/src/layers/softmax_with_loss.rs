@@ -1,5 +1,8 @@
 use super::softmax::softmax_into;
-use crate::{BatchBuf, BatchRef, Float, Labels, LossLayer};
+use crate::batch::{BatchBuf, BatchRef};
+use crate::float::Float;
+use crate::labels::Labels;
+use crate::layers::LossLayer;
 
 /// The book's `SoftmaxWithLoss`: softmax followed by the mean cross-entropy error.
 ///

@@ -1,5 +1,6 @@
 use super::broadcast::{repeat_into, sum_into};
-use crate::{BatchBuf, BatchRef, Float};
+use crate::batch::{BatchBuf, BatchRef};
+use crate::float::Float;
 
 /// The book's Sum node along the batch axis: `N` samples summed into one.
 ///

@@ -1,5 +1,7 @@
 use super::state::Slots;
-use crate::{Float, Optimizer, Param};
+use crate::float::Float;
+use crate::optim::Optimizer;
+use crate::param::Param;
 
 /// AdaGrad (the book's `AdaGrad`, vol. 1 `common/optimizer.py`): a per-element learning rate
 /// that shrinks with the sum of squared gradients.

@@ -1,5 +1,7 @@
 use super::state::Slots;
-use crate::{Float, Optimizer, Param};
+use crate::float::Float;
+use crate::optim::Optimizer;
+use crate::param::Param;
 
 /// Adam (the book's `Adam`, vol. 1 `common/optimizer.py`), with the bias correction folded
 /// into the learning rate as the book does. At step `t = 1, 2, …` (counted by

@@ -13,7 +13,8 @@ pub use momentum::Momentum;
 pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
-use crate::{Float, Param};
+use crate::float::Float;
+use crate::param::Param;
 
 /// An update rule applied to every (parameter, gradient) pair of a network.
 ///
@@ -29,7 +30,7 @@ pub trait Optimizer<T: Float> {
     fn update(&mut self, index: usize, param: Param<'_, T>);
 
     /// Whether this is plain SGD, `p ← p − lr·g` with no state (only [`Sgd`] says so):
-    /// [`DataParallel`](crate::DataParallel) then combines the two halves' gradients and steps
+    /// [`DataParallel`](crate::parallel::DataParallel) then combines the two halves' gradients and steps
     /// in one pass. Not part of the trait's contract for optimizer authors: the argument's
     /// type cannot be named outside nn, so no other optimizer can override it (a wrapper
     /// that forwarded it would have its own `update` skipped).

@@ -1,5 +1,7 @@
 use super::state::Slots;
-use crate::{Float, Optimizer, Param};
+use crate::float::Float;
+use crate::optim::Optimizer;
+use crate::param::Param;
 
 /// SGD with momentum (the book's `Momentum`, vol. 1 `common/optimizer.py`):
 ///

@@ -1,5 +1,7 @@
 use super::state::Slots;
-use crate::{Float, Optimizer, Param};
+use crate::float::Float;
+use crate::optim::Optimizer;
+use crate::param::Param;
 
 /// RMSprop (the book's `RMSprop`, vol. 1 `common/optimizer.py`): AdaGrad with an
 /// exponentially decaying average of squared gradients.

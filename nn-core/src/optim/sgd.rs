@@ -1,4 +1,6 @@
-use crate::{Float, Optimizer, Param};
+use crate::float::Float;
+use crate::optim::Optimizer;
+use crate::param::Param;
 
 /// Stochastic gradient descent (the book's `SGD`): `p ← p − lr·g` for every parameter.
 ///
@@ -24,7 +26,7 @@ impl<T: Float> Sgd<T> {
 
 /// The SGD rule for one element, `p ← p − lr·g` (a product, then a difference: no FMA, so
 /// every path rounds alike). Every SGD update of nn computes it: [`Sgd::update`] through a
-/// vectorised loop, and [`DataParallel`](crate::DataParallel)'s one-pass combine.
+/// vectorised loop, and [`DataParallel`](crate::parallel::DataParallel)'s one-pass combine.
 #[inline(always)]
 pub(crate) fn rule<T: Float>(p: T, lr: T, g: T) -> T {
     p - lr * g

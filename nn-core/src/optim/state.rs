@@ -1,6 +1,6 @@
 //! Per-parameter optimizer state, allocated on the first step and reused after.
 
-use crate::Float;
+use crate::float::Float;
 
 /// One buffer per parameter tensor, indexed by the `index` of
 /// [`Optimizer::update`](crate::Optimizer::update) (the tensor's position in the network's

@@ -2,7 +2,8 @@
 //! on a small regression problem.
 
 use super::*;
-use crate::{batch_from_rows, Affine, Batch, Layer, LossLayer, MeanSquaredError};
+use crate::batch::{batch_from_rows, Batch};
+use crate::layers::{Affine, Layer, LossLayer, MeanSquaredError};
 
 const P0: [f64; 3] = [1.0, -2.0, 0.5];
 const GRADS: [[f64; 3]; 3] = [[0.5, -1.0, 2.0], [0.1, 0.3, -0.4], [-0.2, 0.0, 1.0]];

@@ -37,7 +37,10 @@ use core::fmt;
 pub use progress::Progress;
 
 use crate::data::{Batches, Dataset, Targets};
-use crate::{Float, LossLayer, Optimizer, Trainable};
+use crate::float::Float;
+use crate::layers::LossLayer;
+use crate::network::Trainable;
+use crate::optim::Optimizer;
 
 /// Why training stopped early with an error.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

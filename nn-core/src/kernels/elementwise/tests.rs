@@ -344,7 +344,7 @@ fn exhaustive() {
 /// length around the vector widths, in `f32` and `f64`.
 #[test]
 fn sub_scaled_matches_the_scalar_step_bit_for_bit() {
-    fn check<T: crate::Float>(isa: Supported) {
+    fn check<T: crate::float::Float>(isa: Supported) {
         for len in 0..70 {
             let p0: Vec<T> = (0..len).map(|i| T::cast((i as f64 * 0.37).sin() * 3.0)).collect();
             let g: Vec<T> = (0..len).map(|i| T::cast((i as f64 * 1.3).cos() / 7.0)).collect();

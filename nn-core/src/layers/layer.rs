@@ -9,7 +9,10 @@
 //! it supports; a mismatch is then an unsatisfied trait bound that the compiler reports at
 //! the layer's line.
 
-use crate::{BatchMut, BatchRef, Float, Init, Param};
+use crate::batch::{BatchMut, BatchRef};
+use crate::float::Float;
+use crate::init::Init;
+use crate::param::Param;
 
 /// A differentiable layer from `IN` to `OUT` features per sample (the book's layer classes,
 /// with `params`, `grads`, `forward` and `backward`).
@@ -24,7 +27,7 @@ use crate::{BatchMut, BatchRef, Float, Init, Param};
 /// `output` and `infer` are required; a layer with parameters also sets
 /// [`PARAMS`](Layer::PARAMS) and implements [`visit_params`](Layer::visit_params) and
 /// [`init_params`](Layer::init_params). For an element-wise function without parameters,
-/// [`ActivationFn`](crate::ActivationFn) is shorter.
+/// [`ActivationFn`](crate::layers::ActivationFn) is shorter.
 ///
 /// # Example: a learnable scale
 /// `y = a·x` with one trainable scalar `a`: `dx = a·dout`, `∂L/∂a = Σ dout ⊙ x` (over
@@ -173,7 +176,7 @@ pub trait LossLayer<T: Float, const D: usize> {
 
     /// The targets of samples `start..start + len` of a batch's `target` (a column range),
     /// borrowing the same data: what generic code needs to split a batch, e.g.
-    /// [`DataParallel`](crate::DataParallel), which trains on two halves of every batch.
+    /// [`DataParallel`](crate::parallel::DataParallel), which trains on two halves of every batch.
     /// Implementations panic if the range is not inside the batch.
     ///
     /// ```
