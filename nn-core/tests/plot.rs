@@ -8,16 +8,9 @@ use nn_core::data::spiral;
 use nn_core::plot::{decision_boundary, loss_curve, PlotError};
 use rand::SeedableRng;
 
-nn::network! {
-    /// The book's chapter-1 network.
-    pub struct TwoLayerNet {
-        input: 2,
-        affine1: Affine(10),
-        sigmoid: Sigmoid,
-        affine2: Affine(3),
-        loss: SoftmaxWithLoss,
-    }
-}
+#[path = "common/two_layer_net.rs"]
+mod two_layer_net;
+use two_layer_net::TwoLayerNet;
 
 fn png_size(path: &Path) -> (u32, u32) {
     let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());

@@ -8,17 +8,9 @@ use nn_core::{Adam, Float, InitScheme, Sgd};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-nn::network! {
-    /// The book's chapter-1 network.
-    #[derive(Clone)]
-    pub struct TwoLayerNet {
-        input: 2,
-        affine1: Affine(10),
-        sigmoid: Sigmoid,
-        affine2: Affine(3),
-        loss: SoftmaxWithLoss,
-    }
-}
+#[path = "common/two_layer_net.rs"]
+mod two_layer_net;
+use two_layer_net::TwoLayerNet;
 
 fn net<T: Float>(seed: u64) -> TwoLayerNet<T> {
     TwoLayerNet::with_init(&mut ChaCha8Rng::seed_from_u64(seed), InitScheme::Book)

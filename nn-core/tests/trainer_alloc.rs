@@ -8,16 +8,9 @@ use nn_core::train::{Progress, Trainer};
 use nn_core::{Adam, Optimizer, Sgd};
 use rand::SeedableRng;
 
-nn::network! {
-    /// The book's chapter-1 network.
-    pub struct TwoLayerNet {
-        input: 2,
-        affine1: Affine(10),
-        sigmoid: Sigmoid,
-        affine2: Affine(3),
-        loss: SoftmaxWithLoss,
-    }
-}
+#[path = "common/two_layer_net.rs"]
+mod two_layer_net;
+use two_layer_net::TwoLayerNet;
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
