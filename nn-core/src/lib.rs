@@ -8,11 +8,9 @@
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-pub mod alloc_counter;
 pub mod batch;
 pub mod data;
 mod float;
-pub mod gradcheck;
 mod init;
 mod input;
 #[allow(unsafe_code)]
@@ -34,6 +32,7 @@ pub mod feature_gated {
     #[cfg(feature = "plot")]
     pub use crate::plot;
 }
+mod testing;
 pub mod train;
 
 pub use batch::{batch_from_rows, batch_view, batch_view_mut, AsBatch, Batch, BatchBuf, BatchMut, BatchRef};
@@ -52,6 +51,7 @@ pub use network::{Network, Summary, SummaryRow, Trainable};
 pub use optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd};
 pub use parallel::{DataParallel, ParallelStats};
 pub use param::Param;
+pub use testing::{alloc_counter, gradcheck};
 
 pub use nalgebra;
 pub use rand;
