@@ -24,7 +24,7 @@
 //! [`count_allocations`] panics if `CountingAllocator` is not the global allocator, so a
 //! forgotten `#[global_allocator]` cannot make a zero-allocation test pass vacuously.
 //!
-//! Work handed to other threads (e.g. [`DataParallel`](crate::DataParallel)'s worker) is
+//! Work handed to other threads (e.g. [`DataParallel`](crate::parallel::DataParallel)'s worker) is
 //! counted by the process-wide counters of [`count_allocations_in_process`], which see every
 //! thread, the test harness' included: use them in a test binary that runs one test at a time.
 

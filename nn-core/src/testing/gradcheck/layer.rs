@@ -8,7 +8,7 @@ use super::common::{collect_grads, max_rel_diff, with_param};
 use super::report::GradReport;
 use super::GradCheck;
 use crate::batch::{Batch, BatchRef};
-use crate::layer::Layer;
+use crate::layers::Layer;
 
 /// Relative tolerance for consistency checks that should agree up to rounding
 /// (`infer` vs `forward`).

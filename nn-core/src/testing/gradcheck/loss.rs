@@ -6,7 +6,7 @@ use rand_chacha::ChaCha8Rng;
 use super::report::GradReport;
 use super::GradCheck;
 use crate::batch::{Batch, BatchRef};
-use crate::layer::LossLayer;
+use crate::layers::LossLayer;
 
 impl GradCheck {
     /// Checks `dscore` of `loss` at `score` (`D × N`) against target `t`. Leaves the loss as

@@ -85,7 +85,7 @@ pub use common::random_batch;
 pub use report::{relative_error, EntryCheck, GradReport, TensorCheck, ERROR_FLOOR};
 
 use crate::batch::BatchRef;
-use crate::layer::{Layer, LossLayer};
+use crate::layers::{Layer, LossLayer};
 use crate::network::Trainable;
 
 /// The default finite-difference step ε.

@@ -8,7 +8,7 @@ use super::common::{collect_grads, with_param};
 use super::report::GradReport;
 use super::GradCheck;
 use crate::batch::BatchRef;
-use crate::layer::LossLayer;
+use crate::layers::LossLayer;
 use crate::network::Trainable;
 
 impl GradCheck {
