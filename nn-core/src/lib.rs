@@ -19,9 +19,6 @@ mod labels;
 pub mod layers;
 mod network;
 pub mod optim;
-// The thread hand-off's cells; they move into `kernels` with the split of this module.
-#[allow(unsafe_code)]
-pub mod parallel;
 mod param;
 #[cfg(feature = "plot")]
 pub mod plot;
@@ -49,9 +46,10 @@ pub use layers::{
 };
 pub use network::{Network, Summary, SummaryRow, Trainable};
 pub use optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd};
-pub use parallel::{DataParallel, ParallelStats};
 pub use param::Param;
 pub use testing::{alloc_counter, gradcheck};
+pub use train::parallel;
+pub use train::parallel::{DataParallel, ParallelStats};
 
 pub use nalgebra;
 pub use rand;

@@ -1,7 +1,7 @@
-//! The kernel layer: every instruction-set-specific loop of the crate and all of its `unsafe`
-//! (outside `parallel`, whose thread hand-off moves here later). The rest of the crate calls
-//! safe functions of this module and never sees a `#[target_feature]`, a raw pointer or a
-//! reinterpreted buffer. Nothing here depends on the rest of the crate.
+//! The kernel layer: every instruction-set-specific loop of the crate and all of its `unsafe`.
+//! The rest of the crate calls safe functions of this module and never sees a
+//! `#[target_feature]`, a raw pointer, a reinterpreted buffer or an `UnsafeCell`. Nothing here
+//! depends on the rest of the crate.
 //!
 //! - [`isa`]: the one [`Isa`](isa::Isa) enum and its one cached run-time detection.
 //! - [`dispatch`]: the one mechanism that compiles a kernel body once per instruction set
@@ -14,6 +14,8 @@
 //! - [`scratch`]: the one aligned per-thread scratch pool (nesting safe).
 //! - [`heap`]: large static matrices allocated directly on the heap.
 //! - [`alloc`]: the raw global allocator behind [`alloc_counter`](crate::alloc_counter).
+//! - [`handoff`]: the cells and the state machine of [`DataParallel`](crate::DataParallel)'s
+//!   two-thread hand-off, behind a safe API.
 //!
 //! Benchmarks and tests reach the pieces they measure through `nn_core::__internal`.
 
@@ -23,6 +25,7 @@ pub(crate) mod elem;
 pub(crate) mod elementwise;
 pub(crate) mod fixed;
 pub(crate) mod gemm;
+pub(crate) mod handoff;
 pub(crate) mod heap;
 pub(crate) mod isa;
 pub(crate) mod scratch;

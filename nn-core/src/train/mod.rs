@@ -30,6 +30,7 @@
 //! # Ok::<(), nn::train::TrainError>(())
 //! ```
 
+pub mod parallel;
 mod progress;
 
 use core::fmt;
