@@ -87,7 +87,7 @@ use self::combine::{Combine, GradSink, Mode};
 use crate::float::Float;
 use crate::input::AsInput;
 use crate::kernels::handoff::{CallerEnd, Finished};
-use crate::layer::LossLayer;
+use crate::layers::LossLayer;
 use crate::network::Trainable;
 use crate::optim::Optimizer;
 
@@ -147,7 +147,7 @@ where
     }
 
     /// One training step on batch `x` (`IN × N`, or a mini-batch read in place from its data
-    /// set, [`Gather`](crate::Gather)) with targets `t`: forward and backward on the two
+    /// set, [`Gather`](crate::input::Gather)) with targets `t`: forward and backward on the two
     /// halves in parallel, the combined gradient, one `opt` update. Takes the same arguments
     /// as a generated network's `train_step` and returns the mean loss of the batch. A batch of fewer than 2 samples is trained on the calling thread alone.
     ///
