@@ -16,7 +16,7 @@ const CONSISTENCY_TOLERANCE: f64 = 1e-10;
 
 impl GradCheck {
     /// Checks `dx` and every parameter gradient of `layer` at input `x` (`IN × N`); see the
-    /// [module docs](self). Leaves the layer as after `forward(x)` and `backward(x, R)`.
+    /// [module docs](super). Leaves the layer as after `forward(x)` and `backward(x, R)`.
     pub fn layer<L, const IN: usize, const OUT: usize>(&self, layer: &mut L, x: BatchRef<'_, f64, IN>) -> GradReport
     where
         L: Layer<f64, IN, OUT> + ?Sized,
