@@ -28,6 +28,7 @@ pub use nn_core::{AdaGrad, Adam, DataParallel, Momentum, ParallelStats, RmsProp,
 pub use nn_core::{alloc_counter, data, gradcheck, layers, optim, parallel, train};
 // Items behind nn-core's Cargo features (`plot`): the one glob, because the dev-dependencies
 // of this crate's examples and tests may turn such a feature on without this crate's own.
+#[allow(unused_imports)] // empty when no feature of nn-core is on
 pub use nn_core::feature_gated::*;
 // The crates in nn's public types.
 pub use nn_core::{nalgebra, rand, rand_chacha};
