@@ -21,11 +21,14 @@ pub trait Float: nalgebra::RealField + Copy + Default + Debug + Display + Sum + 
     /// Converts a count (e.g. a batch size) to this float type.
     fn count(n: usize) -> Self;
 
-    /// `y[i] = 1 / (1 + exp(-x[i]))` for every element. Panics if the lengths differ.
+    /// `y[i] = 1 / (1 + exp(-x[i]))` for every element, NaN where `x[i]` is NaN or ±∞ (not
+    /// the limits 0 and 1: an infinite activation must reach the loss as a non-finite value).
+    /// Panics if the lengths differ.
     fn sigmoid_slice(x: &[Self], y: &mut [Self]);
-    /// `y[i] = tanh(x[i])` for every element. Panics if the lengths differ.
+    /// `y[i] = tanh(x[i])` for every element, NaN where `x[i]` is NaN or ±∞ (not ±1). Panics
+    /// if the lengths differ.
     fn tanh_slice(x: &[Self], y: &mut [Self]);
-    /// `x[i] = exp(x[i])` in place.
+    /// `x[i] = exp(x[i])` in place (IEEE limits: exp(−∞) = 0, exp(+∞) = +∞, NaN stays NaN).
     fn exp_in_place(x: &mut [Self]);
 }
 
@@ -73,14 +76,16 @@ impl Float for f64 {
     fn sigmoid_slice(x: &[Self], y: &mut [Self]) {
         assert_eq!(x.len(), y.len(), "sigmoid_slice: input and output lengths differ");
         for (y, &x) in y.iter_mut().zip(x) {
-            *y = 1.0 / (1.0 + (-x).exp());
+            // `x · 0` is ±0 for a finite x (so `+ x · 0` changes nothing) and NaN for ±∞.
+            *y = 1.0 / (1.0 + (-x).exp()) + x * 0.0;
         }
     }
     #[inline]
     fn tanh_slice(x: &[Self], y: &mut [Self]) {
         assert_eq!(x.len(), y.len(), "tanh_slice: input and output lengths differ");
         for (y, &x) in y.iter_mut().zip(x) {
-            *y = x.tanh();
+            // As above; `x · 0` has x's sign, so tanh(−0) = −0 stays.
+            *y = x.tanh() + x * 0.0;
         }
     }
     #[inline]

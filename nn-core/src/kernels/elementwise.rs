@@ -14,7 +14,11 @@
 //! The error bounds are measured over all 2³² inputs against `f64` libm, for every
 //! instruction-set level (the ignored test `exhaustive`); the regular tests sweep ~10 M points.
 //!
-//! All three propagate NaN and map ±∞ to the limits. The loops have no calls and no branches
+//! Non-finite inputs (issue 10): `exp` keeps IEEE semantics (NaN → NaN, +∞ → +∞, −∞ → +0);
+//! `sigmoid` and `tanh` give NaN for NaN **and for ±∞** rather than their limits, so an
+//! infinity (an overflow upstream or a poisoned input) cannot saturate into a plausible finite
+//! activation and a finite loss: it reaches the loss as NaN. The check costs one fused
+//! multiply-add per element (`x · 0 + y`), no extra pass. The loops have no calls and no branches
 //! per element, so they vectorise; on x86-64 each is compiled three times (baseline SSE2,
 //! AVX2 + FMA, AVX-512F) by [`dispatch!`] and the widest one the CPU supports is chosen once at
 //! run time, so the default build (no `-C target-cpu=native`) gets wide vectors.
@@ -27,6 +31,8 @@
 //! assert!((y[3] - 0.5_f32.tanh()).abs() <= 1e-6 * 0.5_f32.tanh());
 //! nn_core::__internal::sigmoid_f32(&x, &mut y);
 //! assert_eq!(y[2], 0.5);
+//! nn_core::__internal::sigmoid_f32(&[f32::NEG_INFINITY], &mut y[..1]);
+//! assert!(y[0].is_nan()); // not the limit 0: an infinity must not pass as a finite value
 //! assert!(y[0] > 0.0 && y[0] < 1e-43); // σ(−100) ≈ 3.7e−44, a subnormal, not 0 or NaN
 //! ```
 
@@ -119,14 +125,15 @@ dispatch! {
     }
 }
 
-/// `y[i] = σ(x[i]) = 1 / (1 + exp(−x[i]))`. Panics if the lengths differ.
+/// `y[i] = σ(x[i]) = 1 / (1 + exp(−x[i]))`, NaN for a non-finite `x[i]`. Panics if the
+/// lengths differ.
 #[inline]
 pub fn sigmoid_f32(x: &[f32], y: &mut [f32]) {
     assert_eq!(x.len(), y.len(), "sigmoid_f32: input and output lengths differ");
     sigmoid_isa(Supported::best(), x, y)
 }
 
-/// `y[i] = tanh(x[i])`. Panics if the lengths differ.
+/// `y[i] = tanh(x[i])`, NaN for a non-finite `x[i]`. Panics if the lengths differ.
 #[inline]
 pub fn tanh_f32(x: &[f32], y: &mut [f32]) {
     assert_eq!(x.len(), y.len(), "tanh_f32: input and output lengths differ");
@@ -158,7 +165,7 @@ dispatch! {
     }
 }
 
-/// `x[i] = exp(x[i])` in place.
+/// `x[i] = exp(x[i])` in place (IEEE at the limits: exp(−∞) = +0, exp(+∞) = +∞, NaN stays).
 #[inline]
 pub fn exp_f32_in_place(x: &mut [f32]) {
     exp_isa(Supported::best(), x)

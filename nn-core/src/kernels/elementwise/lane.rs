@@ -68,9 +68,19 @@ pub(crate) fn exp<const FMA: bool>(x: f32) -> f32 {
     exp_core::<FMA>(x)
 }
 
+/// `v` for a finite `x`, NaN for a non-finite one: `x · 0 + v` (`x · 0` is ±0 or NaN, and
+/// `v ± 0 = v` for `v ≠ 0` or `v = +0` with `x ≥ 0`), one fused multiply-add on the FMA levels.
+/// What keeps a saturating function from turning an infinity (an overflow upstream, or a
+/// poisoned input) into a plausible finite value that would hide it from the loss.
+#[inline(always)]
+pub(crate) fn poison<const FMA: bool>(x: f32, v: f32) -> f32 {
+    x.madd::<FMA>(0.0, v)
+}
+
 /// `σ(x) = 1 / (1 + exp(−x))`, computed from `e = exp(−|x|)` ∈ (0, 1] as `1 / (1 + e)` for
 /// x ≥ 0 and `e / (1 + e)` for x < 0, so neither side overflows and the negative tail keeps its
-/// relative accuracy down to the subnormals (σ(−100) ≈ 3.7e−44, σ(−∞) = 0, σ(+∞) = 1).
+/// relative accuracy down to the subnormals (σ(−100) ≈ 3.7e−44). Non-finite `x` (±∞, NaN)
+/// gives NaN ([`poison`]): the limits 0 and 1 would let an infinity pass as a finite value.
 #[inline(always)]
 pub(crate) fn sigmoid<const FMA: bool>(x: f32) -> f32 {
     let m = -f32::from_bits(x.to_bits() & 0x7fff_ffff);
@@ -78,7 +88,7 @@ pub(crate) fn sigmoid<const FMA: bool>(x: f32) -> f32 {
     let e = exp_core::<FMA>(m);
     let d = 1.0 + e;
     let num = if x < 0.0 { e } else { 1.0 };
-    num / d
+    poison::<FMA>(x, num / d)
 }
 
 /// Below this |x| tanh uses the odd polynomial, above it `1 − 2 / (exp(2|x|) + 1)`.
@@ -96,7 +106,8 @@ const TANH_P: [f32; 5] = [
 
 /// `tanh(x)`: for |x| < 0.625 the odd polynomial `x + x³ · P(x²)` (accurate near 0, exact for
 /// ±0 and subnormals), otherwise `sign(x) · (1 − 2 / (exp(2|x|) + 1))` with |x| clamped to 10
-/// (tanh(±∞) = ±1; the result is ≥ 0.55 there, so the subtraction loses nothing). NaN → NaN.
+/// (the result is ≥ 0.55 there, so the subtraction loses nothing). Non-finite `x` (±∞, NaN)
+/// gives NaN ([`poison`], applied to |tanh| before the sign, so tanh(−0) = −0 stays).
 #[inline(always)]
 pub(crate) fn tanh<const FMA: bool>(x: f32) -> f32 {
     let sign = x.to_bits() & 0x8000_0000;
@@ -109,10 +120,11 @@ pub(crate) fn tanh<const FMA: bool>(x: f32) -> f32 {
     p = p.madd::<FMA>(z, TANH_P[1]);
     p = p.madd::<FMA>(z, TANH_P[0]);
     let small = (p * z).madd::<FMA>(ax, ax);
-    // NaN falls through the clamp and propagates.
+    // NaN falls through the clamp; ±∞ is clamped here and made NaN by `poison` below.
     let axc = if ax > TANH_CLAMP { TANH_CLAMP } else { ax };
     let e = exp_core::<FMA>(axc + axc);
     let big = 1.0 - 2.0 / (e + 1.0);
     let y = if ax < TANH_SWITCH { small } else { big };
+    let y = poison::<FMA>(ax, y);
     f32::from_bits(y.to_bits() | sign)
 }
