@@ -221,6 +221,91 @@ mod tests {
         }
     }
 
+    /// A NaN or an infinity in `x`, `W` or `dout`, at every position, makes every output of
+    /// the three products that reads it non-finite, on every instruction set this CPU runs
+    /// (issue 10: nothing of a fixed-width path may turn a non-finite value finite).
+    fn check_non_finite<const IN: usize, const OUT: usize>(isa: Supported, n: usize) {
+        let nz = |v: Vec<f64>| -> Vec<f64> { v.into_iter().map(|x| if x == 0.0 { 0.75 } else { x }).collect() };
+        let (w, x, dout) = (nz(values(OUT * IN, 5)), nz(values(IN * n, 6)), nz(values(OUT * n, 7)));
+        let bad = |v: &[f64]| v.iter().all(|x| !x.is_finite());
+        for p in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for i in 0..IN * n {
+                let mut xp = x.clone();
+                xp[i] = p;
+                let (s, f) = (i / IN, i % IN);
+                for beta in [0.0, 1.0] {
+                    let mut y = vec![0.5; OUT * n];
+                    forward_isa::<f64, IN, OUT>(isa, &w, &xp, beta, &mut y);
+                    assert!(
+                        bad(&y[s * OUT..(s + 1) * OUT]),
+                        "{isa:?} forward {IN}->{OUT} n={n}: x[{f},{s}] = {p}"
+                    );
+                }
+                let mut dw = vec![0.0; OUT * IN];
+                backward_dw_isa::<f64, IN, OUT>(isa, &xp, &dout, &mut dw);
+                assert!(
+                    bad(&dw[f * OUT..(f + 1) * OUT]),
+                    "{isa:?} dW {IN}->{OUT} n={n}: x[{f},{s}] = {p}"
+                );
+            }
+            for i in 0..OUT * IN {
+                let mut wp = w.clone();
+                wp[i] = p;
+                let (o, f) = (i % OUT, i / OUT);
+                let mut y = vec![0.0; OUT * n];
+                forward_isa::<f64, IN, OUT>(isa, &wp, &x, 0.0, &mut y);
+                assert!(
+                    (0..n).all(|s| !y[o + s * OUT].is_finite()),
+                    "{isa:?} forward: W[{o},{f}] = {p}"
+                );
+                let mut dx = vec![0.0; IN * n];
+                backward_dx_isa::<f64, IN, OUT>(isa, &wp, &dout, &mut dx);
+                assert!(
+                    (0..n).all(|s| !dx[f + s * IN].is_finite()),
+                    "{isa:?} dx: W[{o},{f}] = {p}"
+                );
+            }
+            for i in 0..OUT * n {
+                let mut dp = dout.clone();
+                dp[i] = p;
+                let (o, s) = (i % OUT, i / OUT);
+                let mut dx = vec![0.0; IN * n];
+                backward_dx_isa::<f64, IN, OUT>(isa, &w, &dp, &mut dx);
+                assert!(
+                    bad(&dx[s * IN..(s + 1) * IN]),
+                    "{isa:?} dx {IN}->{OUT}: dout[{o},{s}] = {p}"
+                );
+                let mut dw = vec![0.0; OUT * IN];
+                backward_dw_isa::<f64, IN, OUT>(isa, &x, &dp, &mut dw);
+                assert!(
+                    (0..IN).all(|f| !dw[o + f * OUT].is_finite()),
+                    "{isa:?} dW: dout[{o},{s}] = {p}"
+                );
+            }
+            // A non-finite bias already in `y` survives `β = 1`.
+            let mut y = vec![0.5; OUT * n];
+            y[OUT * n - 1] = p;
+            forward_isa::<f64, IN, OUT>(isa, &w, &x, 1.0, &mut y);
+            assert!(
+                !y[OUT * n - 1].is_finite(),
+                "{isa:?} forward {IN}->{OUT}: β = 1 dropped {p}"
+            );
+        }
+    }
+
+    #[test]
+    fn fixed_path_keeps_non_finite_values_non_finite() {
+        for isa in Supported::all() {
+            for n in [1, 3] {
+                check_non_finite::<2, 10>(isa, n);
+                check_non_finite::<10, 3>(isa, n);
+                check_non_finite::<16, 17>(isa, n);
+                check_non_finite::<1, 1>(isa, n);
+                check_non_finite::<5, 33>(isa, n);
+            }
+        }
+    }
+
     #[test]
     fn gemm_path_matches_reference() {
         for n in [1, 5, 33] {

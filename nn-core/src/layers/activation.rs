@@ -2,6 +2,10 @@
 //! function `f` to every element and multiplies the incoming gradient by its derivative.
 //! [`Sigmoid`], [`Tanh`] and [`Relu`] are that layer with one [`ActivationFn`] each, and a
 //! new activation is one more `ActivationFn` (a few lines, see its example).
+//!
+//! Non-finite inputs: the three built-ins give NaN for NaN **and ±∞** (not the limits 0, ±1 or
+//! `max(−∞, 0) = 0`), so a poisoned input or an overflow upstream reaches the loss as a
+//! non-finite value instead of saturating into a plausible activation (issue 10).
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -72,8 +76,8 @@ pub struct Activation<T, const D: usize, F> {
 pub type Sigmoid<T, const D: usize> = Activation<T, D, SigmoidFn>;
 /// Hyperbolic tangent: `y = tanh(x)`, `dx = dout ⊙ (1 − y²)`.
 pub type Tanh<T, const D: usize> = Activation<T, D, TanhFn>;
-/// The book's `Relu` layer: `y = max(x, 0)` (NaN stays NaN), `dx = dout ⊙ [x > 0]` (0 at the
-/// kink).
+/// The book's `Relu` layer: `y = max(x, 0)` (NaN for NaN and ±∞), `dx = dout ⊙ [x > 0]` (0
+/// at the kink).
 pub type Relu<T, const D: usize> = Activation<T, D, ReluFn>;
 
 impl<T: Float, const D: usize, F> Activation<T, D, F> {
@@ -183,8 +187,11 @@ impl ActivationFn for TanhFn {
     }
 }
 
-/// `max(x, 0)`, written so that a NaN stays a NaN (`NaN <= 0` is false: a NaN input must
-/// reach the loss, not become a silent 0); derivative `[y > 0]`.
+/// `max(x, 0)` for finite `x`, NaN for NaN and ±∞ (issue 10: a NaN must reach the loss, not
+/// become a silent 0, and neither may −∞, which `max` would turn into 0); derivative
+/// `[y > 0]`, NaN where `y` is NaN. Written as `max(x, x − x)` with the NaN-propagating
+/// operand order (`x − x` is 0, or NaN for a non-finite `x`; `if x > z { x } else { z }`
+/// returns `z` when either is NaN), the same two instructions per vector as `max(x, 0)`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReluFn;
 
@@ -194,15 +201,17 @@ impl ActivationFn for ReluFn {
     fn f<T: Float>(x: &[T], y: &mut [T]) {
         assert_eq!(x.len(), y.len(), "Relu: input and output lengths differ");
         for (y, &x) in y.iter_mut().zip(x) {
-            *y = if x <= T::zero() { T::zero() } else { x };
+            let z = x - x;
+            *y = if x > z { x } else { z };
         }
     }
     #[inline(always)]
     fn df<T: Float>(_x: T, y: T) -> T {
-        if y > T::zero() {
+        let z = y - y;
+        if y > z {
             T::one()
         } else {
-            T::zero()
+            z
         }
     }
 }

@@ -19,6 +19,9 @@ use crate::layers::LossLayer;
 /// Targets: with `D = 1`, class indices 0 or 1 ([`Labels::Classes`]); for any `D`, a
 /// `D × N` batch of targets in `[0, 1]` ([`Labels::OneHot`], multi-label).
 ///
+/// A NaN or infinite score makes the loss NaN (`σ` gives NaN there, see
+/// [`Float::sigmoid_slice`]) and its sample wrong in [`correct`](LossLayer::correct).
+///
 /// # Shapes
 /// `score, y, dscore: D × N`.
 #[derive(Clone, Debug, Default)]
@@ -124,13 +127,15 @@ impl<T: Float, const D: usize> LossLayer<T, D> for SigmoidWithLoss<T, D> {
         let half = T::cast(0.5);
         let ok = (0..n)
             .filter(|&i| {
+                // A non-finite score is wrong whatever the target (issue 10).
                 (0..D).all(|d| {
-                    let predicted = score[(d, i)] > T::zero();
+                    let s = score[(d, i)];
+                    let predicted = s > T::zero();
                     let target = match t {
                         Labels::Classes(c) => c[i] == 1,
                         Labels::OneHot(m) => m[(d, i)] > half,
                     };
-                    predicted == target
+                    s.is_finite() && predicted == target
                 })
             })
             .count();

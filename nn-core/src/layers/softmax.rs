@@ -4,6 +4,11 @@ use crate::layers::Layer;
 
 /// Softmax of every sample (column) of `x` into `y`, with the column maximum subtracted
 /// first so `exp` never overflows: `y = exp(x − max x) / Σ exp(x − max x)`.
+///
+/// A column holding a NaN or an infinity (of either sign) becomes all NaN: an activation
+/// that is not finite must reach the loss, and `exp(−∞) = 0` would otherwise turn a `−∞`
+/// score into a plausible probability of 0 (`+∞` gives `∞ − ∞` and a NaN gives NaN by
+/// themselves).
 #[inline]
 pub fn softmax_into<T: Float, const D: usize>(x: BatchRef<'_, T, D>, mut y: BatchMut<'_, T, D>) {
     assert_eq!(
@@ -18,9 +23,12 @@ pub fn softmax_into<T: Float, const D: usize>(x: BatchRef<'_, T, D>, mut y: Batc
     let xs = x.as_slice();
     let ys = y.as_mut_slice();
     for (xc, yc) in xs.chunks_exact(D).zip(ys.chunks_exact_mut(D)) {
+        // A NaN is skipped by this maximum unless it comes first; the NaN element itself
+        // then poisons the column through `exp` and the sum.
         let max = xc.iter().copied().fold(xc[0], |a, b| if b > a { b } else { a });
         for (y, &x) in yc.iter_mut().zip(xc) {
-            *y = x - max;
+            // `x − x` is 0 for a finite x and NaN for ±∞ or NaN: −∞ gives NaN, not exp(−∞) = 0.
+            *y = (x - max) + (x - x);
         }
     }
     T::exp_in_place(ys);

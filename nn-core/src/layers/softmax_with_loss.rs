@@ -30,7 +30,12 @@ use crate::layers::LossLayer;
 /// # Panics
 /// When the label count differs from the batch size, a label is `≥ D`, or a one-hot column
 /// is not one-hot: these are programmer errors (data from files is validated where it is
-/// loaded). A non-finite score gives a NaN or infinite loss, which the `Trainer` reports.
+/// loaded).
+///
+/// # Non-finite scores
+/// A NaN or an infinity (either sign, any class) among a sample's scores makes the loss NaN
+/// (its softmax column is all NaN, see [`softmax_into`](crate::softmax_into)), which the
+/// `Trainer` reports; such a sample is never counted as correct by [`correct`](LossLayer::correct).
 #[derive(Clone, Debug, Default)]
 pub struct SoftmaxWithLoss<T, const D: usize> {
     y: BatchBuf<T, D>,
@@ -112,21 +117,29 @@ impl<T: Float, const D: usize> LossLayer<T, D> for SoftmaxWithLoss<T, D> {
         );
         Some(
             (0..score.ncols())
-                .filter(|&i| argmax(score.column(i).as_slice()) == t.class(i))
+                .filter(|&i| {
+                    let s = score.column(i);
+                    let s = s.as_slice();
+                    s.iter().all(|v| v.is_finite()) && argmax(s) == t.class(i)
+                })
                 .count(),
         )
     }
 }
 
 /// `ln softmax(s)[k] = (s[k] − max s) − ln Σ exp(s − max s)`, exact where the softmax
-/// probability underflows (NaN if `s` holds a NaN or an infinity).
+/// probability underflows; NaN if `s` holds a NaN or an infinity of either sign (`v − v`
+/// is NaN there; a `−∞` would otherwise add `exp(−∞) = 0` and leave a finite value).
 fn log_softmax_at<T: Float>(s: &[T], k: usize) -> T {
     let max = s.iter().copied().fold(s[0], |a, b| if b > a { b } else { a });
-    let sum: T = s.iter().map(|&v| (v - max).exp()).sum();
+    let sum: T = s.iter().map(|&v| ((v - max) + (v - v)).exp()).sum();
     (s[k] - max) - sum.ln()
 }
 
-/// Index of the largest value (the first one on ties).
+/// Index of the largest value (the first one on ties). A NaN never compares larger, so it is
+/// not picked unless it is first (an all-NaN column gives 0): code that classifies checks
+/// the scores are finite, as [`SoftmaxWithLoss`]'s accuracy does (a non-finite sample is
+/// wrong).
 pub fn argmax<T: Float>(v: &[T]) -> usize {
     let mut best = 0;
     for (i, &x) in v.iter().enumerate() {
