@@ -23,12 +23,16 @@ pub fn softmax_into<T: Float, const D: usize>(x: BatchRef<'_, T, D>, mut y: Batc
     let xs = x.as_slice();
     let ys = y.as_mut_slice();
     for (xc, yc) in xs.chunks_exact(D).zip(ys.chunks_exact_mut(D)) {
-        // A NaN is skipped by this maximum unless it comes first; the NaN element itself
-        // then poisons the column through `exp` and the sum.
-        let max = xc.iter().copied().fold(xc[0], |a, b| if b > a { b } else { a });
+        // A NaN is skipped by these comparisons unless it comes first; the NaN element itself
+        // then poisons the column through `exp` and the sum. `min − min` is 0, or NaN when the
+        // column holds −∞, which would otherwise become exp(−∞) = 0, a plausible probability
+        // (+∞ gives ∞ − ∞ = NaN by itself).
+        let (max, min) = xc.iter().fold((xc[0], xc[0]), |(hi, lo), &v| {
+            (if v > hi { v } else { hi }, if v < lo { v } else { lo })
+        });
+        let max = max + (min - min);
         for (y, &x) in yc.iter_mut().zip(xc) {
-            // `x − x` is 0 for a finite x and NaN for ±∞ or NaN: −∞ gives NaN, not exp(−∞) = 0.
-            *y = (x - max) + (x - x);
+            *y = x - max;
         }
     }
     T::exp_in_place(ys);
