@@ -46,7 +46,10 @@ pub trait Trainable<T: Float, const IN: usize, const OUT: usize>: Network<T, IN,
 
     /// Forward, backward and an optimizer update in one call; returns the loss. `x` is a
     /// batch or a mini-batch read in place from its data set (`Input::Gather`; `.into()`
-    /// converts either).
+    /// converts either). A NaN or an infinity in `x`, an activation or a parameter makes the
+    /// returned loss non-finite (with built-in layers; debug builds of `network!` code panic
+    /// on a non-finite `x` first); the parameters are then not to be trusted, which is why
+    /// the [`Trainer`](crate::train::Trainer) stops with a `TrainError`.
     fn train_step<O: Optimizer<T> + ?Sized>(
         &mut self,
         x: Input<'_, T, IN>,
@@ -55,7 +58,8 @@ pub trait Trainable<T: Float, const IN: usize, const OUT: usize>: Network<T, IN,
     ) -> T;
 
     /// Loss and number of correctly classified samples of a batch (no gradients); the count
-    /// is `None` for regression losses.
+    /// is `None` for regression losses. A non-finite value reaching the scores makes the loss
+    /// non-finite and its sample wrong (never counted as a class).
     fn evaluate(
         &mut self,
         x: BatchRef<'_, T, IN>,

@@ -133,6 +133,10 @@ const _: () = {
         /// place from its data set (a `Gather`, from `Batches::get_in_place`; a first `Affine`
         /// or `MatMul` gathers it inside its first product). Allocates nothing once a batch
         /// this large has been seen (and the optimizer has its state).
+        ///
+        /// NaN propagates: a NaN or an infinity in `x`, in an activation or in a parameter
+        /// makes the returned loss non-finite (the `Trainer` then stops with a `TrainError`);
+        /// debug builds panic first on a non-finite `x`, naming the sample and feature.
         pub fn train_step<'t>(
             &mut self,
             x: impl ::nn::__private::AsInput<T, 784>,
@@ -166,7 +170,9 @@ const _: () = {
             loss
         }
         /// Loss and, for classification losses, the number of correctly classified samples
-        /// of a batch (no gradients are computed).
+        /// of a batch (no gradients are computed). A non-finite value reaching the scores
+        /// makes the loss non-finite and its sample wrong; debug builds panic first on a
+        /// non-finite `x`.
         pub fn evaluate<'t>(
             &mut self,
             x: impl ::nn::__private::AsBatch<T, 784>,

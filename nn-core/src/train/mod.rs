@@ -46,7 +46,9 @@ use crate::optim::Optimizer;
 /// Why training stopped early with an error.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum TrainError {
-    /// The loss of a batch was NaN or infinite (diverging weights: lower the learning rate).
+    /// The loss of a batch was NaN or infinite: diverging weights (lower the learning rate),
+    /// or a NaN or infinity in the batch, an activation or a parameter (NaN propagates to
+    /// the loss; see [`Trainer`]).
     #[error(
         "the loss became {loss} at epoch {epoch}, iteration {iter}; {}",
         match last_finite {
@@ -155,6 +157,15 @@ pub struct History {
 /// from the first batch on, the history's capacity is reserved before the first epoch, and
 /// the network and optimizer reuse their own buffers. A NaN or infinite batch loss stops
 /// training with [`TrainError::NonFiniteLoss`].
+///
+/// # Non-finite values
+/// NaN propagates: every built-in layer and loss turns a NaN or an infinity in a step's
+/// input, in an activation (an overflow) or in a parameter into a non-finite loss for that
+/// step (no saturating function maps ±∞ to a finite value; see `ARCHITECTURE.md`), so the
+/// guard above fires at the step that meets it, in release builds too. Debug builds also
+/// panic earlier, naming the sample and feature, when a step's input is not finite. Data
+/// sets reject non-finite values when they are built; what gets past that is, for example, a
+/// hand-made [`Standardizer`](crate::data::Standardizer) with a zero standard deviation.
 #[derive(Clone, Debug)]
 pub struct Trainer<O> {
     /// The optimizer (kept across calls to `fit`, with its state).
@@ -331,7 +342,8 @@ impl<O> Trainer<O> {
 }
 
 /// Mean loss and accuracy of `net` over all of `data`, in batches of `batch_size` (no
-/// gradients, no update).
+/// gradients, no update). A non-finite score (from a non-finite parameter, say) makes the
+/// loss non-finite and its sample count as wrong; it is reported, not an error.
 pub fn evaluate<T, N, Y, const IN: usize, const OUT: usize>(
     net: &mut N,
     data: &Dataset<T, IN, Y>,

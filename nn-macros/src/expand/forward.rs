@@ -107,7 +107,9 @@ pub(super) fn evaluate(net: &Net, loss: &LossModel) -> TokenStream {
     let chain = forward_chain(net.layers(), quote!(#x));
     quote! {
         /// Loss and, for classification losses, the number of correctly classified samples
-        /// of a batch (no gradients are computed).
+        /// of a batch (no gradients are computed). A non-finite value reaching the scores
+        /// makes the loss non-finite and its sample wrong; debug builds panic first on a
+        /// non-finite `x`.
         pub fn evaluate<'t>(
             &mut self,
             #x: impl ::nn::__private::AsBatch<T, #input_w>,

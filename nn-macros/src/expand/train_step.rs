@@ -39,6 +39,10 @@ pub(super) fn train_step(net: &Net, loss: &LossModel) -> TokenStream {
         /// place from its data set (a `Gather`, from `Batches::get_in_place`; a first `Affine`
         /// or `MatMul` gathers it inside its first product). Allocates nothing once a batch
         /// this large has been seen (and the optimizer has its state).
+        ///
+        /// NaN propagates: a NaN or an infinity in `x`, in an activation or in a parameter
+        /// makes the returned loss non-finite (the `Trainer` then stops with a `TrainError`);
+        /// debug builds panic first on a non-finite `x`, naming the sample and feature.
         pub fn train_step<'t>(
             &mut self,
             #x: impl ::nn::__private::AsInput<T, #input_w>,
