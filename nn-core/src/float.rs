@@ -32,6 +32,15 @@ pub trait Float: nalgebra::RealField + Copy + Default + Debug + Display + Sum + 
     fn exp_in_place(x: &mut [Self]);
 }
 
+/// `+0` for a finite `x`, NaN for NaN and ±∞ (`x − x`). Added to a value (or compared
+/// against, as Relu does), it makes that value NaN exactly when `x` is not finite, without a
+/// branch: how the layers keep a non-finite value from turning finite (issue 10).
+#[inline(always)]
+#[allow(clippy::eq_op)] // `x − x` is not 0 for NaN or ±∞: that is the point
+pub(crate) fn finite_zero<T: Float>(x: T) -> T {
+    x - x
+}
+
 impl Float for f32 {
     #[inline(always)]
     fn cast(v: f64) -> Self {

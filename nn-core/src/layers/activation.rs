@@ -11,7 +11,7 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use crate::batch::{BatchBuf, BatchMut, BatchRef};
-use crate::float::Float;
+use crate::float::{finite_zero, Float};
 use crate::layers::Layer;
 
 /// An element-wise function and its derivative: what an [`Activation`] layer needs.
@@ -201,13 +201,13 @@ impl ActivationFn for ReluFn {
     fn f<T: Float>(x: &[T], y: &mut [T]) {
         assert_eq!(x.len(), y.len(), "Relu: input and output lengths differ");
         for (y, &x) in y.iter_mut().zip(x) {
-            let z = x - x;
+            let z = finite_zero(x);
             *y = if x > z { x } else { z };
         }
     }
     #[inline(always)]
     fn df<T: Float>(_x: T, y: T) -> T {
-        let z = y - y;
+        let z = finite_zero(y);
         if y > z {
             T::one()
         } else {

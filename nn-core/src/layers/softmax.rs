@@ -1,5 +1,5 @@
 use crate::batch::{BatchBuf, BatchMut, BatchRef};
-use crate::float::Float;
+use crate::float::{finite_zero, Float};
 use crate::layers::Layer;
 
 /// Softmax of every sample (column) of `x` into `y`, with the column maximum subtracted
@@ -30,7 +30,7 @@ pub fn softmax_into<T: Float, const D: usize>(x: BatchRef<'_, T, D>, mut y: Batc
         let (max, min) = xc.iter().fold((xc[0], xc[0]), |(hi, lo), &v| {
             (if v > hi { v } else { hi }, if v < lo { v } else { lo })
         });
-        let max = max + (min - min);
+        let max = max + finite_zero(min);
         for (y, &x) in yc.iter_mut().zip(xc) {
             *y = x - max;
         }

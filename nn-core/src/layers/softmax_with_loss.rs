@@ -1,6 +1,6 @@
 use super::softmax::softmax_into;
 use crate::batch::{BatchBuf, BatchRef};
-use crate::float::Float;
+use crate::float::{finite_zero, Float};
 use crate::labels::Labels;
 use crate::layers::LossLayer;
 
@@ -132,7 +132,7 @@ impl<T: Float, const D: usize> LossLayer<T, D> for SoftmaxWithLoss<T, D> {
 /// is NaN there; a `−∞` would otherwise add `exp(−∞) = 0` and leave a finite value).
 fn log_softmax_at<T: Float>(s: &[T], k: usize) -> T {
     let max = s.iter().copied().fold(s[0], |a, b| if b > a { b } else { a });
-    let sum: T = s.iter().map(|&v| ((v - max) + (v - v)).exp()).sum();
+    let sum: T = s.iter().map(|&v| ((v - max) + finite_zero(v)).exp()).sum();
     (s[k] - max) - sum.ln()
 }
 
