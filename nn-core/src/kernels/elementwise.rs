@@ -31,9 +31,9 @@
 //! assert!((y[3] - 0.5_f32.tanh()).abs() <= 1e-6 * 0.5_f32.tanh());
 //! nn_core::__internal::sigmoid_f32(&x, &mut y);
 //! assert_eq!(y[2], 0.5);
+//! assert!(y[0] > 0.0 && y[0] < 1e-43); // σ(−100) ≈ 3.7e−44, a subnormal, not 0 or NaN
 //! nn_core::__internal::sigmoid_f32(&[f32::NEG_INFINITY], &mut y[..1]);
 //! assert!(y[0].is_nan()); // not the limit 0: an infinity must not pass as a finite value
-//! assert!(y[0] > 0.0 && y[0] < 1e-43); // σ(−100) ≈ 3.7e−44, a subnormal, not 0 or NaN
 //! ```
 
 mod lane;
