@@ -558,3 +558,34 @@ fn gemm_keeps_non_finite_operands_non_finite() {
     gemm_poisons::<f32>();
     gemm_poisons::<f64>();
 }
+
+/// `DataParallel` trains the two halves of a batch on two threads and averages the losses: a
+/// poisoned sample in either half (release builds; in debug builds the input check panics,
+/// re-raised on the caller's thread) or a poisoned parameter gives a non-finite loss.
+#[test]
+fn data_parallel_returns_a_non_finite_loss() {
+    use nn_core::DataParallel;
+    let base = SigmoidNet::<f32>::with_init(&mut rng(9), InitScheme::Book);
+    let labels = [0usize, 1, 2, 1, 0, 2];
+    for s in [0, 5] {
+        for v in poisons::<f32>() {
+            let mut x = finite::<f32, 2>(6, 14);
+            x[(1, s)] = v;
+            let mut par = DataParallel::new(base.clone());
+            let loss = through_input_check("DataParallel::train_step", || {
+                par.train_step(&x, &labels[..], &mut Sgd::new(0.1))
+            });
+            if let Some(loss) = loss {
+                assert!(!loss.is_finite(), "sample {s} = {v}: loss {loss}");
+            }
+        }
+    }
+    for v in poisons::<f32>() {
+        let mut net = base.clone();
+        net.affine1.w[(3, 1)] = v;
+        let mut par = DataParallel::new(net);
+        let x = finite::<f32, 2>(6, 15);
+        let loss = par.train_step(&x, &labels[..], &mut Sgd::new(0.1));
+        assert!(!loss.is_finite(), "weight {v}: loss {loss}");
+    }
+}
