@@ -22,7 +22,7 @@ fn expand_file(source: &str) -> String {
             _ => None,
         })
         .expect("snapshot input holds a `network!` call");
-    let tokens = crate::expand::expand(mac.tokens.clone());
+    let tokens = crate::expand::expand(mac.tokens.clone(), &syn::parse_quote!(::nn));
     let expanded: syn::File = syn::parse2(tokens.clone())
         .unwrap_or_else(|e| panic!("the expansion is not a valid file: {e}\n{}", tokens.to_token_stream()));
     prettyplease::unparse(&expanded)
@@ -68,9 +68,12 @@ fn expansions_match_snapshots() {
 /// Invalid input still produces the struct (beside the errors), and never panics.
 #[test]
 fn invalid_input_emits_the_struct_and_errors() {
-    let tokens = crate::expand::expand(quote::quote! {
-        pub struct Broken { input: 0, a: Sigmod, a: Affine(), loss: SoftmaxWithLoss, b: Relu }
-    });
+    let tokens = crate::expand::expand(
+        quote::quote! {
+            pub struct Broken { input: 0, a: Sigmod, a: Affine(), loss: SoftmaxWithLoss, b: Relu }
+        },
+        &syn::parse_quote!(::nn),
+    );
     let text = tokens.to_string();
     assert!(text.contains("pub struct Broken"), "{text}");
     assert_eq!(text.matches("compile_error").count(), 5, "{text}");
@@ -98,7 +101,7 @@ fn garbage_input_is_an_error_not_a_panic() {
         "enum X { A }",
     ] {
         let tokens: proc_macro2::TokenStream = src.parse().expect("tokenizable");
-        let out = crate::expand::expand(tokens).to_string();
+        let out = crate::expand::expand(tokens, &syn::parse_quote!(::nn)).to_string();
         assert!(out.contains("compile_error"), "no error for {src:?}: {out}");
     }
 }

@@ -16,7 +16,7 @@
 //! ```
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use super::layers::{field_doc, layer_type, loss_doc, loss_type};
 use super::names::docs;
@@ -42,6 +42,12 @@ pub(super) fn strukt(net: &Net) -> TokenStream {
         " [`{}`] in `f64` (gradient checks, reference runs).",
         net.name
     ));
+    // At the alias's name (the struct's, unless renamed): a clash with an item of the same
+    // name is reported there, not at the whole macro call.
+    let alias_item = quote_spanned! {alias.span()=>
+        #alias_doc
+        #vis type #alias = #ident<f64>;
+    };
     quote! {
         #(#attrs)*
         #vis struct #ident<T: #float = f32> {
@@ -50,8 +56,7 @@ pub(super) fn strukt(net: &Net) -> TokenStream {
             #input_field
         }
 
-        #alias_doc
-        #vis type #alias = #ident<f64>;
+        #alias_item
     }
 }
 
