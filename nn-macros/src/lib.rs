@@ -9,6 +9,8 @@ mod expand;
 mod validate;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;
 
 use proc_macro::TokenStream;
