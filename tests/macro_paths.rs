@@ -74,4 +74,21 @@ fn a_layer_in_an_inline_module_of_a_function_can_be_named() {
     }
 
     assert_eq!(Local::<f32>::PARAMS, 2 * 3 + 3);
+    let kinds: Vec<String> = Local::<f32>::zeroed()
+        .summary()
+        .rows
+        .iter()
+        .map(|r| r.kind.clone())
+        .collect();
+    assert_eq!(kinds, ["Same<2>", "Affine<2, 3>"]);
+}
+
+// A network under `#[cfg]` takes its alias and impls with it: compiled out, nothing of it
+// remains to fail (they used to stay and name the missing struct).
+network! {
+    #[cfg(any())]
+    pub struct CompiledOut {
+        input: 2,
+        a: Affine(3),
+    }
 }

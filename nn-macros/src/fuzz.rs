@@ -92,6 +92,8 @@ const DICTIONARY: &[&str] = &[
     "a",
     "b",
     "loss",
+    "r#input",
+    "r#a",
     "\"text\"",
     "2.5",
     "'a",

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use proc_macro2::Span;
+use syn::ext::IdentExt;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Ident, Lit, Token, Visibility};
@@ -190,7 +191,8 @@ fn check_unique_names(entries: &[Entry], errors: &mut Errors) {
         if matches!(entry.value, Value::Broken) {
             continue;
         }
-        let name = entry.name.to_string();
+        // `r#a` is the field `a`: compare names without the raw prefix.
+        let name = entry.name.unraw().to_string();
         if name == "input" {
             continue; // checked by `input_size` and `Chain::push`
         }
@@ -216,7 +218,7 @@ fn input_size(
         Some(first) if matches!(first.value, Value::Broken) => {
             entries.next();
         }
-        Some(first) if first.name == "input" => {
+        Some(first) if first.name.unraw() == "input" => {
             let first = entries.next().expect("peeked");
             match &first.value {
                 Value::Size(expr) => match size(expr, "the input size") {
@@ -279,7 +281,7 @@ impl Chain {
             self.width = None; // its error is reported; no follow-up width errors
             return;
         }
-        if name == "input" {
+        if name.unraw() == "input" {
             errors.add(
                 name.span(),
                 "`input: N` must be the first entry, and only once (it is the number of features per sample)",

@@ -156,9 +156,11 @@ pub fn generate(m: &Model) -> TokenStream {
     let network_impl = trait_impls::network(&net);
     let trainable_impl = m.loss.as_ref().map(|l| trait_impls::trainable(&net, l));
     let methods = inherent_methods(&net);
+    let cfgs = cfg_attrs(m);
     quote! {
         #strukt
 
+        #(#cfgs)*
         const _: () = {
             use ::nn::__private::{AsBatch as _, FusedLinear as _, Layer as _, LossLayer as _};
 
@@ -173,6 +175,12 @@ pub fn generate(m: &Model) -> TokenStream {
             #trainable_impl
         };
     }
+}
+
+/// The struct's `#[cfg]` attributes, repeated on the alias and the impls so
+/// that a network compiled out takes its items with it.
+fn cfg_attrs(m: &Model) -> Vec<&syn::Attribute> {
+    m.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect()
 }
 
 /// The items of `impl<T: Float> Net<T>`, in order.
