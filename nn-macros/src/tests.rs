@@ -105,3 +105,34 @@ fn garbage_input_is_an_error_not_a_panic() {
         assert!(out.contains("compile_error"), "no error for {src:?}: {out}");
     }
 }
+
+/// One mistake is one error: nothing after it is reported because of it.
+#[test]
+fn one_mistake_is_one_error() {
+    for src in [
+        "pub struct X { input: 2, a: crate::Foo<f32, 3>, b: Affine(3) }",
+        "pub struct X { input: 2, a: crate::Foo<f32, 3 -> 2>, b: Affine(3) }",
+        "pub struct X { input: 2 a: Affine(3), b: Relu }",
+        "pub struct X { input: 2, a: Affine(3) b: Affine(5), c: Affine(5 -> 1) }",
+        "pub struct X { input: , a: Affine(3) }",
+        "pub struct X { input: 2, a: Affine(2 ->) }",
+        "pub struct X { input: 2, a: crate::Project ->, b: Affine(3) }",
+        "pub struct X { input: 2, #[cfg(test)] a: Affine(3), b: Relu }",
+        "pub struct X { input: 2, a: Affine(3), //! inner\n b: Relu }",
+        "//! inner\n pub struct X { input: 2, a: Affine(3) }",
+        "pub struct T { input: 2, a: Affine(3) }",
+        "pub struct X { input: 5000000000, a: Affine(5000000000) }",
+        "pub struct X { input: 1, a: MatMul(10000000000000000000), act: Relu, b: MatMul(1) }",
+        "pub struct X { input: 2, a: Affine(3), r#a: Relu }",
+        "#[nn(create = ::nn)] pub struct X { input: 2, a: Affine(3) }",
+        "pub struct X { input: 2, a: nn::Affine(), b: Relu }",
+    ] {
+        let tokens: proc_macro2::TokenStream = src.parse().expect("tokenizable");
+        let checked = crate::ast::parse(tokens).and_then(|i| crate::validate::validate(i, &syn::parse_quote!(::nn)));
+        let errors: Vec<String> = match checked {
+            Ok(_) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        };
+        assert_eq!(errors.len(), 1, "{src}: {errors:#?}");
+    }
+}
