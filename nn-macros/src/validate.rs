@@ -439,22 +439,12 @@ impl Facades {
 
     /// The built-in a multi-segment path names, if its prefix is the facade.
     fn builtin(&self, path: &syn::Path) -> Option<&'static Builtin> {
-        let (last, prefix) = path
-            .segments
-            .iter()
-            .collect::<Vec<_>>()
-            .split_last()
-            .map(|(l, p)| (*l, p.to_vec()))?;
-        if prefix.is_empty() {
+        let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let (last, prefix) = names.split_last()?;
+        if prefix.is_empty() || !self.0.contains(&prefix.join("::")) {
             return None;
         }
-        let prefix: Vec<String> = prefix.iter().map(|s| s.ident.to_string()).collect();
-        let prefix = prefix.join("::");
-        if self.0.contains(&prefix) {
-            builtins::find(&last.ident.to_string())
-        } else {
-            None
-        }
+        builtins::find(last)
     }
 }
 
