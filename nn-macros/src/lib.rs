@@ -9,6 +9,8 @@ mod expand;
 mod validate;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;
 
 use proc_macro::TokenStream;
@@ -76,6 +78,39 @@ use proc_macro::TokenStream;
 /// not fit (say it implements `Layer<T, 12, 12>` but follows a layer with 10 outputs) is a
 /// compile error on that layer's line. A user layer cannot be the loss.
 ///
+/// A path whose prefix is the `nn` crate names a built-in, not a user layer: `nn::Affine(3)`,
+/// `::nn::layers::Relu`, `loss: nn::SoftmaxWithLoss` (and the same under a renamed
+/// dependency's name, below).
+///
+/// **Layers declared inside a function.** The expansion names a user layer by the path you
+/// write, from the module of the `network!` call, and a path with `::` cannot reach an item
+/// declared directly in a function body (such items have no path; `self::` is the
+/// enclosing module). Declare the layer in a module, or, to keep it local, in an inline
+/// module inside the function: `fn f() { mod local { pub struct Scale<..> .. }
+/// network! { .. s: local::Scale, .. } }` works, since `local` itself is in scope there.
+///
+/// # The `nn` crate's name, and options
+/// The generated code reaches `nn` by absolute path. The macro reads the calling crate's
+/// `Cargo.toml` (with the `proc-macro-crate` crate), so a renamed dependency
+/// (`mynn = { package = "nn", .. }`) works unchanged: the paths become `::mynn::...`. When
+/// `nn` is reached some other way (a re-export from another crate), name it with an
+/// attribute on the struct, which the macro consumes:
+/// - `#[nn(crate = path)]`: the path of the `nn` crate as seen from the call site, e.g.
+///   `#[nn(crate = ::my_framework::nn)]`;
+/// - `#[nn(f64_alias = Name)]`: the name of the `f64` alias instead of `NetF64`.
+///
+/// # Generated names
+/// At module level the macro declares the struct and its alias `NameF64` (renamed by
+/// `#[nn(f64_alias = ...)]`) and nothing else: the impls sit in a `const _: () = { ... };`
+/// block. A clash with another item of the module (your own `NetF64`) is reported at the
+/// network's name. The struct's type parameter is `T` and the generated code names `f32`,
+/// `f64` and `usize`, so a network cannot be named `T`, `f32`, `f64` or `usize` (one error
+/// says so). Each layer's name becomes a field; with a loss the struct also has a private
+/// field `input` (so no layer may be named `input`, which is the size entry anyway). The
+/// inherent items are the methods and constants listed below; an inherent item of your own
+/// with the same name on the same type is a "duplicate definitions" error. The locals of the
+/// generated bodies are hygienic, so layer names never clash with them.
+///
 /// # What it expands to
 /// Run `cargo expand` (`cargo install cargo-expand`) on your crate to read it; the
 /// repository keeps expansions of three networks in `tests/expand/`. For the network above:
@@ -105,11 +140,32 @@ use proc_macro::TokenStream;
 ///   allocate nothing.
 ///
 /// # Errors
-/// Mistakes are compile errors at the offending tokens, several at once: an unknown layer
-/// (with the closest built-in suggested), a missing `input`, a size that is not a positive
-/// integer, a layer after the loss, two losses, duplicate names, wrong arguments
-/// (`Affine()`, `Sigmoid(3)`), an explicit input width that contradicts the previous layer.
+/// Mistakes are compile errors at the offending tokens, several at once but one per
+/// mistake: an unknown layer (with the closest built-in suggested), a missing `input`, a
+/// size that is not a positive integer, a layer after the loss, two losses, duplicate names,
+/// wrong arguments (`Affine()`, `Sigmoid(3)`, `Affine(2 ->)`), an explicit input width that
+/// contradicts the previous layer, a missing comma, generic arguments on a layer, `#[cfg]`
+/// or an inner doc comment `//!` on a layer (a layer cannot be compiled out; outer `///`
+/// comments and other attributes pass through to the field), a reserved network name, and
+/// widths whose parameter count (or sum of output widths) does not fit a `usize`. A user
+/// layer's own `Layer::PARAMS` is only known to the compiler: if the network's sum
+/// overflows, the compiler reports the failed evaluation of the network's `PARAMS` with the
+/// two numbers.
 #[proc_macro]
 pub fn network(input: TokenStream) -> TokenStream {
-    expand::expand(input.into()).into()
+    expand::expand(input.into(), &facade()).into()
+}
+
+/// The path of the `nn` facade in the crate being compiled, from its `Cargo.toml`:
+/// `::mynn` for `mynn = { package = "nn", ... }`, else `::nn`. `FoundCrate::Itself` (the
+/// `nn` package's own examples and doc tests) and a manifest that cannot be read also give
+/// `::nn`: `nn`'s library never calls the macro, and `#[nn(crate = path)]` covers the rest.
+fn facade() -> syn::Path {
+    let name = match proc_macro_crate::crate_name("nn") {
+        Ok(proc_macro_crate::FoundCrate::Name(name)) => name,
+        Ok(proc_macro_crate::FoundCrate::Itself) | Err(_) => String::from("nn"),
+    };
+    let ident =
+        syn::parse_str::<syn::Ident>(&name).unwrap_or_else(|_| syn::Ident::new("nn", proc_macro2::Span::call_site()));
+    syn::parse_quote!(::#ident)
 }

@@ -22,7 +22,7 @@ fn expand_file(source: &str) -> String {
             _ => None,
         })
         .expect("snapshot input holds a `network!` call");
-    let tokens = crate::expand::expand(mac.tokens.clone());
+    let tokens = crate::expand::expand(mac.tokens.clone(), &syn::parse_quote!(::nn));
     let expanded: syn::File = syn::parse2(tokens.clone())
         .unwrap_or_else(|e| panic!("the expansion is not a valid file: {e}\n{}", tokens.to_token_stream()));
     prettyplease::unparse(&expanded)
@@ -68,9 +68,12 @@ fn expansions_match_snapshots() {
 /// Invalid input still produces the struct (beside the errors), and never panics.
 #[test]
 fn invalid_input_emits_the_struct_and_errors() {
-    let tokens = crate::expand::expand(quote::quote! {
-        pub struct Broken { input: 0, a: Sigmod, a: Affine(), loss: SoftmaxWithLoss, b: Relu }
-    });
+    let tokens = crate::expand::expand(
+        quote::quote! {
+            pub struct Broken { input: 0, a: Sigmod, a: Affine(), loss: SoftmaxWithLoss, b: Relu }
+        },
+        &syn::parse_quote!(::nn),
+    );
     let text = tokens.to_string();
     assert!(text.contains("pub struct Broken"), "{text}");
     assert_eq!(text.matches("compile_error").count(), 5, "{text}");
@@ -98,7 +101,38 @@ fn garbage_input_is_an_error_not_a_panic() {
         "enum X { A }",
     ] {
         let tokens: proc_macro2::TokenStream = src.parse().expect("tokenizable");
-        let out = crate::expand::expand(tokens).to_string();
+        let out = crate::expand::expand(tokens, &syn::parse_quote!(::nn)).to_string();
         assert!(out.contains("compile_error"), "no error for {src:?}: {out}");
+    }
+}
+
+/// One mistake is one error: nothing after it is reported because of it.
+#[test]
+fn one_mistake_is_one_error() {
+    for src in [
+        "pub struct X { input: 2, a: crate::Foo<f32, 3>, b: Affine(3) }",
+        "pub struct X { input: 2, a: crate::Foo<f32, 3 -> 2>, b: Affine(3) }",
+        "pub struct X { input: 2 a: Affine(3), b: Relu }",
+        "pub struct X { input: 2, a: Affine(3) b: Affine(5), c: Affine(5 -> 1) }",
+        "pub struct X { input: , a: Affine(3) }",
+        "pub struct X { input: 2, a: Affine(2 ->) }",
+        "pub struct X { input: 2, a: crate::Project ->, b: Affine(3) }",
+        "pub struct X { input: 2, #[cfg(test)] a: Affine(3), b: Relu }",
+        "pub struct X { input: 2, a: Affine(3), //! inner\n b: Relu }",
+        "//! inner\n pub struct X { input: 2, a: Affine(3) }",
+        "pub struct T { input: 2, a: Affine(3) }",
+        "pub struct X { input: 5000000000, a: Affine(5000000000) }",
+        "pub struct X { input: 1, a: MatMul(10000000000000000000), act: Relu, b: MatMul(1) }",
+        "pub struct X { input: 2, a: Affine(3), r#a: Relu }",
+        "#[nn(create = ::nn)] pub struct X { input: 2, a: Affine(3) }",
+        "pub struct X { input: 2, a: nn::Affine(), b: Relu }",
+    ] {
+        let tokens: proc_macro2::TokenStream = src.parse().expect("tokenizable");
+        let checked = crate::ast::parse(tokens).and_then(|i| crate::validate::validate(i, &syn::parse_quote!(::nn)));
+        let errors: Vec<String> = match checked {
+            Ok(_) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        };
+        assert_eq!(errors.len(), 1, "{src}: {errors:#?}");
     }
 }

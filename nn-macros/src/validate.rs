@@ -5,12 +5,17 @@
 use std::collections::HashSet;
 
 use proc_macro2::Span;
+use syn::ext::IdentExt;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Ident, Lit, Token, Visibility};
 
-use crate::ast::{Entry, Input, LayerSpec, Value};
+use crate::ast::{path_string, Entry, Input, LayerSpec, Value};
 use crate::builtins::{self, Builtin, BUILTINS};
+
+/// Struct names the generated code cannot take: `T` is the generated float type parameter,
+/// the others are types the generated code names (`T: Float = f32`, `const PARAMS: usize`).
+const RESERVED_NAMES: &[&str] = &["T", "f32", "f64", "usize"];
 
 /// A checked network: every layer with its input and output width.
 pub struct Model {
@@ -20,6 +25,11 @@ pub struct Model {
     pub vis: Visibility,
     /// Struct name.
     pub ident: Ident,
+    /// The name of the `f64` alias (`NameF64`, or `#[nn(f64_alias = ...)]`).
+    pub alias: Ident,
+    /// The path of the `nn` facade in the calling crate (`::nn`, `::mynn`, or
+    /// `#[nn(crate = ...)]`): every generated path starts with it.
+    pub krate: syn::Path,
     /// Input features per sample.
     pub input: usize,
     /// The layers before the loss, in order (at least one).
@@ -113,19 +123,42 @@ enum Resolved {
     Loss(&'static Builtin),
 }
 
-/// Checks the parsed input. On error, returns every error found, combined.
-pub fn validate(input: Input) -> Result<Model, syn::Error> {
+/// Checks the parsed input. `facade` is the path of the `nn` crate as the calling crate
+/// names it (found from its `Cargo.toml`), used unless `#[nn(crate = ...)]` says otherwise;
+/// built-in layers may be written with it (`nn::Affine(3)`). On error, returns every error
+/// found, combined.
+pub fn validate(input: Input, facade: &syn::Path) -> Result<Model, syn::Error> {
     let mut errors = Errors::default();
     for e in input.errors {
         errors.push(e);
     }
+    let krate = input.options.krate.clone().unwrap_or_else(|| facade.clone());
+    let facades = Facades::new(&krate);
+    let ident_s = input.ident.to_string();
+    if RESERVED_NAMES.contains(&ident_s.as_str()) {
+        errors.add(
+            input.ident.span(),
+            format!(
+                "a network cannot be named `{ident_s}`: the generated code uses the type parameter `T` \
+                 (the float type) and the types `f32`, `f64` and `usize`; choose another name"
+            ),
+        );
+    }
+    let alias = match &input.options.f64_alias {
+        Some(a) if *a == input.ident => {
+            errors.add(a.span(), "the `f64` alias needs a name of its own, not the network's");
+            a.clone()
+        }
+        Some(a) => a.clone(),
+        None => quote::format_ident!("{}F64", input.ident, span = input.ident.span()),
+    };
     check_unique_names(&input.entries, &mut errors);
 
     let mut entries = input.entries.into_iter().peekable();
     let width = input_size(&mut entries, input.brace_span, &mut errors);
     let mut chain = Chain::new(width);
     for entry in entries {
-        chain.push(entry, &mut errors);
+        chain.push(entry, &facades, &mut errors);
     }
     let Chain { layers, loss, .. } = chain;
 
@@ -142,6 +175,8 @@ pub fn validate(input: Input) -> Result<Model, syn::Error> {
             attrs: input.attrs,
             vis: input.vis,
             ident: input.ident,
+            alias,
+            krate,
             input: width_of_input(&layers),
             layers,
             loss,
@@ -153,7 +188,11 @@ pub fn validate(input: Input) -> Result<Model, syn::Error> {
 fn check_unique_names(entries: &[Entry], errors: &mut Errors) {
     let mut seen: HashSet<String> = HashSet::new();
     for entry in entries {
-        let name = entry.name.to_string();
+        if matches!(entry.value, Value::Broken) {
+            continue;
+        }
+        // `r#a` is the field `a`: compare names without the raw prefix.
+        let name = entry.name.unraw().to_string();
         if name == "input" {
             continue; // checked by `input_size` and `Chain::push`
         }
@@ -175,7 +214,11 @@ fn input_size(
     errors: &mut Errors,
 ) -> Option<usize> {
     match entries.peek() {
-        Some(first) if first.name == "input" => {
+        // Maybe it was `input`: its error is reported, nothing more to say.
+        Some(first) if matches!(first.value, Value::Broken) => {
+            entries.next();
+        }
+        Some(first) if first.name.unraw() == "input" => {
             let first = entries.next().expect("peeked");
             match &first.value {
                 Value::Size(expr) => match size(expr, "the input size") {
@@ -186,6 +229,7 @@ fn input_size(
                     l.span(),
                     "`input` is the number of features per sample, a positive integer such as `input: 2`",
                 ),
+                Value::Broken => {}
             }
         }
         Some(first) => errors.add(
@@ -211,6 +255,10 @@ struct Chain {
     loss: Option<LossModel>,
     /// The name of the loss entry once one was seen (even if its width was unknown).
     loss_name: Option<String>,
+    /// The sum of the output widths so far (the scratch `predict_into` splits), checked.
+    widths_sum: usize,
+    /// The parameters of the built-in layers so far, checked.
+    params_sum: usize,
 }
 
 impl Chain {
@@ -221,27 +269,33 @@ impl Chain {
             layers: Vec::new(),
             loss: None,
             loss_name: None,
+            widths_sum: 0,
+            params_sum: 0,
         }
     }
 
     /// Checks one entry after `input` and appends it.
-    fn push(&mut self, entry: Entry, errors: &mut Errors) {
+    fn push(&mut self, entry: Entry, facades: &Facades, errors: &mut Errors) {
         let Entry { attrs, name, value } = entry;
-        if name == "input" {
+        if matches!(value, Value::Broken) {
+            self.width = None; // its error is reported; no follow-up width errors
+            return;
+        }
+        if name.unraw() == "input" {
             errors.add(
                 name.span(),
                 "`input: N` must be the first entry, and only once (it is the number of features per sample)",
             );
             return;
         }
-        let Some(resolved) = resolve(&name, &value, errors) else {
+        let Some(resolved) = resolve(&name, &value, facades, errors) else {
             self.width = None; // unknown from here on: no follow-up width errors
             return;
         };
         if let Some(prev) = &self.loss_name {
             match resolved {
                 Resolved::Loss(_) => errors.add(
-                    value.span(),
+                    value.span().unwrap_or(name.span()),
                     format!("a network has one loss layer, and `{prev}` already is one: remove one of them"),
                 ),
                 Resolved::Layer(..) => errors.add(
@@ -253,7 +307,10 @@ impl Chain {
         }
         match resolved {
             Resolved::Loss(kind) => self.push_loss(attrs, name, kind),
-            Resolved::Layer(kind, out, explicit_in) => self.push_layer(attrs, name, kind, out, explicit_in, errors),
+            Resolved::Layer(kind, out, explicit_in) => {
+                let span = value.span().unwrap_or(name.span());
+                self.push_layer(attrs, name, kind, out, explicit_in, span, errors)
+            }
         }
     }
 
@@ -270,7 +327,8 @@ impl Chain {
     }
 
     /// A layer with output width `out` (`None`: it keeps the width) and maybe an explicit
-    /// input width, checked against the width flowing in.
+    /// input width, checked against the width flowing in; `span` is the layer's.
+    #[allow(clippy::too_many_arguments)]
     fn push_layer(
         &mut self,
         attrs: Vec<Attribute>,
@@ -278,6 +336,7 @@ impl Chain {
         kind: Kind,
         out: Option<usize>,
         explicit_in: Option<(usize, Span)>,
+        span: Span,
         errors: &mut Errors,
     ) {
         if let (Some((expected, span)), Some(w)) = (explicit_in, self.width) {
@@ -296,6 +355,11 @@ impl Chain {
             return;
         };
         let out_w = out.unwrap_or(in_w);
+        if let Err(msg) = self.count(&name, &kind, in_w, out_w) {
+            errors.add(span, msg);
+            self.width = None; // no follow-up errors about the same numbers
+            return;
+        }
         if let Some(prev) = self.layers.last_mut() {
             prev.before_relu = matches!(kind, Kind::Builtin(b) if b.he_before);
         }
@@ -312,12 +376,80 @@ impl Chain {
     }
 }
 
+impl Chain {
+    /// Adds the layer's output width and (for a built-in) its parameter count to the
+    /// running sums, with checked arithmetic: the generated code writes them as literals
+    /// and sizes buffers by them, so a count that does not fit a `usize` is an error here.
+    fn count(&mut self, name: &Ident, kind: &Kind, in_w: usize, out_w: usize) -> Result<(), String> {
+        let max = usize::MAX;
+        if let Kind::Builtin(b) = kind {
+            if let builtins::Params::Linear { bias } = b.params {
+                let product = in_w.checked_mul(out_w);
+                let params = product.and_then(|p| if bias { p.checked_add(out_w) } else { Some(p) });
+                let shapes = b.params.shapes(in_w, out_w);
+                let Some(params) = params else {
+                    return Err(format!(
+                        "layer `{name}` (`{}` {in_w} → {out_w}) has {shapes} parameters, more than a \
+                         `usize` holds ({max})",
+                        b.name
+                    ));
+                };
+                let Some(sum) = self.params_sum.checked_add(params) else {
+                    return Err(format!(
+                        "layer `{name}` ({shapes} = {params} parameters) brings the network's parameter \
+                         count past what a `usize` holds ({} + {params} > {max})",
+                        self.params_sum
+                    ));
+                };
+                self.params_sum = sum;
+            }
+        }
+        let Some(sum) = self.widths_sum.checked_add(out_w) else {
+            return Err(format!(
+                "layer `{name}` ({out_w} outputs) brings the sum of the layers' output widths past what a \
+                 `usize` holds ({} + {out_w} > {max})",
+                self.widths_sum
+            ));
+        };
+        self.widths_sum = sum;
+        Ok(())
+    }
+}
+
 fn width_of_input(layers: &[LayerModel]) -> usize {
     layers.first().map(|l| l.in_w).unwrap_or(0)
 }
 
+/// The paths under which the built-ins may be written: `nn::Affine`, `::nn::Affine`,
+/// `nn::layers::Affine`, and the same under the facade's name in the calling crate.
+struct Facades(Vec<String>);
+
+impl Facades {
+    fn new(krate: &syn::Path) -> Self {
+        let mut prefixes = Vec::new();
+        for base in [
+            "nn".to_string(),
+            path_string(krate).trim_start_matches("::").to_string(),
+        ] {
+            prefixes.push(format!("{base}::layers"));
+            prefixes.push(base);
+        }
+        Facades(prefixes)
+    }
+
+    /// The built-in a multi-segment path names, if its prefix is the facade.
+    fn builtin(&self, path: &syn::Path) -> Option<&'static Builtin> {
+        let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let (last, prefix) = names.split_last()?;
+        if prefix.is_empty() || !self.0.contains(&prefix.join("::")) {
+            return None;
+        }
+        builtins::find(last)
+    }
+}
+
 /// Interprets one layer entry; reports and returns `None` when it is not a valid layer.
-fn resolve(name: &Ident, value: &Value, errors: &mut Errors) -> Option<Resolved> {
+fn resolve(name: &Ident, value: &Value, facades: &Facades, errors: &mut Errors) -> Option<Resolved> {
     let spec = match value {
         Value::Layer(spec) => spec,
         Value::Size(expr) => {
@@ -327,19 +459,28 @@ fn resolve(name: &Ident, value: &Value, errors: &mut Errors) -> Option<Resolved>
             );
             return None;
         }
+        Value::Broken => return None,
     };
-    if spec.path.segments.len() > 1 || spec.path.leading_colon.is_some() {
-        return resolve_user(spec, errors);
-    }
-    let ident = &spec.path.segments[0].ident;
-    let written = ident.to_string();
-    match builtins::find(&written) {
-        Some(b) if b.is_loss() => resolve_loss(b, spec, errors),
-        Some(b) => resolve_builtin(b, spec, errors),
-        None => {
-            errors.add(ident.span(), unknown_layer_message(&written));
-            None
+    let single = spec.path.segments.len() == 1 && spec.path.leading_colon.is_none();
+    let last = spec.path.segments.last()?;
+    let builtin = if single {
+        match builtins::find(&last.ident.to_string()) {
+            Some(b) => b,
+            None => {
+                errors.add(last.ident.span(), unknown_layer_message(&last.ident.to_string()));
+                return None;
+            }
         }
+    } else {
+        match facades.builtin(&spec.path) {
+            Some(b) => b,
+            None => return resolve_user(spec, errors),
+        }
+    };
+    if builtin.is_loss() {
+        resolve_loss(builtin, spec, errors)
+    } else {
+        resolve_builtin(builtin, spec, errors)
     }
 }
 
@@ -347,7 +488,7 @@ fn resolve_loss(b: &'static Builtin, spec: &LayerSpec, errors: &mut Errors) -> O
     let written = b.name;
     if let Some(args) = &spec.args {
         errors.add(
-            args.span,
+            args.span(),
             format!("`{written}` takes no arguments: it works on the previous layer's outputs"),
         );
         return None;
@@ -375,7 +516,7 @@ fn resolve_builtin(b: &'static Builtin, spec: &LayerSpec, errors: &mut Errors) -
     if !b.takes_width {
         if let Some(args) = &spec.args {
             errors.add(
-                args.span,
+                args.span(),
                 format!("`{name}` takes no arguments: it keeps the width of the previous layer, so write `{name}`"),
             );
             return None;
@@ -390,7 +531,7 @@ fn resolve_builtin(b: &'static Builtin, spec: &LayerSpec, errors: &mut Errors) -
     let widths = match args.widths() {
         Ok(w) => w,
         Err(e) => {
-            errors.add(e.span(), format!("malformed arguments of `{name}`: expected {usage}"));
+            errors.add(e.span(), format!("malformed arguments of `{name}`: {e}; write {usage}"));
             return None;
         }
     };
@@ -403,7 +544,7 @@ fn resolve_builtin(b: &'static Builtin, spec: &LayerSpec, errors: &mut Errors) -
                 widths.len()
             )
         };
-        errors.add(args.span, msg);
+        errors.add(args.span(), msg);
         return None;
     }
     let arg = &widths[0];

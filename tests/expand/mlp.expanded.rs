@@ -20,6 +20,7 @@ pub struct Mlp<T: ::nn::__private::Float = f32> {
     input: ::nn::__private::BatchBuf<T, 784>,
 }
 /// [`Mlp`] in `f64` (gradient checks, reference runs).
+#[allow(dead_code)]
 pub type MlpF64 = Mlp<f64>;
 const _: () = {
     use ::nn::__private::{AsBatch as _, FusedLinear as _, Layer as _, LossLayer as _};

@@ -19,6 +19,7 @@ pub struct SwishNet<T: ::nn::__private::Float = f32> {
     input: ::nn::__private::BatchBuf<T, 4>,
 }
 /// [`SwishNet`] in `f64` (gradient checks, reference runs).
+#[allow(dead_code)]
 pub type SwishNetF64 = SwishNet<f64>;
 const _: () = {
     use ::nn::__private::{AsBatch as _, FusedLinear as _, Layer as _, LossLayer as _};

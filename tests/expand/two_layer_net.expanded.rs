@@ -16,6 +16,7 @@ pub struct TwoLayerNet<T: ::nn::__private::Float = f32> {
     input: ::nn::__private::BatchBuf<T, 2>,
 }
 /// [`TwoLayerNet`] in `f64` (gradient checks, reference runs).
+#[allow(dead_code)]
 pub type TwoLayerNetF64 = TwoLayerNet<f64>;
 const _: () = {
     use ::nn::__private::{AsBatch as _, FusedLinear as _, Layer as _, LossLayer as _};

@@ -29,7 +29,9 @@
 //!
 //! Naming in the generated bodies: the local `affine1` is the output of layer `affine1`, and
 //! `d_affine1` is the gradient of the loss with respect to that output. Every runtime path
-//! goes through `::nn::__private`.
+//! goes through `::nn::__private`, written so in this module for readability;
+//! [`names::with_facade`] then rewrites those paths to the calling crate's name for `nn`
+//! (`::mynn::__private` for `mynn = { package = "nn" }`, or `#[nn(crate = path)]`).
 
 mod backward;
 mod constructors;
@@ -44,28 +46,34 @@ mod train_step;
 mod trait_impls;
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::Ident;
 
 use crate::ast::Input;
 use crate::validate::{LayerModel, LossModel, Model};
 use names::{lit, rt, Locals};
 
-/// Parses, validates and expands the macro input. Never panics: every problem becomes a
-/// `compile_error!` next to a placeholder struct of the same name.
-pub fn expand(input: TokenStream) -> TokenStream {
-    let parsed: Input = match syn::parse2(input) {
+/// Parses, validates and expands the macro input; `facade` is the path of the `nn` crate
+/// in the calling crate (`::nn` unless it renamed the dependency). Never panics: every
+/// problem becomes a `compile_error!` next to a placeholder struct of the same name.
+pub fn expand(input: TokenStream, facade: &syn::Path) -> TokenStream {
+    let parsed: Input = match crate::ast::parse(input) {
         Ok(p) => p,
         Err(e) => return e.to_compile_error(),
     };
     let fallback = placeholder(&parsed);
-    match crate::validate::validate(parsed) {
-        Ok(model) => generate(&model),
+    match crate::validate::validate(parsed, facade) {
+        Ok(model) => generate_for(&model),
         Err(e) => {
             let errors = e.to_compile_error();
             quote! { #fallback #errors }
         }
     }
+}
+
+/// The whole expansion of a valid network, its paths under the calling crate's facade.
+pub fn generate_for(model: &Model) -> TokenStream {
+    names::with_facade(generate(model), &model.krate)
 }
 
 /// The user's struct, without layers, so that code naming it does not add errors of its own
@@ -109,7 +117,7 @@ impl<'a> Net<'a> {
             m,
             v: Locals::new(),
             name: m.ident.to_string(),
-            alias: format_ident!("{}F64", m.ident),
+            alias: m.alias.clone(),
             last,
             input_w: lit(m.input),
             output_w: lit(last.out_w),
@@ -148,9 +156,11 @@ pub fn generate(m: &Model) -> TokenStream {
     let network_impl = trait_impls::network(&net);
     let trainable_impl = m.loss.as_ref().map(|l| trait_impls::trainable(&net, l));
     let methods = inherent_methods(&net);
+    let cfgs = cfg_attrs(m);
     quote! {
         #strukt
 
+        #(#cfgs)*
         const _: () = {
             use ::nn::__private::{AsBatch as _, FusedLinear as _, Layer as _, LossLayer as _};
 
@@ -165,6 +175,12 @@ pub fn generate(m: &Model) -> TokenStream {
             #trainable_impl
         };
     }
+}
+
+/// The struct's `#[cfg]` attributes, repeated on the alias and the impls so
+/// that a network compiled out takes its items with it.
+fn cfg_attrs(m: &Model) -> Vec<&syn::Attribute> {
+    m.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect()
 }
 
 /// The items of `impl<T: Float> Net<T>`, in order.

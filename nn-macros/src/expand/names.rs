@@ -1,7 +1,7 @@
 //! What every generated item uses: the hygienic locals of the generated bodies, paths into
 //! `::nn::__private`, integer literals and doc attributes.
 
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
 use quote::quote;
 use syn::Ident;
 
@@ -92,4 +92,56 @@ pub(super) fn docs(text: &str) -> TokenStream {
         lines.push(line);
     }
     quote!(#(#[doc = #lines])*)
+}
+
+/// Rewrites every `::nn::__private` path of the generated code to `facade::__private`
+/// (a no-op for the usual `::nn`). The generators write `::nn::__private::...` literally, so
+/// that they and the expansion snapshots read as plain Rust.
+pub(super) fn with_facade(tokens: TokenStream, facade: &syn::Path) -> TokenStream {
+    let is_default = facade.leading_colon.is_some() && facade.segments.len() == 1 && facade.segments[0].ident == "nn";
+    if is_default {
+        return tokens;
+    }
+    let facade = quote!(#facade);
+    rewrite(tokens, &facade)
+}
+
+fn rewrite(tokens: TokenStream, facade: &TokenStream) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = TokenStream::new();
+    let mut i = 0;
+    while i < trees.len() {
+        if let Some(len) = nn_private_at(&trees[i..]) {
+            // `::nn::__private` -> `facade::__private`: keep the trailing `::__private`.
+            out.extend(facade.clone());
+            out.extend(trees[i + 3..i + len].iter().cloned());
+            i += len;
+            continue;
+        }
+        match &trees[i] {
+            TokenTree::Group(g) => {
+                let mut new = Group::new(g.delimiter(), rewrite(g.stream(), facade));
+                new.set_span(g.span());
+                out.extend([TokenTree::Group(new)]);
+            }
+            tt => out.extend([tt.clone()]),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The number of tokens of `::nn::__private` if `trees` starts with it (`:` `:` `nn` `:` `:`
+/// `__private`).
+fn nn_private_at(trees: &[TokenTree]) -> Option<usize> {
+    let punct = |t: &TokenTree, c: char| matches!(t, TokenTree::Punct(p) if p.as_char() == c);
+    let ident = |t: &TokenTree, s: &str| matches!(t, TokenTree::Ident(i) if i == s);
+    let ok = trees.len() >= 6
+        && punct(&trees[0], ':')
+        && punct(&trees[1], ':')
+        && ident(&trees[2], "nn")
+        && punct(&trees[3], ':')
+        && punct(&trees[4], ':')
+        && ident(&trees[5], "__private");
+    ok.then_some(6)
 }

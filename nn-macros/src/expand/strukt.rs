@@ -16,7 +16,7 @@
 //! ```
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use super::layers::{field_doc, layer_type, loss_doc, loss_type};
 use super::names::docs;
@@ -38,10 +38,21 @@ pub(super) fn strukt(net: &Net) -> TokenStream {
     let loss_field = loss.as_ref().map(loss_field);
     let input_field = loss.as_ref().map(|_| input_field(net));
     let alias = &net.alias;
+    let cfgs = attrs.iter().filter(|a| a.path().is_ident("cfg"));
     let alias_doc = docs(&format!(
         " [`{}`] in `f64` (gradient checks, reference runs).",
         net.name
     ));
+    // At the alias's name (the struct's, unless renamed): a clash with an item of the same
+    // name is reported there, not at the whole macro call.
+    // Being at the user's tokens, an unused alias would now warn: it is a convenience the
+    // user did not write, so it does not.
+    let alias_item = quote_spanned! {alias.span()=>
+        #alias_doc
+        #(#cfgs)*
+        #[allow(dead_code)]
+        #vis type #alias = #ident<f64>;
+    };
     quote! {
         #(#attrs)*
         #vis struct #ident<T: #float = f32> {
@@ -50,8 +61,7 @@ pub(super) fn strukt(net: &Net) -> TokenStream {
             #input_field
         }
 
-        #alias_doc
-        #vis type #alias = #ident<f64>;
+        #alias_item
     }
 }
 
