@@ -130,9 +130,12 @@ fn net() -> Trapped<f64> {
     Trapped::new_f64(&mut ChaCha8Rng::seed_from_u64(3))
 }
 
+/// A batch and its class labels.
+type Labelled = (nn::Batch<f64, 3>, Vec<usize>);
+
 /// One sample (trained on the calling thread alone, then synced to the worker) and four
 /// (split between the threads).
-fn batches() -> ((nn::Batch<f64, 3>, Vec<usize>), (nn::Batch<f64, 3>, Vec<usize>)) {
+fn batches() -> (Labelled, Labelled) {
     let one = batch_from_rows(&[[0.1, 0.2, 0.3]]);
     let four = batch_from_rows(&[[0.1, 0.2, 0.3], [1.0, -1.0, 0.5], [0.0, 0.4, -0.2], [0.7, 0.7, 0.1]]);
     ((one, vec![1]), (four, vec![0, 1, 1, 0]))

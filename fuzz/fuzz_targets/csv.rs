@@ -3,7 +3,8 @@
 //! about (all but the file-level `Empty`, which names the file).
 //!
 //! The first byte picks the options (classes, header, label column); the rest is the file.
-//! Run with `cargo +nightly fuzz run csv` in `fuzz/` (or `.ci/fuzz`).
+//! Run with `cargo +nightly fuzz run csv corpus/csv seeds/csv` in `fuzz/` (or `.ci/fuzz`);
+//! `seeds/csv/` holds a few starting inputs (first byte: the options).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
