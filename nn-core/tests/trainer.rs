@@ -111,6 +111,36 @@ fn callback_sees_events_and_can_stop_early() {
     assert!(h.epochs.last().unwrap().eval.unwrap().accuracy.unwrap() > 0.6);
 }
 
+/// "Train until the callback stops": an epoch count far beyond any run (`1 << 40`, or
+/// `usize::MAX`) must not size the history by it (35 TB, or a capacity overflow), nor
+/// overflow the progress total.
+#[test]
+fn a_huge_epoch_count_trains_until_the_callback_stops() {
+    let data = spiral::<f32>(SPIRAL_SEED);
+    for epochs in [1usize << 40, usize::MAX] {
+        for progress in [Progress::Silent, Progress::Bar] {
+            let mut n = net::<f32>(1);
+            let mut t = Trainer::new(Sgd::new(1.0))
+                .epochs(epochs)
+                .batch_size(100)
+                .log_every(1)
+                .progress(progress);
+            let h = t
+                .fit_with(&mut n, &data, None, |e| match e {
+                    Event::Epoch(s) if s.epoch == 2 => Control::Stop,
+                    _ => Control::Continue,
+                })
+                .unwrap();
+            assert!(h.stopped);
+            assert_eq!(h.epochs.len(), 2, "epochs({epochs})");
+            assert_eq!(h.log.len(), 2 * 3, "epochs({epochs}): 3 batches of 100 per epoch");
+            // a bounded reservation, not one proportional to the epochs
+            assert!(h.epochs.capacity() <= 1 << 16, "{}", h.epochs.capacity());
+            assert!(h.log.capacity() <= 1 << 16, "{}", h.log.capacity());
+        }
+    }
+}
+
 #[test]
 fn a_diverging_loss_stops_training_with_an_error() {
     let data = spiral::<f32>(SPIRAL_SEED);

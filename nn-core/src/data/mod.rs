@@ -16,7 +16,7 @@ mod standardize;
 use std::path::Path;
 
 pub use batches::{shuffle, Batches};
-pub use csv::{load_csv, parse_csv, CsvOptions};
+pub use csv::{load_csv, parse_csv, read_csv, CsvOptions};
 pub use spiral::{spiral, spiral_with, SPIRAL_SEED};
 pub use standardize::Standardizer;
 
@@ -45,8 +45,19 @@ pub enum DataError {
     Empty {
         /// The file.
         file: String,
-        /// Whether a header line was skipped.
+        /// Whether a header line was skipped (`false` for a 0-byte file, even when the
+        /// options expect a header).
         header: bool,
+    },
+    /// A line is not valid UTF-8.
+    #[error("{file}:{line}: the line is not valid UTF-8 (from byte {byte} of the line on)")]
+    NotUtf8 {
+        /// The file.
+        file: String,
+        /// The 1-based line number.
+        line: usize,
+        /// The 1-based byte of the line where the invalid UTF-8 starts.
+        byte: usize,
     },
     /// A row has the wrong number of fields.
     #[error(
@@ -73,7 +84,8 @@ pub enum DataError {
         line: usize,
         /// The 1-based field number.
         column: usize,
-        /// The field's text.
+        /// The field's text as the message quotes it: invisible characters escaped
+        /// (`\u{feff}`), and cut after 40 characters, followed by `… (N bytes)`.
         field: String,
     },
     /// A feature is NaN or infinite.
@@ -85,8 +97,23 @@ pub enum DataError {
         line: usize,
         /// The 1-based field number.
         column: usize,
-        /// The field's text.
+        /// The field's text as the message quotes it: invisible characters escaped
+        /// (`\u{feff}`), and cut after 40 characters, followed by `… (N bytes)`.
         field: String,
+    },
+    /// A feature is a finite number too large for the float type (`1e39` as `f32`).
+    #[error("{file}:{line}: field {column} is `{field}`, which is too large for {ty}")]
+    TooLarge {
+        /// The file.
+        file: String,
+        /// The 1-based line number.
+        line: usize,
+        /// The 1-based field number.
+        column: usize,
+        /// The field's text as the message quotes it (see [`NotNumeric`](Self::NotNumeric)).
+        field: String,
+        /// The float type (`f32`).
+        ty: &'static str,
     },
     /// The label field is not a class index (a non-negative integer).
     #[error("{file}:{line}: label `{field}` is not a class index (expected an integer in 0..{classes})")]
@@ -95,7 +122,8 @@ pub enum DataError {
         file: String,
         /// The 1-based line number.
         line: usize,
-        /// The field's text.
+        /// The field's text as the message quotes it: invisible characters escaped
+        /// (`\u{feff}`), and cut after 40 characters, followed by `… (N bytes)`.
         field: String,
         /// The number of classes.
         classes: usize,

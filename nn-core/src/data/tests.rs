@@ -88,6 +88,100 @@ fn csv_empty_file() {
 }
 
 #[test]
+fn csv_a_zero_byte_file_is_empty_even_with_a_header_expected() {
+    let e = parse_csv::<f64, 2>("", "h.csv", CsvOptions::new(3).header(true)).unwrap_err();
+    assert_eq!(e.to_string(), "h.csv: no data rows (the file is empty)");
+}
+
+#[test]
+fn csv_a_leading_byte_order_mark_is_dropped() {
+    // no header: the mark sits in front of the first number
+    let d = csv("\u{feff}0.1,0.2,1\n0.3,0.4,0\n").unwrap();
+    assert_eq!((d.sample(0), d.labels()), (&[0.1, 0.2][..], &[1, 0][..]));
+    // with a header (the mark is in front of the header, which is skipped)
+    let d = parse_csv::<f64, 2>("\u{feff}a,b,label\n1,2,0\n", "h.csv", CsvOptions::new(3).header(true)).unwrap();
+    assert_eq!(d.len(), 1);
+    // a mark elsewhere is an error, shown escaped rather than invisible
+    let e = csv("1,2,0\n\u{feff}0.1,0.2,1\n").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "points.csv:2: field 1 is `\\u{feff}0.1`, which is not a number"
+    );
+}
+
+#[test]
+fn csv_a_value_too_large_for_f32_is_reported_at_its_line() {
+    let e = parse_csv::<f32, 2>("1,2,0\n1e39,2,0\n-3e38,x,y\n", "big.csv", CsvOptions::new(3)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "big.csv:2: field 1 is `1e39`, which is too large for f32"
+    );
+    // the same value is fine in f64
+    let d = parse_csv::<f64, 2>("1e39,2,0\n", "big.csv", CsvOptions::new(3)).unwrap();
+    assert_eq!(d.sample(0), &[1e39, 2.0]);
+}
+
+#[test]
+fn csv_the_first_bad_line_is_reported_without_reading_on() {
+    // A reader that fails past the bad line: the parser must stop at line 2.
+    struct FailsAfter(&'static [u8]);
+    impl std::io::Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("read past the bad line"));
+            }
+            let n = self.0.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let reader = std::io::BufReader::with_capacity(8, FailsAfter(b"1,2,0\n1e39,2,0\n"));
+    let e = read_csv::<f32, 2, _>(reader, "stream.csv", CsvOptions::new(3)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "stream.csv:2: field 1 is `1e39`, which is too large for f32"
+    );
+}
+
+#[test]
+fn csv_a_huge_field_is_cut_in_the_message() {
+    let huge = "7".repeat(1_000_000);
+    for text in [
+        format!("1,2,0\n1,{huge}x,0\n"),
+        format!("1,2,{huge}\n"),
+        format!("1,2,0\n{huge}e999,2,0\n"),
+    ] {
+        let e = csv(&text).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.len() < 200,
+            "{} bytes: {}",
+            msg.len(),
+            msg.get(..300).unwrap_or(&msg)
+        );
+        assert!(msg.contains(&format!("{}… (", "7".repeat(40))), "{msg}");
+    }
+    let e = csv(&format!("1,{huge}x,0\n")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "points.csv:1: field 2 is `{}… (1000001 bytes)`, which is not a number",
+            "7".repeat(40)
+        )
+    );
+}
+
+#[test]
+fn csv_a_line_that_is_not_utf8_is_reported_at_its_line() {
+    let e = read_csv::<f32, 2, _>(&b"1,2,0\n1,\xFF,0\n"[..], "bin.csv", CsvOptions::new(3)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "bin.csv:2: the line is not valid UTF-8 (from byte 3 of the line on)"
+    );
+}
+
+#[test]
 fn csv_nan_and_inf_are_errors() {
     for bad in ["NaN", "inf", "-inf", "1e999"] {
         let e = csv(&format!("1,2,0\n{bad},2,0\n")).unwrap_err();

@@ -16,12 +16,20 @@
 //!
 //! # The states
 //! One atomic `state` says who owns the cells. The caller moves `IDLE → SYNC | STEP | EXIT`,
-//! `STEP → IDLE` (takes the job back) and `DONE → IDLE`; the worker moves `SYNC → IDLE`,
-//! `STEP → RUNNING` (claims the job) and `RUNNING → DONE | PANICKED`. Ownership passes with
+//! `STEP → IDLE` (takes the job back) and `DONE → IDLE`; the worker moves `SYNC → IDLE |
+//! PANICKED`, `STEP → RUNNING` (claims the job) and `RUNNING → DONE | PANICKED`. Ownership passes with
 //! release stores and acquire loads (or compare-exchanges) of `state`: the worker owns the
 //! buffer, the loss and the panic slot from the moment it sees `SYNC` or claims a job until it
 //! publishes `IDLE`, `DONE` or `PANICKED`; the caller owns them otherwise, and writes the job
 //! and caller slots only while the worker is `IDLE` (or `DONE`, which it treats alike).
+//!
+//! # Panics on the worker
+//! The worker runs every job and every sync under `catch_unwind`: a panic leaves its payload
+//! in the panic slot and the final state `PANICKED`, and the worker thread returns. The caller
+//! raises the payload (once) at its next use of the hand-off: [`Posted::finish`] for a job,
+//! the next [`CallerEnd::values`], `sync` or `scope` for a sync's, and at the latest when it
+//! drops its end, which also raises a panic of the worker thread past its loop (when the
+//! caller is not unwinding already). No wait can then outlast the worker.
 //!
 //! # Waiting
 //! Both threads spin a little, yield a few times and then park (`std::thread::park` /
@@ -47,7 +55,8 @@ const STEP: u32 = 2;
 const RUNNING: u32 = 3;
 /// The worker finished the job; its result is in `loss`.
 const DONE: u32 = 4;
-/// The job panicked (payload in `panic`); the worker serves no more requests. Final.
+/// A job or a sync panicked (payload in `panic` until the caller raises it); the worker
+/// serves no more requests. Final.
 const PANICKED: u32 = 5;
 /// The worker must exit.
 const EXIT: u32 = 6;
@@ -95,7 +104,7 @@ struct Core<T> {
     values: UnsafeCell<Vec<T>>,
     /// The result of the last job.
     loss: UnsafeCell<Option<T>>,
-    /// The payload of a panic of the last job.
+    /// The payload of a panic of the last job or sync, until the caller raises it.
     panic: UnsafeCell<Option<Payload>>,
 }
 
@@ -229,6 +238,29 @@ impl<T> Core<T> {
     fn wait_owned(&self) -> u32 {
         self.caller_wait(caller_owns)
     }
+
+    /// Caller: the payload of the worker's panic, once (`None` if the worker has not
+    /// panicked, or the payload was taken before).
+    fn take_panic(&self) -> Option<Payload> {
+        if self.wait_owned() != PANICKED {
+            return None;
+        }
+        // SAFETY: PANICKED is final (the worker serves no more requests): the caller owns the
+        // panic slot.
+        unsafe { (*self.panic.get()).take() }
+    }
+
+    /// Caller: waits for the worker to be idle, and raises its panic (with the worker's
+    /// payload the first time) if it has stopped after one.
+    fn wait_ready(&self) {
+        if let Some(payload) = self.take_panic() {
+            panic::resume_unwind(payload);
+        }
+        assert!(
+            self.wait_owned() != PANICKED,
+            "DataParallel: the worker thread has stopped after a panic"
+        );
+    }
 }
 
 /// Creates the two ends of a hand-off around the buffer `values`, and runs `spawn` with the
@@ -278,9 +310,12 @@ pub(crate) enum Finished<T> {
 
 impl<T, C> CallerEnd<T, C> {
     /// The shared buffer, once the worker no longer reads it (it may still be copying the
-    /// values of the last [`sync`](Self::sync)).
+    /// values of the last [`sync`](Self::sync)). If that sync panicked, raises the worker's
+    /// panic here (once: after that, the buffer is handed out).
     pub(crate) fn values(&mut self) -> &mut [T] {
-        self.shared.core.wait_owned();
+        if let Some(payload) = self.shared.core.take_panic() {
+            panic::resume_unwind(payload);
+        }
         // SAFETY: the worker is IDLE, DONE or PANICKED: it touches no cell until the next post,
         // which needs `&mut self`, borrowed by the returned slice.
         unsafe { (*self.shared.core.values.get()).as_mut_slice() }
@@ -293,13 +328,10 @@ impl<T, C> CallerEnd<T, C> {
     }
 
     /// Posts `state` (`SYNC` or `STEP`) once the worker is idle, and wakes it. Panics if the
-    /// worker has stopped after a panicking job.
+    /// worker has stopped after a panic: with the worker's payload if nobody raised it yet.
     fn post(&mut self, state: u32) {
         let core = &self.shared.core;
-        assert!(
-            core.wait_owned() != PANICKED,
-            "DataParallel: the worker thread has stopped after a panic"
-        );
+        core.wait_ready();
         // SAFETY: the worker is IDLE or DONE: the caller owns the slot. Cloning the current
         // thread's handle does not allocate.
         unsafe { *core.caller.get() = Some(thread::current()) };
@@ -320,11 +352,7 @@ impl<T, C> CallerEnd<T, C> {
     where
         J: FnOnce(&mut C, &mut [T]) -> T + Send,
     {
-        let core = &self.shared.core;
-        assert!(
-            core.wait_owned() != PANICKED,
-            "DataParallel: the worker thread has stopped after a panic"
-        );
+        self.shared.core.wait_ready();
         // Lives until after `reclaim` below has made sure that the worker no longer uses it
         // (locals drop in reverse order, when returning and when unwinding).
         let mut job = Some(job);
@@ -345,16 +373,26 @@ impl<T, C> CallerEnd<T, C> {
 }
 
 impl<T, C> Drop for CallerEnd<T, C> {
+    /// Joins the worker. A panic of the worker that nobody has raised yet (the last sync's,
+    /// or one in the worker's own exit, such as dropping its context) is raised here, unless
+    /// this thread is already unwinding.
     fn drop(&mut self) {
         let core = &self.shared.core;
         // Let a SYNC finish (`scope` never leaves a job behind).
-        if core.caller_wait(|s| s != SYNC && s != RUNNING) != PANICKED {
+        let unraised = if core.caller_wait(|s| s != SYNC && s != RUNNING) == PANICKED {
+            core.take_panic()
+        } else {
             core.state.store(EXIT, Ordering::Release);
             self.worker.unpark();
-        }
-        if let Some(h) = self.handle.take() {
-            // The worker catches the panics of its jobs and returns normally.
-            let _ = h.join();
+            None
+        };
+        // The worker catches the panics of its jobs and syncs and returns normally; an `Err`
+        // is a panic after that.
+        let exit = self.handle.take().and_then(|h| h.join().err());
+        if let Some(payload) = unraised.or(exit) {
+            if !thread::panicking() {
+                panic::resume_unwind(payload);
+            }
         }
     }
 }
@@ -370,6 +408,10 @@ impl<T, C> Drop for Reclaim<'_, T, C> {
         if !core.take_back() && core.caller_wait(|s| s != RUNNING) == DONE {
             // An unfinished job's result, which nobody asked for; the caller owns the state.
             core.state.store(IDLE, Ordering::Relaxed);
+        } else if thread::panicking() {
+            // The caller unwinds with its own panic: a panic of the worker in the same step is
+            // not raised later as well.
+            drop(core.take_panic());
         }
         // SAFETY: the job was taken back or has ended (IDLE, DONE or PANICKED): the worker no
         // longer reads the slot, and the caller owns it.
@@ -457,15 +499,23 @@ impl<T, C> WorkerEnd<T, C> {
 }
 
 impl<T, C> SyncRequest<'_, T, C> {
-    /// Runs `read` on the buffer, then tells the caller the worker is idle again.
+    /// Runs `read` on the buffer, then tells the caller the worker is idle again. Catches a
+    /// panic of `read` (after which [`WorkerEnd::next`] returns [`Request::Exit`]): the caller
+    /// raises it at its next use of the hand-off, or when it drops its end.
     pub(crate) fn read(self, read: impl FnOnce(&[T])) {
         let core = &self.shared.core;
         // SAFETY: the state is SYNC (seen with an acquire load by `next`, and only the worker
         // leaves SYNC): the worker may read the buffer and the caller slot, which the caller
-        // does not write until the worker is IDLE again.
+        // does not write until the worker is IDLE (or PANICKED) again.
         let (values, caller) = unsafe { (&*core.values.get(), (*core.caller.get()).clone()) };
-        read(values);
-        core.worker_publish(IDLE, caller);
+        match panic::catch_unwind(AssertUnwindSafe(|| read(values))) {
+            Ok(()) => core.worker_publish(IDLE, caller),
+            Err(payload) => {
+                // SAFETY: still SYNC: the worker owns the panic slot.
+                unsafe { *core.panic.get() = Some(payload) };
+                core.worker_publish(PANICKED, caller);
+            }
+        }
     }
 }
 

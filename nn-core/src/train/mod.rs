@@ -149,13 +149,19 @@ pub struct History {
     pub stopped: bool,
 }
 
+/// The most entries [`Trainer::fit`] reserves in each of the history's vectors before the
+/// first epoch (about 5 MiB in all at most).
+const HISTORY_RESERVE: usize = 1 << 16;
+
 /// Trains any [`Trainable`] network with an optimizer: for every epoch, reshuffle the
 /// training set with a seeded generator, run `train_step` on each mini-batch, log the mean
 /// loss every `log_every` iterations, and evaluate on a held-out set if one is given.
 ///
 /// The training step itself allocates nothing: batches are gathered into buffers reused
-/// from the first batch on, the history's capacity is reserved before the first epoch, and
-/// the network and optimizer reuse their own buffers. A NaN or infinite batch loss stops
+/// from the first batch on, the history's capacity is reserved before the first epoch (for
+/// up to 65,536 epochs and log points; a longer run's history grows between steps), and
+/// the network and optimizer reuse their own buffers. `epochs(usize::MAX)` trains until
+/// the callback of [`fit_with`](Self::fit_with) stops it. A NaN or infinite batch loss stops
 /// training with [`TrainError::NonFiniteLoss`].
 ///
 /// # Non-finite values
@@ -199,7 +205,8 @@ impl<O> Trainer<O> {
         }
     }
 
-    /// Sets the number of epochs.
+    /// Sets the number of epochs (`usize::MAX`: until the callback of
+    /// [`fit_with`](Self::fit_with) returns [`Control::Stop`]).
     pub fn epochs(mut self, epochs: usize) -> Self {
         self.epochs = epochs;
         self
@@ -281,10 +288,16 @@ impl<O> Trainer<O> {
         }
         let log_every = if self.log_every == 0 { iters } else { self.log_every };
         let mut history = History::default();
-        history.log.reserve_exact(self.epochs * iters.div_ceil(log_every));
-        history.epochs.reserve_exact(self.epochs);
+        // Bounded: `epochs` may be huge ("until the callback stops"); a longer history grows
+        // (amortised) between steps.
+        history.log.reserve_exact(
+            self.epochs
+                .saturating_mul(iters.div_ceil(log_every))
+                .min(HISTORY_RESERVE),
+        );
+        history.epochs.reserve_exact(self.epochs.min(HISTORY_RESERVE));
         let mut eval_batches = eval.map(|e| Batches::<T, IN, Y>::new(e.len(), self.batch_size, 0));
-        let mut out = self.progress.start(self.epochs * iters);
+        let mut out = self.progress.start(self.epochs.saturating_mul(iters));
         let mut last_finite: Option<f64> = None;
 
         'epochs: for epoch in 1..=self.epochs {

@@ -1,5 +1,6 @@
 //! The hand-off on its own, with a counter as the worker's context: each way a job can end
-//! (run, taken back, panicked, never finished) and the buffer going both ways.
+//! (run, taken back, panicked, never finished), a panicking sync, and the buffer going both
+//! ways.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
@@ -156,4 +157,44 @@ fn a_scope_that_never_finishes_still_waits_for_the_worker() {
     }));
     assert!(unwound.is_err());
     caller.sync();
+}
+
+/// A worker whose sync reads panic.
+fn failing_sync_worker(values: Vec<f64>) -> CallerEnd<f64, Ctx> {
+    start(values, |mut end: WorkerEnd<f64, Ctx>| {
+        thread::spawn(move || {
+            let mut ctx = Ctx::default();
+            loop {
+                match end.next() {
+                    Request::Sync(sync) => sync.read(|_| panic!("sync failed")),
+                    Request::Step(step) => step.run(&mut ctx),
+                    Request::Exit => return,
+                }
+            }
+        })
+    })
+}
+
+#[test]
+fn a_panicking_sync_is_raised_once_by_the_next_use() {
+    let mut caller = failing_sync_worker(vec![1.0]);
+    caller.sync();
+    // The next use raises the worker's panic (here `values`; `sync` and `scope` alike).
+    let raised = panic::catch_unwind(AssertUnwindSafe(|| caller.values()[0])).unwrap_err();
+    assert_eq!(raised.downcast_ref::<&str>(), Some(&"sync failed"));
+    // Once: the buffer is the caller's, posting panics with the generic message, drop joins.
+    assert_eq!(caller.values(), &[1.0]);
+    let post = panic::catch_unwind(AssertUnwindSafe(|| caller.sync())).unwrap_err();
+    assert!(post
+        .downcast_ref::<&str>()
+        .is_some_and(|m| m.contains("stopped after a panic")));
+    drop(caller);
+}
+
+#[test]
+fn a_panicking_sync_nobody_raised_is_raised_by_the_drop() {
+    let mut caller = failing_sync_worker(vec![1.0]);
+    caller.sync();
+    let raised = panic::catch_unwind(AssertUnwindSafe(|| drop(caller))).unwrap_err();
+    assert_eq!(raised.downcast_ref::<&str>(), Some(&"sync failed"));
 }

@@ -37,7 +37,9 @@
 //! # Panics
 //! A panic in either half of a step (bad labels, a panicking optimizer) is raised on the
 //! calling thread once the worker is idle: a panic on the worker is propagated with its
-//! original payload. The `DataParallel` is then *poisoned* (the two networks may disagree):
+//! original payload. So is a panic while the worker copies new values into its network
+//! (a layer's `visit_params`), which happens after `train_step` has returned: it is raised
+//! by the next `train_step`, or else by `into_inner` or the drop. The `DataParallel` is then *poisoned* (the two networks may disagree):
 //! later steps panic, while [`network`](DataParallel::network),
 //! [`into_inner`](DataParallel::into_inner) and dropping it still work.
 //!
@@ -129,11 +131,15 @@ where
 {
     /// Takes `net` (trained on the calling thread) and spawns one worker thread that trains
     /// a clone of it. Allocates the clone, the thread and a buffer of `param_count()`
-    /// scalars, once. Panics if the thread cannot be spawned.
+    /// scalars, once. Panics if the thread cannot be spawned, or if the clone's
+    /// `visit_params` does not visit tensors of the same sizes as `net`'s (a user layer whose
+    /// `Clone` does not copy its parameters).
+    #[track_caller]
     pub fn new(mut net: N) -> Self {
-        let replica = net.clone();
+        let mut replica = net.clone();
         let mut flat = Vec::with_capacity(net.param_count());
         net.visit_params(&mut |p| flat.extend_from_slice(p.value));
+        check_same_layout(&mut net, &mut replica);
         let worker = handoff::spawn::<N, T, IN, OUT>(replica, flat);
         Self {
             net,
@@ -271,10 +277,42 @@ where
         &mut self.net
     }
 
-    /// Stops the worker thread and returns the network.
+    /// Stops the worker thread and returns the network. Panics with the worker's message if
+    /// the worker panicked copying the last step's values and no step has raised it yet.
     pub fn into_inner(self) -> N {
         let Self { net, worker, .. } = self;
         drop(worker);
         net
     }
+}
+
+/// Panics unless `clone` visits parameter tensors of the sizes `net` visits, in the same
+/// order: the flat buffer carries values and gradients between the two by position.
+#[track_caller]
+fn check_same_layout<N, T, const IN: usize, const OUT: usize>(net: &mut N, clone: &mut N)
+where
+    T: Float,
+    N: Trainable<T, IN, OUT>,
+{
+    let layout = |n: &mut N| {
+        let mut tensors = Vec::new();
+        n.visit_params(&mut |p| tensors.push((p.layer, p.name, p.value.len())));
+        tensors
+    };
+    let (a, b) = (layout(net), layout(clone));
+    if let Some(i) = (0..a.len().min(b.len())).find(|&i| a[i].2 != b[i].2) {
+        let (layer, name, len) = a[i];
+        panic!(
+            "DataParallel::new: parameter tensor {i} (`{layer}.{name}`) has {len} values in the \
+             network but {} in its clone: the network's Clone must copy every parameter",
+            b[i].2
+        );
+    }
+    assert!(
+        a.len() == b.len(),
+        "DataParallel::new: the network visits {} parameter tensors but its clone {}: the \
+         network's Clone must copy every parameter",
+        a.len(),
+        b.len()
+    );
 }
