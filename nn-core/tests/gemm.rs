@@ -316,6 +316,19 @@ const EDGE_SIZES: &[(usize, usize, usize)] = &[
     (40, 5, 40),
     (40, 40, 4),
     (40, 40, 5),
+    // One-column tiles whose remainder spans three vectors (`m mod 4·LANES` in
+    // `(2·LANES, 3·LANES]`): once computed pointers past A and C (UB reported by Miri, see
+    // `.ci/miri`); f64 AVX2 9..12, f64 AVX-512 / f32 AVX2 17..24, f32 AVX-512 33..48 (`Affine(784
+    // -> 40)` on one sample), and with a full tile before them.
+    (9, 1, 4),
+    (12, 1, 9),
+    (17, 1, 4),
+    (24, 1, 3),
+    (11, 7, 4),
+    (40, 1, 8),
+    (41, 1, 5),
+    (48, 1, 2),
+    (75, 1, 4),
 ];
 
 fn edge_sizes<T: Float>(seed: u64) {
