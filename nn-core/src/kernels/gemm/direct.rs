@@ -474,7 +474,19 @@ unsafe fn row_tiles<S: Simd, const NR: usize, const MVW: usize, B: BSource<S::T>
             } else if MVW == 2 || rem <= 2 * l {
                 direct::<S, 2, NR, B>(alpha, a, b, beta, c);
             } else if rem <= 3 * l {
-                direct::<S, 3, NR, B>(alpha, a, b, beta, c);
+                // Two vectors, then one (no 3-vector tile to compile): the second call reads
+                // B again (a gathered B from its copy).
+                direct::<S, 2, NR, B>(alpha, Raw { rows: 2 * l, ..a }, b, beta, c);
+                let a = Raw {
+                    ptr: a.ptr.add(2 * l),
+                    rows: rem - 2 * l,
+                    ..a
+                };
+                let c = RawMut {
+                    ptr: c.ptr.add(2 * l),
+                    ..c
+                };
+                direct::<S, 1, NR, B>(alpha, a, b.again(), beta, c);
             } else {
                 direct::<S, MVW, NR, B>(alpha, a, b, beta, c);
             }
