@@ -314,16 +314,7 @@ fn check_all_layouts<T: Float>(m: usize, n: usize, k: usize, rng: &mut ChaCha8Rn
 /// tile edges of each instruction set, and the 1-column tiles with a 3-vector remainder that
 /// once formed pointers past A and C.
 #[cfg(miri)]
-const EDGE_SIZES: &[(usize, usize, usize)] = &[
-    (0, 5, 3),
-    (5, 3, 0),
-    (1, 1, 1),
-    (9, 1, 4),
-    (17, 1, 3),
-    (40, 1, 2),
-    (11, 7, 2),
-    (33, 13, 2),
-];
+const EDGE_SIZES: &[(usize, usize, usize)] = &[(0, 5, 3), (1, 1, 1), (9, 1, 3), (17, 1, 2), (40, 1, 2), (11, 7, 2)];
 
 /// Sizes straddling the register tiles (MR ∈ {8, 16, 32}, NR ∈ {4, 6, 12}), the empty and
 /// unit cases, and the layer shapes of the workloads.
@@ -399,7 +390,7 @@ fn edge_sizes_f64() {
 fn random_sizes<T: Float>(seed: u64, count: usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for _ in 0..count {
-        let max = if cfg!(miri) { 12 } else { 70 };
+        let max = if cfg!(miri) { 10 } else { 70 };
         let dim = |rng: &mut ChaCha8Rng| rng.random_range(1..=max);
         let (m, n, k) = (dim(&mut rng), dim(&mut rng), dim(&mut rng));
         let pick = |rng: &mut ChaCha8Rng| LAYOUTS[rng.random_range(0..LAYOUTS.len())];
@@ -424,7 +415,7 @@ fn random_sizes<T: Float>(seed: u64, count: usize) {
 }
 
 /// Random cases per float type (fewer under Miri).
-const RANDOM_CASES: usize = if cfg!(miri) { 2 } else { 300 };
+const RANDOM_CASES: usize = if cfg!(miri) { 1 } else { 300 };
 
 #[test]
 fn random_sizes_f32() {

@@ -88,7 +88,7 @@ fn all<T: Float>(seed: u64) {
     // Under Miri (`.ci/miri`): a few shapes, among them 1-column tiles with a 3-vector
     // remainder (`(9|17|40) × 1`).
     #[cfg(miri)]
-    let shapes: &[(usize, usize, usize)] = &[(1, 1, 1), (3, 2, 5), (9, 3, 1), (17, 4, 1), (40, 3, 1), (11, 3, 9)];
+    let shapes: &[(usize, usize, usize)] = &[(3, 2, 5), (9, 3, 1), (17, 2, 1), (40, 2, 1)];
     #[cfg(not(miri))]
     let shapes: &[(usize, usize, usize)] = &[
         (1, 1, 1),
@@ -103,7 +103,8 @@ fn all<T: Float>(seed: u64) {
     ];
     for isa in isas() {
         for &(m, k, n) in shapes {
-            for beta in [0.0, 1.0, -0.5] {
+            let betas: &[f64] = if cfg!(miri) { &[1.0] } else { &[0.0, 1.0, -0.5] };
+            for &beta in betas {
                 case::<T>(isa, m, k, n, false, false, beta, &mut rng);
             }
             case::<T>(isa, m, k, n, true, false, 0.0, &mut rng);
