@@ -2,7 +2,9 @@
 //! row-major — a transpose passed as strides — or strided with padding), sizes straddling every
 //! kernel and cache-block edge, α/β variations (β = 0 over a NaN-filled C), both float types
 //! and every instruction set this CPU supports, each algorithm (packed, direct, loops) forced in
-//! turn as well as the automatic choice; plus the zero-allocation check.
+//! turn as well as the automatic choice; random shapes up to 70 and up to 300 in every
+//! dimension (the differential test); plus the zero-allocation check. Under Miri (`.ci/miri`)
+//! a reduced set runs.
 
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::cell::Cell;
@@ -245,42 +247,78 @@ fn isas() -> Vec<Isa> {
     Isa::ALL.into_iter().filter(|i| i.is_supported()).collect()
 }
 
-/// Every forced algorithm and the automatic choice.
-fn paths() -> [Path; 4] {
-    [PATHS[0], PATHS[1], PATHS[2], Path::Auto]
+/// Every forced algorithm and the automatic choice (under Miri only the forced ones: the
+/// automatic choice is one of them).
+fn paths() -> &'static [Path] {
+    const ALL: [Path; 4] = [PATHS[0], PATHS[1], PATHS[2], Path::Auto];
+    if cfg!(miri) {
+        &ALL[..3]
+    } else {
+        &ALL
+    }
 }
 
 const ALPHA_BETA: [(f64, f64); 4] = [(1.0, 0.0), (-0.5, 0.0), (1.0, 1.0), (0.75, -1.25)];
 
-/// Every layout combination of A, B and C for the given sizes.
+/// The `(A, B, C)` layouts to run: every combination, or under Miri (`.ci/miri`) four that
+/// cover plain, transposed, padded and doubly strided operands.
+fn layout_combos() -> Vec<(Layout, Layout, Layout)> {
+    if cfg!(miri) {
+        return vec![
+            (Layout::Col(0), Layout::Col(0), Layout::Col(0)),
+            (Layout::Row(0), Layout::Col(3), Layout::Col(1)),
+            (Layout::Col(3), Layout::Row(2), Layout::Row(0)),
+            (Layout::Skip, Layout::Skip, Layout::Skip),
+        ];
+    }
+    let mut all = Vec::new();
+    for la in LAYOUTS {
+        for lb in LAYOUTS {
+            for lc in LAYOUTS {
+                all.push((la, lb, lc));
+            }
+        }
+    }
+    all
+}
+
+/// Every layout combination of A, B and C for the given sizes (under Miri, one of
+/// [`layout_combos`] per instruction set and path, picked at random).
 fn check_all_layouts<T: Float>(m: usize, n: usize, k: usize, rng: &mut ChaCha8Rng) {
     for (isa, path) in isas()
         .into_iter()
-        .flat_map(|i| paths().into_iter().map(move |p| (i, p)))
+        .flat_map(|i| paths().iter().copied().map(move |p| (i, p)))
     {
-        for la in LAYOUTS {
-            for lb in LAYOUTS {
-                for lc in LAYOUTS {
-                    let (alpha, beta) = ALPHA_BETA[rng.random_range(0..ALPHA_BETA.len())];
-                    let case = Case {
-                        m,
-                        n,
-                        k,
-                        la,
-                        lb,
-                        lc,
-                        alpha,
-                        beta,
-                    };
-                    check_case::<T>(isa, path, case, rng);
-                }
-            }
+        let mut combos = layout_combos();
+        if cfg!(miri) {
+            combos = vec![combos[rng.random_range(0..combos.len())]];
+        }
+        for (la, lb, lc) in combos {
+            let (alpha, beta) = ALPHA_BETA[rng.random_range(0..ALPHA_BETA.len())];
+            let case = Case {
+                m,
+                n,
+                k,
+                la,
+                lb,
+                lc,
+                alpha,
+                beta,
+            };
+            check_case::<T>(isa, path, case, rng);
         }
     }
 }
 
+/// Under Miri (`.ci/miri`, where a product costs ~10⁴ times more): the empty and unit cases,
+/// tile edges of each instruction set, and the 1-column tiles with a 3-vector remainder that
+/// once formed pointers past A and C.
+#[cfg(miri)]
+const EDGE_SIZES: &[(usize, usize, usize)] = &[(0, 5, 3), (1, 1, 1), (9, 1, 3), (17, 1, 2), (40, 1, 2), (11, 7, 2)];
+
 /// Sizes straddling the register tiles (MR ∈ {8, 16, 32}, NR ∈ {4, 6, 12}), the empty and
 /// unit cases, and the layer shapes of the workloads.
+#[cfg(not(miri))]
 const EDGE_SIZES: &[(usize, usize, usize)] = &[
     (0, 5, 3),
     (5, 0, 3),
@@ -316,6 +354,19 @@ const EDGE_SIZES: &[(usize, usize, usize)] = &[
     (40, 5, 40),
     (40, 40, 4),
     (40, 40, 5),
+    // One-column tiles whose remainder spans three vectors (`m mod 4·LANES` in
+    // `(2·LANES, 3·LANES]`): once computed pointers past A and C (UB reported by Miri, see
+    // `.ci/miri`); f64 AVX2 9..12, f64 AVX-512 / f32 AVX2 17..24, f32 AVX-512 33..48 (`Affine(784
+    // -> 40)` on one sample), and with a full tile before them.
+    (9, 1, 4),
+    (12, 1, 9),
+    (17, 1, 4),
+    (24, 1, 3),
+    (11, 7, 4),
+    (40, 1, 8),
+    (41, 1, 5),
+    (48, 1, 2),
+    (75, 1, 4),
 ];
 
 fn edge_sizes<T: Float>(seed: u64) {
@@ -339,13 +390,63 @@ fn edge_sizes_f64() {
 fn random_sizes<T: Float>(seed: u64, count: usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for _ in 0..count {
-        let dim = |rng: &mut ChaCha8Rng| rng.random_range(1..=70);
+        let max = if cfg!(miri) { 10 } else { 70 };
+        let dim = |rng: &mut ChaCha8Rng| rng.random_range(1..=max);
         let (m, n, k) = (dim(&mut rng), dim(&mut rng), dim(&mut rng));
         let pick = |rng: &mut ChaCha8Rng| LAYOUTS[rng.random_range(0..LAYOUTS.len())];
         let (alpha, beta) = ALPHA_BETA[rng.random_range(0..ALPHA_BETA.len())];
         for (isa, path) in isas()
             .into_iter()
-            .flat_map(|i| paths().into_iter().map(move |p| (i, p)))
+            .flat_map(|i| paths().iter().copied().map(move |p| (i, p)))
+        {
+            let case = Case {
+                m,
+                n,
+                k,
+                la: pick(&mut rng),
+                lb: pick(&mut rng),
+                lc: pick(&mut rng),
+                alpha,
+                beta,
+            };
+            check_case::<T>(isa, path, case, &mut rng);
+        }
+    }
+}
+
+/// Random cases per float type (fewer under Miri).
+const RANDOM_CASES: usize = if cfg!(miri) { 1 } else { 300 };
+
+#[test]
+fn random_sizes_f32() {
+    random_sizes::<f32>(3, RANDOM_CASES);
+}
+
+#[test]
+fn random_sizes_f64() {
+    random_sizes::<f64>(4, RANDOM_CASES);
+}
+
+/// The differential test over large shapes: `m`, `n`, `k` each in `1..=300` (log-uniform, so
+/// every scale is hit; a case's `m·n·k` is capped at 2²¹ to bound the reference's time),
+/// random layouts (transposes, padded and doubly strided operands) and α/β, on every
+/// instruction set and path. A failure names the instruction set, path, shape, layouts, α
+/// and β (the seed reproduces it).
+fn large_random_sizes<T: Float>(seed: u64, count: usize) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut done = 0;
+    while done < count {
+        let dim = |rng: &mut ChaCha8Rng| (300f64.powf(rng.random_range(0.0..1.0)).round() as usize).clamp(1, 300);
+        let (m, n, k) = (dim(&mut rng), dim(&mut rng), dim(&mut rng));
+        if m * n * k > 1 << 21 {
+            continue;
+        }
+        done += 1;
+        let pick = |rng: &mut ChaCha8Rng| LAYOUTS[rng.random_range(0..LAYOUTS.len())];
+        let (alpha, beta) = ALPHA_BETA[rng.random_range(0..ALPHA_BETA.len())];
+        for (isa, path) in isas()
+            .into_iter()
+            .flat_map(|i| paths().iter().copied().map(move |p| (i, p)))
         {
             let case = Case {
                 m,
@@ -363,13 +464,15 @@ fn random_sizes<T: Float>(seed: u64, count: usize) {
 }
 
 #[test]
-fn random_sizes_f32() {
-    random_sizes::<f32>(3, 300);
+#[cfg_attr(miri, ignore = "too slow under Miri")]
+fn large_random_sizes_f32() {
+    large_random_sizes::<f32>(7, 150);
 }
 
 #[test]
-fn random_sizes_f64() {
-    random_sizes::<f64>(4, 300);
+#[cfg_attr(miri, ignore = "too slow under Miri")]
+fn large_random_sizes_f64() {
+    large_random_sizes::<f64>(8, 150);
 }
 
 /// Cache-block edges: `k` across KC (256, 384) and 2·KC, `m` across MC (64…192), `n`
@@ -407,7 +510,7 @@ fn block_edges<T: Float>(seed: u64) {
     for (m, n, k) in sizes {
         for (isa, path) in isas()
             .into_iter()
-            .flat_map(|i| paths().into_iter().map(move |p| (i, p)))
+            .flat_map(|i| paths().iter().copied().map(move |p| (i, p)))
         {
             for (la, lb, lc) in combos {
                 let (alpha, beta) = ALPHA_BETA[rng.random_range(0..ALPHA_BETA.len())];
@@ -428,11 +531,13 @@ fn block_edges<T: Float>(seed: u64) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri")]
 fn block_edges_f32() {
     block_edges::<f32>(5);
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri")]
 fn block_edges_f64() {
     block_edges::<f64>(6);
 }
@@ -441,9 +546,14 @@ fn block_edges_f64() {
 fn beta_zero_ignores_nan_and_inf_in_c() {
     for (isa, path) in isas()
         .into_iter()
-        .flat_map(|i| paths().into_iter().map(move |p| (i, p)))
+        .flat_map(|i| paths().iter().copied().map(move |p| (i, p)))
     {
-        for (m, n, k) in [(3, 4, 5), (100, 100, 50)] {
+        let shapes: &[(usize, usize, usize)] = if cfg!(miri) {
+            &[(3, 4, 5), (17, 1, 3)]
+        } else {
+            &[(3, 4, 5), (100, 100, 50)]
+        };
+        for &(m, n, k) in shapes {
             let a = vec![1.0f32; m * k];
             let b = vec![2.0f32; k * n];
             let mut c: Vec<f32> = (0..m * n)
@@ -567,6 +677,17 @@ fn linear_products<T: Float, const IN: usize, const OUT: usize>(n: usize, seed: 
 }
 
 #[test]
+#[cfg(miri)]
+fn linear_products_match_reference() {
+    for n in [1, 2] {
+        linear_products::<f32, 2, 10>(n, 7);
+        linear_products::<f64, 10, 3>(n, 10);
+        linear_products::<f32, 40, 9>(n, 11);
+    }
+}
+
+#[test]
+#[cfg(not(miri))]
 fn linear_products_match_reference() {
     for n in [1, 2, 30, 100] {
         linear_products::<f32, 2, 10>(n, 7);
@@ -590,6 +711,7 @@ type Problem<T> = (Vec<T>, Vec<T>, Vec<T>, usize, usize, usize);
 /// After one warm-up call per shape, further calls allocate nothing (packed and direct
 /// paths, transposed operands, both float types, every instruction set).
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri")]
 fn steady_state_calls_do_not_allocate() {
     fn shapes<T: Float>() -> Vec<Problem<T>> {
         [
@@ -617,7 +739,7 @@ fn steady_state_calls_do_not_allocate() {
     fn run<T: Float>(isa: Isa, bufs: &mut [Problem<T>]) {
         for (a, b, c, m, n, k) in bufs.iter_mut() {
             let (m, n, k) = (*m, *n, *k);
-            for path in paths() {
+            for &path in paths() {
                 gemm_with(
                     isa,
                     path,

@@ -11,18 +11,26 @@ use crate::float::Float;
 /// use nn_core::{batch_from_rows, data::Standardizer};
 /// let train = batch_from_rows(&[[1.0f64, 10.0], [3.0, 10.0]]);
 /// let s = Standardizer::fit(&train);
-/// assert_eq!(s.mean, [2.0, 10.0]);
-/// assert_eq!(s.std, [1.0, 1.0]); // the constant feature keeps std 1
+/// assert_eq!(*s.mean, [2.0, 10.0]);
+/// assert_eq!(*s.std, [1.0, 1.0]); // the constant feature keeps std 1
 /// let mut x = [5.0, 12.0];
 /// s.apply(&mut x);
 /// assert_eq!(x, [3.0, 2.0]);
 /// ```
+///
+/// Both vectors live on the heap (as does every buffer `fit` uses), so a width of 100,000
+/// features fits any thread's stack.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Standardizer<T, const D: usize> {
     /// The mean of each feature.
-    pub mean: [T; D],
+    pub mean: Box<[T; D]>,
     /// The standard deviation of each feature (1 for a constant feature).
-    pub std: [T; D],
+    pub std: Box<[T; D]>,
+}
+
+/// `D` copies of `v` on the heap (never on the stack, whatever `D`).
+fn boxed<U: Clone, const D: usize>(v: U) -> Box<[U; D]> {
+    vec![v; D].into_boxed_slice().try_into().ok().expect("D elements")
 }
 
 impl<T: Float, const D: usize> Standardizer<T, D> {
@@ -31,32 +39,30 @@ impl<T: Float, const D: usize> Standardizer<T, D> {
     pub fn fit(x: &Batch<T, D>) -> Self {
         let n = x.ncols();
         assert!(n > 0, "Standardizer::fit: no samples");
-        let mut sum = [0.0f64; D];
+        let mut mean = vec![0.0f64; D];
         for s in x.as_slice().chunks_exact(D) {
-            for (a, v) in sum.iter_mut().zip(s) {
+            for (a, v) in mean.iter_mut().zip(s) {
                 *a += v.as_f64();
             }
         }
-        let mean = sum.map(|s| s / n as f64);
-        let mut sq = [0.0f64; D];
+        mean.iter_mut().for_each(|s| *s /= n as f64);
+        let mut sq = vec![0.0f64; D];
         for s in x.as_slice().chunks_exact(D) {
             for ((a, v), m) in sq.iter_mut().zip(s).zip(&mean) {
                 let d = v.as_f64() - m;
                 *a += d * d;
             }
         }
-        let std = sq.map(|s| {
-            let sd = (s / n as f64).sqrt();
-            if sd > 0.0 {
-                sd
-            } else {
-                1.0
-            }
-        });
-        Self {
-            mean: mean.map(T::cast),
-            std: std.map(T::cast),
+        let mut out = Self {
+            mean: boxed(T::zero()),
+            std: boxed(T::one()),
+        };
+        for (((m, sd), &mf), &s) in out.mean.iter_mut().zip(out.std.iter_mut()).zip(&mean).zip(&sq) {
+            *m = T::cast(mf);
+            let sf = (s / n as f64).sqrt();
+            *sd = T::cast(if sf > 0.0 { sf } else { 1.0 });
         }
+        out
     }
 
     /// Standardizes samples stored one after the other (`D` values each) in place.
@@ -67,7 +73,7 @@ impl<T: Float, const D: usize> Standardizer<T, D> {
             samples.len()
         );
         for s in samples.chunks_exact_mut(D) {
-            for ((v, &m), &sd) in s.iter_mut().zip(&self.mean).zip(&self.std) {
+            for ((v, &m), &sd) in s.iter_mut().zip(self.mean.iter()).zip(self.std.iter()) {
                 *v = (*v - m) / sd;
             }
         }

@@ -174,7 +174,9 @@ impl<T: Copy> BSource<T> for GatherCopy<T> {
 /// # Safety
 /// The CPU supports `S`'s instruction set; `a`, `b`, `c` are valid for their shapes and
 /// strides with `a.rs == 1` and `c.rs == 1`; `m, n, k ≥ 1`; `C`'s elements overlap neither
-/// `A` nor `B`.
+/// `A` nor `B`; every vector of the last row tile holds a row (`m mod MR` is 0 or above
+/// `(MV − 1)·LANES`): a vector of rows is addressed only if its first row exists, so no
+/// pointer past the end of `A` or `C` is formed.
 #[inline(always)]
 pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize, B: BSource<S::T>>(
     alpha: S::T,
@@ -187,9 +189,15 @@ pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize, B: BSourc
     let mr = MV * lanes;
     let (m, n, k) = (a.rows, b.cols(), a.cols);
     debug_assert!(a.rs == 1 && c.rs == 1 && m > 0 && n > 0 && k > 0);
+    debug_assert!(
+        m % mr == 0 || m % mr > (MV - 1) * lanes,
+        "direct: a vector of the last row tile is empty"
+    );
     // SAFETY: (whole body) A is read at `i + p·a.cs` for `i < m`, `p < k` (masked lanes past
-    // `m` are not touched); B at `col(j) + row(p)` for `p < k` and `j` clamped below `n`; C is
-    // written at `i + j·c.cs` for `i < m` (masked) and `j < n`.
+    // `m` are not touched; each vector's first row is below `m`, so its address is inside A);
+    // B at `col(j) + row(p)` for `p < k` and `j` clamped below `n`; C is written at
+    // `i + j·c.cs` for `i < m` (masked) and `j < n`, a vector addressed only if it has live
+    // lanes.
     unsafe {
         let alpha_v = S::splat(alpha);
         let beta_v = S::splat(beta);
@@ -237,9 +245,9 @@ pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize, B: BSourc
                     let cp = c.ptr.add(i0 + (j0 + j) * c.cs);
                     for (v, &x) in accj.iter().enumerate() {
                         let lv = live.saturating_sub(v * lanes).min(lanes);
-                        let p = cp.add(v * lanes);
                         let x = S::mul(x, alpha_v);
                         if lv == lanes {
+                            let p = cp.add(v * lanes);
                             let y = if beta == S::T::ZERO {
                                 x
                             } else {
@@ -247,6 +255,7 @@ pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize, B: BSourc
                             };
                             S::store(p, y);
                         } else if lv > 0 {
+                            let p = cp.add(v * lanes);
                             let mk = S::mask(lv);
                             let y = if beta == S::T::ZERO {
                                 x
@@ -273,8 +282,9 @@ pub(crate) unsafe fn direct<S: Simd, const MV: usize, const NR: usize, B: BSourc
 /// prefetched.
 ///
 /// # Safety
-/// The reads described are valid for `p < k`; the CPU supports `S`; `pf` names columns of
-/// `b` (below `b.cols()`), prefetched only if `b` is contiguous.
+/// The reads described are valid for `p < k`, and every vector's first element
+/// (`ap + p·acs + v·LANES`) is inside `A` (so its address may be formed); the CPU supports
+/// `S`; `pf` names columns of `b` (below `b.cols()`), prefetched only if `b` is contiguous.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn accumulate<S: Simd, const MV: usize, const NR: usize, const MASKED: bool, B: BSource<S::T>>(
@@ -421,10 +431,12 @@ pub(crate) unsafe fn direct_any<S: Simd, const NR_WIDE: usize, B: BSource<S::T>>
     }
 }
 
-/// Rows in `MVW`-vector tiles, the remainder in 1, 2 or `MVW` vectors.
+/// Rows in `MVW`-vector tiles (`MVW` is 2 or 4), the remainder in the fewest vectors that
+/// cover it (1, 2, 3 or 4), so that every vector of the remainder tile holds a row, as
+/// [`direct`] requires.
 ///
 /// # Safety
-/// As [`direct`].
+/// As [`direct`] (without its last-tile condition, which this function establishes).
 #[inline(always)]
 unsafe fn row_tiles<S: Simd, const NR: usize, const MVW: usize, B: BSource<S::T>>(
     alpha: S::T,
@@ -436,7 +448,8 @@ unsafe fn row_tiles<S: Simd, const NR: usize, const MVW: usize, B: BSource<S::T>
     let l = S::LANES;
     let m = a.rows;
     let m_main = m / (MVW * l) * (MVW * l);
-    // SAFETY: rows `0..m_main` and `m_main..m` are inside A and C (`rs == 1` for both).
+    // SAFETY: rows `0..m_main` and `m_main..m` are inside A and C (`rs == 1` for both); the
+    // first call has only full tiles, the second a single tile of `⌈rem / l⌉` vectors.
     unsafe {
         if m_main > 0 {
             direct::<S, MVW, NR, B>(alpha, Raw { rows: m_main, ..a }, b, beta, c);
@@ -454,10 +467,26 @@ unsafe fn row_tiles<S: Simd, const NR: usize, const MVW: usize, B: BSource<S::T>
                 ptr: c.ptr.add(m_main),
                 ..c
             };
+            // `rem < MVW·l`; `MV = ⌈rem / l⌉` vectors leave none of them empty.
+            const { assert!(MVW == 2 || MVW == 4) };
             if rem <= l {
                 direct::<S, 1, NR, B>(alpha, a, b, beta, c);
-            } else if rem <= 2 * l || MVW <= 2 {
+            } else if MVW == 2 || rem <= 2 * l {
                 direct::<S, 2, NR, B>(alpha, a, b, beta, c);
+            } else if rem <= 3 * l {
+                // Two vectors, then one (no 3-vector tile to compile): the second call reads
+                // B again (a gathered B from its copy).
+                direct::<S, 2, NR, B>(alpha, Raw { rows: 2 * l, ..a }, b, beta, c);
+                let a = Raw {
+                    ptr: a.ptr.add(2 * l),
+                    rows: rem - 2 * l,
+                    ..a
+                };
+                let c = RawMut {
+                    ptr: c.ptr.add(2 * l),
+                    ..c
+                };
+                direct::<S, 1, NR, B>(alpha, a, b.again(), beta, c);
             } else {
                 direct::<S, MVW, NR, B>(alpha, a, b, beta, c);
             }
