@@ -416,8 +416,8 @@ fn poisoned_spiral(k: usize, sign: f32) -> Dataset<f32, 3> {
     });
     let mut d = Dataset::classification(x, data.labels().to_vec(), 3).unwrap();
     d.standardize(&Standardizer {
-        mean: [0.0; 3],
-        std: [1.0, 1.0, f32::from_bits(1)],
+        mean: Box::new([0.0; 3]),
+        std: Box::new([1.0, 1.0, f32::from_bits(1)]),
     });
     assert!(d.x()[(2, k)].is_infinite() && d.x().iter().filter(|v| !v.is_finite()).count() == 1);
     d

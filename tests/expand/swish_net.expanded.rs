@@ -201,7 +201,7 @@ const _: () = {
             &mut self,
             x: impl ::nn::__private::AsInput<T, 4>,
             t: impl ::core::convert::Into<::nn::__private::Labels<'t, T, 3>>,
-            opt: &mut (impl ::nn::__private::Optimizer<T> + ?Sized),
+            opt: &mut (impl ::nn::__private::Optimizer<T> + ?::core::marker::Sized),
         ) -> T {
             let x = ::nn::__private::AsInput::as_input(&x);
             #[cfg(debug_assertions)]
@@ -500,7 +500,7 @@ const _: () = {
         fn backward(&mut self) {
             Self::backward(self)
         }
-        fn train_step<O: ::nn::__private::Optimizer<T> + ?Sized>(
+        fn train_step<O: ::nn::__private::Optimizer<T> + ?::core::marker::Sized>(
             &mut self,
             x: ::nn::__private::Input<'_, T, 4>,
             t: ::nn::__private::Labels<'_, T, 3>,

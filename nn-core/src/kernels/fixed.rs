@@ -6,8 +6,8 @@
 //! column-major.
 //!
 //! The entries below check no shapes: the caller passes `w` of `OUT · IN`, `x` of `IN · N`,
-//! `y` / `dout` of `OUT · N` and `dx` of `IN · N` elements (shorter slices compute fewer
-//! samples).
+//! `y` / `dout` of `OUT · N`, `dx` of `IN · N` and `dw` of at least `OUT · IN` elements
+//! (shorter batch slices compute fewer samples; a short `dw` panics).
 
 use super::dispatch::dispatch;
 use super::elem::Elem;

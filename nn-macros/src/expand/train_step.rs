@@ -47,7 +47,7 @@ pub(super) fn train_step(net: &Net, loss: &LossModel) -> TokenStream {
             &mut self,
             #x: impl ::nn::__private::AsInput<T, #input_w>,
             #t: impl ::core::convert::Into<#target>,
-            #opt: &mut (impl ::nn::__private::Optimizer<T> + ?Sized),
+            #opt: &mut (impl ::nn::__private::Optimizer<T> + ?::core::marker::Sized),
         ) -> T {
             let #x = ::nn::__private::AsInput::as_input(&#x);
             #check

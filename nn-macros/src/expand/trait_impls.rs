@@ -86,7 +86,7 @@ pub(super) fn trainable(net: &Net, loss: &LossModel) -> TokenStream {
                 Self::backward(self)
             }
 
-            fn train_step<O: ::nn::__private::Optimizer<T> + ?Sized>(
+            fn train_step<O: ::nn::__private::Optimizer<T> + ?::core::marker::Sized>(
                 &mut self,
                 #x: ::nn::__private::Input<'_, T, #input_w>,
                 #t: #target,

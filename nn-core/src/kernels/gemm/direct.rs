@@ -449,7 +449,8 @@ unsafe fn row_tiles<S: Simd, const NR: usize, const MVW: usize, B: BSource<S::T>
     let m = a.rows;
     let m_main = m / (MVW * l) * (MVW * l);
     // SAFETY: rows `0..m_main` and `m_main..m` are inside A and C (`rs == 1` for both); the
-    // first call has only full tiles, the second a single tile of `⌈rem / l⌉` vectors.
+    // first call has only full tiles; the remainder runs as tiles of `⌈rem / l⌉` vectors
+    // (3 as a 2- and a 1-vector tile), so every vector of a tile holds at least one row.
     unsafe {
         if m_main > 0 {
             direct::<S, MVW, NR, B>(alpha, Raw { rows: m_main, ..a }, b, beta, c);
