@@ -387,30 +387,35 @@ fn edge_sizes_f64() {
 }
 
 /// Random sizes up to 70 in every dimension, random layouts and α/β.
+/// One `m × n × k` shape with one random α/β and random layouts per instruction set and path.
+fn check_every_isa_and_path<T: Float>(m: usize, n: usize, k: usize, rng: &mut ChaCha8Rng) {
+    let pick = |rng: &mut ChaCha8Rng| LAYOUTS[rng.random_range(0..LAYOUTS.len())];
+    let (alpha, beta) = ALPHA_BETA[rng.random_range(0..ALPHA_BETA.len())];
+    for (isa, path) in isas()
+        .into_iter()
+        .flat_map(|i| paths().iter().copied().map(move |p| (i, p)))
+    {
+        let case = Case {
+            m,
+            n,
+            k,
+            la: pick(rng),
+            lb: pick(rng),
+            lc: pick(rng),
+            alpha,
+            beta,
+        };
+        check_case::<T>(isa, path, case, rng);
+    }
+}
+
 fn random_sizes<T: Float>(seed: u64, count: usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for _ in 0..count {
         let max = if cfg!(miri) { 10 } else { 70 };
         let dim = |rng: &mut ChaCha8Rng| rng.random_range(1..=max);
         let (m, n, k) = (dim(&mut rng), dim(&mut rng), dim(&mut rng));
-        let pick = |rng: &mut ChaCha8Rng| LAYOUTS[rng.random_range(0..LAYOUTS.len())];
-        let (alpha, beta) = ALPHA_BETA[rng.random_range(0..ALPHA_BETA.len())];
-        for (isa, path) in isas()
-            .into_iter()
-            .flat_map(|i| paths().iter().copied().map(move |p| (i, p)))
-        {
-            let case = Case {
-                m,
-                n,
-                k,
-                la: pick(&mut rng),
-                lb: pick(&mut rng),
-                lc: pick(&mut rng),
-                alpha,
-                beta,
-            };
-            check_case::<T>(isa, path, case, &mut rng);
-        }
+        check_every_isa_and_path::<T>(m, n, k, &mut rng);
     }
 }
 
@@ -442,24 +447,7 @@ fn large_random_sizes<T: Float>(seed: u64, count: usize) {
             continue;
         }
         done += 1;
-        let pick = |rng: &mut ChaCha8Rng| LAYOUTS[rng.random_range(0..LAYOUTS.len())];
-        let (alpha, beta) = ALPHA_BETA[rng.random_range(0..ALPHA_BETA.len())];
-        for (isa, path) in isas()
-            .into_iter()
-            .flat_map(|i| paths().iter().copied().map(move |p| (i, p)))
-        {
-            let case = Case {
-                m,
-                n,
-                k,
-                la: pick(&mut rng),
-                lb: pick(&mut rng),
-                lc: pick(&mut rng),
-                alpha,
-                beta,
-            };
-            check_case::<T>(isa, path, case, &mut rng);
-        }
+        check_every_isa_and_path::<T>(m, n, k, &mut rng);
     }
 }
 
