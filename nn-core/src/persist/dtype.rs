@@ -59,29 +59,31 @@ pub(crate) fn first_non_finite(dtype: Dtype, bytes: &[u8]) -> Option<(usize, f64
         .find(|(_, v)| !v.is_finite())
 }
 
-/// Whether any `S`-byte little-endian element has all of `mask`'s (exponent) bits set.
+/// Whether any `S`-byte little-endian element has all of `mask`'s (exponent) bits set
+/// (one OR-reduction over the whole tensor, no early exit, so it vectorises).
 fn any_exponent_all_ones<const S: usize>(bytes: &[u8], mask: u64) -> bool {
-    let mut any = 0u32;
-    match S {
+    let (words, _) = bytes.as_chunks::<S>();
+    let any = match S {
         2 => {
             let mask = mask as u16;
-            for c in bytes.chunks_exact(2) {
-                any |= (u16::from_le_bytes([c[0], c[1]]) & mask == mask) as u32;
-            }
+            words.iter().fold(0u16, |a, w| {
+                a | (u16::from_le_bytes([w[0], w[1]]) & mask == mask) as u16
+            }) != 0
         }
         4 => {
             let mask = mask as u32;
-            for c in bytes.chunks_exact(4) {
-                any |= (u32::from_le_bytes(c.try_into().expect("4 bytes")) & mask == mask) as u32;
-            }
+            words.iter().fold(0u32, |a, w| {
+                a | (u32::from_le_bytes([w[0], w[1], w[2], w[3]]) & mask == mask) as u32
+            }) != 0
         }
         _ => {
-            for c in bytes.chunks_exact(8) {
-                any |= (u64::from_le_bytes(c.try_into().expect("8 bytes")) & mask == mask) as u32;
-            }
+            words.iter().fold(0u64, |a, w| {
+                let v = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                a | (v & mask == mask) as u64
+            }) != 0
         }
-    }
-    any != 0
+    };
+    any
 }
 
 /// One element of a loadable dtype as f64 (exact for all four).
