@@ -561,3 +561,78 @@ fn user_layer_with_tensors_round_trips() {
         ["fc.weight", "fc.bias", "scale.a"]
     );
 }
+
+// --- Files are read in chunks: the same checks as bytes ---
+
+/// The variant of a load's outcome (`Ok`, `Corrupt`, `Shape`, ...), to compare the file
+/// and the bytes paths.
+fn outcome<T>(r: &Result<T, LoadError>) -> String {
+    match r {
+        Ok(_) => "Ok".to_string(),
+        Err(e) => format!("{e:?}").split([' ', '{', '(']).next().unwrap().to_string(),
+    }
+}
+
+#[test]
+fn files_and_bytes_give_the_same_outcome_for_corrupted_files() {
+    let dir = std::env::temp_dir().join(format!("nn-persist-parity-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("mutated.safetensors");
+    let good = trained(20).to_safetensors();
+    let header_len = u64::from_le_bytes(good[..8].try_into().unwrap()) as usize;
+    let mut cases: Vec<Vec<u8>> = vec![
+        good.clone(),
+        Vec::new(),
+        good[..7].to_vec(),
+        good[..8 + header_len].to_vec(),
+    ];
+    for claim in [1u64 << 30, u64::MAX, 200_000_000, (good.len() - 8) as u64] {
+        let mut b = good.clone();
+        b[..8].copy_from_slice(&claim.to_le_bytes());
+        cases.push(b);
+    }
+    // Deterministic bit flips all over the file (most land in the data: NaNs, other
+    // values), and truncations.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..300 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let mut b = good.clone();
+        let at = (x as usize) % b.len();
+        b[at] ^= 1 << (x >> 60 & 7);
+        cases.push(b);
+        cases.push(good[..(x >> 20) as usize % good.len()].to_vec());
+    }
+    let mut failed = 0;
+    for (i, bytes) in cases.iter().enumerate() {
+        std::fs::write(&path, bytes).unwrap();
+        let mut a = trained(21);
+        let before = bits(&a);
+        let from_bytes = nn::persist::from_safetensors_into(&mut a, bytes, &LoadOptions::new());
+        let mut b = trained(21);
+        let from_file = b.load_into(&path);
+        assert_eq!(
+            outcome(&from_bytes),
+            outcome(&from_file),
+            "case {i}: {from_bytes:?} vs {from_file:?}"
+        );
+        assert_eq!(bits(&a), bits(&b), "case {i}");
+        if from_file.is_err() {
+            failed += 1;
+            assert_eq!(bits(&b), before, "case {i}: a failed load_into changed the network");
+        }
+        // `load` (one pass that checks and writes) agrees too.
+        let fresh = Net::<f32>::load(&path);
+        assert_eq!(outcome(&fresh), outcome(&from_file), "case {i}");
+        if let Ok(n) = &fresh {
+            assert_eq!(bits(n), bits(&b), "case {i}");
+        }
+    }
+    assert!(
+        failed > 300,
+        "only {failed} of {} mutated files failed to load",
+        cases.len()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

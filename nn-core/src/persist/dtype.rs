@@ -114,6 +114,24 @@ pub(crate) fn read_into<T: Float>(dtype: Dtype, src: &[u8], dst: &mut [T], order
     }
 }
 
+/// Rows `r0..` (`src`: whole rows) of a row-major `rows × cols` tensor of a loadable
+/// `dtype` into the column-major `dst` holding all of it.
+pub(crate) fn read_rows_into<T: Float>(dtype: Dtype, src: &[u8], dst: &mut [T], rows: usize, cols: usize, r0: usize) {
+    match dtype {
+        Dtype::F32 => {
+            layout::read_rows_into::<T, 4>(src, dst, rows, cols, r0, |b| T::cast(f32::from_le_bytes(b) as f64))
+        }
+        Dtype::F64 => layout::read_rows_into::<T, 8>(src, dst, rows, cols, r0, |b| T::cast(f64::from_le_bytes(b))),
+        Dtype::F16 => layout::read_rows_into::<T, 2>(src, dst, rows, cols, r0, |b| {
+            T::cast(half::f16::from_le_bytes(b).to_f64())
+        }),
+        Dtype::BF16 => layout::read_rows_into::<T, 2>(src, dst, rows, cols, r0, |b| {
+            T::cast(half::bf16::from_le_bytes(b).to_f64())
+        }),
+        _ => unreachable!("only loadable dtypes are converted"),
+    }
+}
+
 /// The row-major little-endian bytes of `src` (in `order`) as the network's own dtype.
 pub(crate) fn write_from<T: Float>(src: &[T], order: Order, rows: usize, cols: usize) -> Vec<u8> {
     if is_f32::<T>() {

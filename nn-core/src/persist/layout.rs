@@ -16,18 +16,39 @@ const BAND: usize = 8;
 /// `src` into a row-major `cols × rows` `dst`.
 fn transpose<A: Copy, B>(src: &[A], dst: &mut [B], rows: usize, cols: usize, f: impl Fn(A) -> B) {
     debug_assert!(src.len() == rows * cols && dst.len() == rows * cols);
+    transpose_rows(src, dst, rows, cols, 0, &f);
+}
+
+/// [`transpose`] of rows `r0..r0 + src.len() / cols` only: `src` holds those rows,
+/// `dst` the whole `cols × rows` destination.
+fn transpose_rows<A: Copy, B>(src: &[A], dst: &mut [B], rows: usize, cols: usize, r0: usize, f: &impl Fn(A) -> B) {
     if rows == 0 || cols == 0 {
         return;
     }
-    for r0 in (0..rows).step_by(BAND) {
-        let r1 = (r0 + BAND).min(rows);
-        let band = &src[r0 * cols..r1 * cols];
+    for (b, band) in src.chunks(BAND * cols).enumerate() {
+        let start = r0 + b * BAND;
+        let end = start + band.len() / cols;
         for (c, out) in dst.chunks_exact_mut(rows).enumerate() {
-            for (d, row) in out[r0..r1].iter_mut().zip(band.chunks_exact(cols)) {
+            for (d, row) in out[start..end].iter_mut().zip(band.chunks_exact(cols)) {
                 *d = f(row[c]);
             }
         }
     }
+}
+
+/// Rows `r0..` of a row-major `rows × cols` tensor (`src`, whole rows, `S` bytes per
+/// element) into the column-major `dst` holding all of it.
+pub(crate) fn read_rows_into<T, const S: usize>(
+    src: &[u8],
+    dst: &mut [T],
+    rows: usize,
+    cols: usize,
+    r0: usize,
+    get: impl Fn([u8; S]) -> T,
+) {
+    let (src, rest) = src.as_chunks::<S>();
+    debug_assert!(rest.is_empty() && dst.len() == rows * cols && src.len() % cols.max(1) == 0);
+    transpose_rows(src, dst, rows, cols, r0, &get);
 }
 
 /// Writes `dst[i] = get(src element)` for every element of a `rows × cols` tensor whose
@@ -98,6 +119,22 @@ mod tests {
             let mut back = vec![0u32; rows * cols];
             read_into(&bytes, &mut back, Order::ColumnMajor, rows, cols, u32::from_le_bytes);
             assert_eq!(back, col, "{rows}×{cols}");
+            // Row by row, and in uneven groups of rows, as a streamed file arrives.
+            for step in [1, 3, 17] {
+                let mut part = vec![0u32; rows * cols];
+                for r0 in (0..rows).step_by(step) {
+                    let r1 = (r0 + step).min(rows);
+                    read_rows_into(
+                        &bytes[r0 * cols * 4..r1 * cols * 4],
+                        &mut part,
+                        rows,
+                        cols,
+                        r0,
+                        u32::from_le_bytes,
+                    );
+                }
+                assert_eq!(part, col, "{rows}×{cols} in steps of {step}");
+            }
             let mut flat = vec![0u32; rows * cols];
             read_into(&bytes, &mut flat, Order::RowMajor, rows, cols, u32::from_le_bytes);
             assert_eq!(write_from(&flat, Order::RowMajor, rows, cols, u32::to_le_bytes), bytes);
