@@ -584,6 +584,7 @@ fn files_and_bytes_give_the_same_outcome_for_corrupted_files() {
         good.clone(),
         Vec::new(),
         good[..7].to_vec(),
+        [&good[..], &[0; 8]].concat(), // bytes the offsets do not cover
         good[..8 + header_len].to_vec(),
     ];
     for claim in [1u64 << 30, u64::MAX, 200_000_000, (good.len() - 8) as u64] {
