@@ -37,6 +37,14 @@ pub trait Network<T: Float, const IN: usize, const OUT: usize> {
     /// Every tensor of every layer in model order ([`Layer::visit_tensors`](crate::Layer::visit_tensors)),
     /// with the layer's field name: the saved key is `"{layer}.{tensor.name}"` (`fc1.weight`).
     /// The tensors borrow from `self` for `'a`, so a caller may keep them (a state view).
+    ///
+    /// ```
+    /// nn::network! { pub struct Tiny { input: 2, fc: Affine(3), act: Tanh, out: MatMul(1) } }
+    /// let net = Tiny::<f32>::zeroed();
+    /// let mut keys = Vec::new();
+    /// nn::Network::visit_tensors(&net, &mut |layer, t| keys.push(format!("{layer}.{} {}", t.name, t.shape)));
+    /// assert_eq!(keys, ["fc.weight [3, 2]", "fc.bias [3]", "out.weight [1, 3]"]);
+    /// ```
     fn visit_tensors<'a>(&'a self, f: &mut dyn FnMut(&'static str, TensorRef<'a, T>));
 
     /// The same tensors, writable (loading), in the same order.

@@ -414,6 +414,41 @@ fn load_path<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT>
     Ok(())
 }
 
+/// A float tensor of a parsed file as `T`s in the file's (row-major) order, checked like a
+/// network's: present, a loadable dtype, every value finite (for the checkpoint code's own
+/// tensors, e.g. optimizer buffers).
+#[allow(dead_code)] // for the checkpoint code
+pub(crate) fn read_floats<T: Float>(file: &SafeTensors<'_>, key: &str, origin: &Origin) -> Result<Vec<T>, LoadError> {
+    let Ok(v) = file.tensor(key) else {
+        let mut available = file.keys();
+        available.sort();
+        return Err(LoadError::MissingTensors {
+            origin: origin.clone(),
+            missing: vec![key.to_string()],
+            available,
+        });
+    };
+    if !loads(v.dtype()) {
+        return Err(LoadError::Dtype {
+            origin: origin.clone(),
+            tensor: key.to_string(),
+            dtype: v.dtype().to_string(),
+        });
+    }
+    if let Some((at, value)) = first_non_finite(v.dtype(), v.data()) {
+        return Err(LoadError::NonFinite {
+            origin: origin.clone(),
+            tensor: key.to_string(),
+            index: unravel(at, v.shape()),
+            value,
+        });
+    }
+    let n = v.shape().iter().product();
+    let mut out = vec![T::zero(); n];
+    read_into(v.dtype(), v.data(), &mut out, Order::RowMajor, n, 1);
+    Ok(out)
+}
+
 /// The multi-index (row-major, PyTorch's) of flat element `at` of a tensor of `dims`.
 fn unravel(mut at: usize, dims: &[usize]) -> Vec<usize> {
     let mut index = vec![0; dims.len()];
@@ -490,7 +525,34 @@ fn load_bytes<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT
 
 #[cfg(test)]
 mod tests {
-    use super::unravel;
+    use super::*;
+
+    #[test]
+    fn read_floats_checks_and_converts() {
+        let mut e = crate::persist::Entries::new();
+        e.push_floats::<f64>("buf".into(), vec![2, 2], &[1.0, 2.0, 3.0, 4.0])
+            .unwrap();
+        e.push_floats::<f32>("bad".into(), vec![2], &[1.0, f32::NAN]).unwrap();
+        e.push_i64("step".into(), &[3]).unwrap();
+        let bytes = crate::persist::serialize(&e, HashMap::new());
+        let file = parse(&bytes, &Origin::Bytes).unwrap();
+        let t = &file.tensors;
+        assert_eq!(
+            read_floats::<f32>(t, "buf", &Origin::Bytes).unwrap(),
+            [1.0, 2.0, 3.0, 4.0]
+        );
+        assert!(
+            matches!(read_floats::<f32>(t, "bad", &Origin::Bytes), Err(LoadError::NonFinite { index, .. }) if index == [1])
+        );
+        assert!(matches!(
+            read_floats::<f64>(t, "step", &Origin::Bytes),
+            Err(LoadError::Dtype { .. })
+        ));
+        assert!(matches!(
+            read_floats::<f64>(t, "nope", &Origin::Bytes),
+            Err(LoadError::MissingTensors { .. })
+        ));
+    }
 
     #[test]
     fn unravel_is_row_major() {

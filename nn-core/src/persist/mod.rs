@@ -71,7 +71,7 @@ pub use view::{state, StateView};
 
 // The building blocks of other files that hold a network (checkpoints).
 #[allow(unused_imports)]
-pub(crate) use load::{load_network, parse, read_file, Parsed};
+pub(crate) use load::{load_network, parse, read_file, read_floats, Parsed};
 #[allow(unused_imports)]
 pub(crate) use metadata::network_metadata;
 #[allow(unused_imports)]
