@@ -50,3 +50,40 @@ fn epochs_after_the_first_allocate_nothing() {
         assert!(one > 0, "the counter counts");
     }
 }
+
+/// Allocations of a `fit` that resumes a 2-epoch run and trains `more` epochs.
+fn allocations_of_a_resumed_run<O: Optimizer<f32> + Clone>(opt: O, more: usize) -> u64 {
+    let data = spiral::<f32>(1984);
+    let (train, test) = data.split(0.2, 0);
+    let mut net = TwoLayerNet::with_init(
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(0),
+        nn_core::InitScheme::Book,
+    );
+    let mut first = Trainer::new(opt.clone())
+        .epochs(2)
+        .batch_size(7)
+        .progress(Progress::Silent);
+    first.fit(&mut net, &train, Some(&test)).unwrap();
+    let mut trainer = Trainer::new(opt)
+        .epochs(2 + more)
+        .batch_size(7)
+        .progress(Progress::Silent);
+    trainer.restore(&mut net, first.state().unwrap()).unwrap();
+    let (history, n) = count_allocations(|| trainer.fit(&mut net, &train, Some(&test)).unwrap());
+    assert_eq!(history.epochs.len(), 2 + more);
+    n
+}
+
+#[test]
+fn resumed_epochs_allocate_nothing() {
+    let (one, six) = (
+        allocations_of_a_resumed_run(Sgd::new(1.0), 1),
+        allocations_of_a_resumed_run(Sgd::new(1.0), 6),
+    );
+    assert_eq!(one, six, "Sgd: 1 resumed epoch made {one} allocations, 6 epochs {six}");
+    let (one, six) = (
+        allocations_of_a_resumed_run(Adam::default(), 1),
+        allocations_of_a_resumed_run(Adam::default(), 6),
+    );
+    assert_eq!(one, six, "Adam: 1 resumed epoch made {one} allocations, 6 epochs {six}");
+}

@@ -60,14 +60,16 @@ pub enum StateError {
     },
     /// A buffer's length differs from its parameter tensor's.
     #[error(
-        "the saved optimizer state's `{buffer}` buffer {tensor} has {found} elements but parameter tensor {tensor} ({name}) has {expected}"
+        "the saved optimizer state's `{buffer}` buffer {tensor} has {found} elements but parameter tensor {tensor} ({layer}.{name}) has {expected}"
     )]
     BufferLength {
         /// The buffer list.
         buffer: String,
         /// The parameter tensor's index in visit order.
         tensor: usize,
-        /// The parameter's name.
+        /// The parameter's layer.
+        layer: &'static str,
+        /// The parameter's name in its layer.
         name: &'static str,
         /// The parameter tensor's length.
         expected: usize,
@@ -97,6 +99,21 @@ pub enum StateError {
         saved: usize,
         /// Samples of the training set given to `fit`.
         found: usize,
+    },
+    /// The saved history does not hold one entry per finished epoch.
+    #[error("the saved run finished {epoch} epochs but its history records {recorded}")]
+    History {
+        /// Epochs finished.
+        epoch: usize,
+        /// Epoch entries in the history.
+        recorded: usize,
+    },
+    /// The trainer has no state at the end of an epoch to save: `fit` has not run, or its
+    /// last run stopped inside an epoch (by the callback at a log point, or with an error).
+    #[error("the trainer has no state to save: {reason}")]
+    NoState {
+        /// Why.
+        reason: String,
     },
     /// The saved permutation of the samples is not a permutation.
     #[error("the saved sample order is not a permutation of 0..{len}: {detail}")]
@@ -208,10 +225,10 @@ impl<T: Float> OptimizerState<T> {
     }
 
     /// Checks every buffer list against the lengths of the network's parameter tensors (in
-    /// visit order, with their names): no more buffers than tensors, and each allocated
+    /// visit order, each as (layer, name, length)): no more buffers than tensors, and each allocated
     /// buffer as long as its tensor. Run before training on with a loaded state, so a state
     /// from another network is an error here and not a panic at the first step.
-    pub fn check_buffers(&self, tensors: &[(&'static str, usize)]) -> Result<(), StateError> {
+    pub fn check_buffers(&self, tensors: &[(&'static str, &'static str, usize)]) -> Result<(), StateError> {
         for (name, list) in &self.buffers {
             if list.len() > tensors.len() {
                 return Err(StateError::TensorCount {
@@ -220,11 +237,12 @@ impl<T: Float> OptimizerState<T> {
                     found: list.len(),
                 });
             }
-            for (tensor, (buf, &(param, len))) in list.iter().zip(tensors).enumerate() {
+            for (tensor, (buf, &(layer, param, len))) in list.iter().zip(tensors).enumerate() {
                 if !buf.is_empty() && buf.len() != len {
                     return Err(StateError::BufferLength {
                         buffer: name.to_string(),
                         tensor,
+                        layer,
                         name: param,
                         expected: len,
                         found: buf.len(),

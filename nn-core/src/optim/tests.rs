@@ -178,7 +178,7 @@ fn check_round_trip<O: Optimizer<f64> + Clone>(first: O, fresh: O) {
     opt.save_state(&mut state).unwrap();
     let mut resumed = fresh;
     resumed.load_state(&state).unwrap();
-    state.check_buffers(&[("a", 3), ("b", 2)]).unwrap();
+    state.check_buffers(&[("", "a", 3), ("", "b", 2)]).unwrap();
     steps(&mut resumed, &mut a2, &mut b2, 3, 6);
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&a), bits(&a2), "{}: tensor a after resuming", state.kind());
@@ -231,7 +231,10 @@ fn a_state_of_another_kind_or_missing_entries_is_an_error_and_changes_nothing() 
     assert_eq!((adam.lr, adam.steps()), (0.5, 0), "a failed load changes nothing");
     partial.set_buffers("v", vec![]);
     partial.set_integer("t", -1);
-    assert!(matches!(adam.load_state(&partial), Err(StateError::OutOfRange { value: -1, .. })));
+    assert!(matches!(
+        adam.load_state(&partial),
+        Err(StateError::OutOfRange { value: -1, .. })
+    ));
     let empty = OptimizerState::<f64>::new();
     assert_eq!(
         Sgd::new(1.0).load_state(&empty).unwrap_err().to_string(),
@@ -246,13 +249,16 @@ fn buffers_are_checked_against_the_network_tensors() {
     steps(&mut opt, &mut a, &mut b, 0, 1);
     let mut state = OptimizerState::new();
     opt.save_state(&mut state).unwrap();
-    assert_eq!(state.check_buffers(&[("a", 3), ("b", 2)]), Ok(()));
+    assert_eq!(state.check_buffers(&[("", "a", 3), ("", "b", 2)]), Ok(()));
     assert_eq!(
-        state.check_buffers(&[("a", 3), ("b", 4)]).unwrap_err().to_string(),
-        "the saved optimizer state's `v` buffer 1 has 2 elements but parameter tensor 1 (b) has 4"
+        state
+            .check_buffers(&[("l", "a", 3), ("l", "b", 4)])
+            .unwrap_err()
+            .to_string(),
+        "the saved optimizer state's `v` buffer 1 has 2 elements but parameter tensor 1 (l.b) has 4"
     );
     assert_eq!(
-        state.check_buffers(&[("a", 3)]).unwrap_err().to_string(),
+        state.check_buffers(&[("l", "a", 3)]).unwrap_err().to_string(),
         "the saved optimizer state's `v` has buffers for 2 parameter tensors but the network has 1"
     );
 }
@@ -264,7 +270,10 @@ fn an_optimizer_without_state_support_says_so() {
         fn update(&mut self, _: usize, _: Param<'_, f32>) {}
     }
     let err = Plain.save_state(&mut OptimizerState::new()).unwrap_err();
-    assert!(matches!(err, StateError::Unsupported { optimizer } if optimizer.ends_with("Plain")), "{err}");
+    assert!(
+        matches!(err, StateError::Unsupported { optimizer } if optimizer.ends_with("Plain")),
+        "{err}"
+    );
     assert!(err.to_string().contains("implement Optimizer::save_state"), "{err}");
     assert!(Plain.load_state(&OptimizerState::new()).is_err());
 }
