@@ -209,17 +209,17 @@ impl<T: Float> OptimizerState<T> {
         get(&self.buffers, name).map(Vec::as_slice)
     }
 
-    /// Every scalar, in the order set.
+    /// Every scalar, by name.
     pub fn scalars(&self) -> impl Iterator<Item = (&str, T)> + '_ {
         self.scalars.iter().map(|(k, v)| (&**k, *v))
     }
 
-    /// Every integer, in the order set.
+    /// Every integer, by name.
     pub fn integers(&self) -> impl Iterator<Item = (&str, i64)> + '_ {
         self.integers.iter().map(|(k, v)| (&**k, *v))
     }
 
-    /// Every buffer list, in the order set.
+    /// Every buffer list, by name.
     pub fn buffer_lists(&self) -> impl Iterator<Item = (&str, &[Vec<T>])> + '_ {
         self.buffers.iter().map(|(k, v)| (&**k, v.as_slice()))
     }
@@ -293,13 +293,15 @@ fn missing(optimizer: &'static str, what: &'static str, name: &str) -> StateErro
     }
 }
 
+/// Sets `name` in a list kept sorted by name (so equal states compare equal whatever order
+/// their entries were set in).
 fn set<V>(list: &mut Vec<(Cow<'static, str>, V)>, name: Cow<'static, str>, value: V) {
-    match list.iter_mut().find(|(k, _)| *k == name) {
-        Some(entry) => entry.1 = value,
-        None => list.push((name, value)),
+    match list.binary_search_by(|(k, _)| (**k).cmp(&*name)) {
+        Ok(i) => list[i].1 = value,
+        Err(i) => list.insert(i, (name, value)),
     }
 }
 
 fn get<'a, V>(list: &'a [(Cow<'static, str>, V)], name: &str) -> Option<&'a V> {
-    list.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    list.binary_search_by(|(k, _)| (**k).cmp(name)).ok().map(|i| &list[i].1)
 }

@@ -30,6 +30,8 @@
 //! # Ok::<(), nn::train::TrainError>(())
 //! ```
 
+#[cfg(feature = "safetensors")]
+mod checkpoint;
 pub mod parallel;
 mod progress;
 mod state;
