@@ -76,6 +76,12 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
         (self.order, self.rng)
     }
 
+    /// The current order and shuffling stream, borrowed (a checkpoint between epochs).
+    #[cfg_attr(not(feature = "safetensors"), allow(dead_code))]
+    pub(crate) fn parts(&self) -> (&[usize], &ChaCha8Rng) {
+        (&self.order, &self.rng)
+    }
+
     /// Drops a last batch shorter than the batch size, as the book's loops do
     /// (`max_iters = data_size // batch_size`).
     pub fn drop_last(mut self, drop: bool) -> Self {

@@ -32,6 +32,8 @@
 
 #[cfg(feature = "safetensors")]
 mod checkpoint;
+#[cfg(feature = "safetensors")]
+pub use checkpoint::{Checkpoint, CheckpointError};
 pub mod parallel;
 mod progress;
 mod state;
@@ -76,6 +78,22 @@ pub enum TrainError {
     /// [`Trainer::restore`]).
     #[error("cannot resume the saved run: {0}")]
     Resume(#[from] StateError),
+    /// Checkpoints keep the best held-out loss, but `fit` was given no held-out set.
+    #[error("the checkpoint keeps the best held-out loss in {}, but `fit` was given no held-out set: pass `Some(&eval)` or drop `keep_best`", .path.display())]
+    KeepBestWithoutEval {
+        /// The best checkpoint's path.
+        path: std::path::PathBuf,
+    },
+    /// Writing a checkpoint failed (training stopped there; the previous checkpoint file is
+    /// intact).
+    #[error("cannot write the checkpoint after epoch {epoch}: {message}")]
+    Checkpoint {
+        /// The epoch just finished (0: before the first, when the optimizer cannot save
+        /// its state).
+        epoch: usize,
+        /// What failed (the file and the operating system's error, or the optimizer).
+        message: String,
+    },
     /// The training set has no samples (or fewer than one batch with `drop_last`).
     #[error("the training set yields no batch ({samples} samples, batch size {batch_size})")]
     NoBatch {
@@ -208,6 +226,9 @@ pub struct Trainer<O> {
     pub progress: Progress,
     /// The run to resume, or the last one's end.
     run: Saved,
+    /// Where checkpoints go during `fit`.
+    #[cfg(feature = "safetensors")]
+    checkpoint: Option<checkpoint::Checkpoint>,
 }
 
 /// What a trainer knows of its runs.
@@ -236,6 +257,8 @@ impl<O> Trainer<O> {
             log_every: 10,
             progress: Progress::Auto,
             run: Saved::Nothing,
+            #[cfg(feature = "safetensors")]
+            checkpoint: None,
         }
     }
 
@@ -348,15 +371,30 @@ impl<O> Trainer<O> {
         O: Optimizer<T>,
         N: Network<T, IN, OUT>,
     {
+        let (run, optimizer) = self.prepare(net, state)?;
+        self.optimizer.load_state(&optimizer)?;
+        self.seed = run.seed;
+        self.run = Saved::Pending(Box::new(run));
+        Ok(())
+    }
+
+    /// Checks `state` against this trainer's settings and `net`'s parameter tensors
+    /// (everything but the optimizer's kind, which its `load_state` checks).
+    fn prepare<T, N, const IN: usize, const OUT: usize>(
+        &self,
+        net: &mut N,
+        state: TrainState<T>,
+    ) -> Result<(Run, OptimizerState<T>), StateError>
+    where
+        T: Float,
+        N: Network<T, IN, OUT>,
+    {
         let (run, optimizer) = Run::from_state(state)?;
         run.check_settings(self.batch_size, self.drop_last)?;
         let mut tensors = Vec::new();
         net.visit_params(&mut |p| tensors.push((p.layer, p.name, p.value.len())));
         optimizer.check_buffers(&tensors)?;
-        self.optimizer.load_state(&optimizer)?;
-        self.seed = run.seed;
-        self.run = Saved::Pending(Box::new(run));
-        Ok(())
+        Ok((run, optimizer))
     }
 
     /// Trains `net` on `train`; evaluates on `eval` after every epoch if given.
@@ -404,6 +442,18 @@ impl<O> Trainer<O> {
                 .into());
             }
         }
+        #[cfg(feature = "safetensors")]
+        if let Some(c) = &self.checkpoint {
+            if let (Some(path), None) = (c.best_path(), eval) {
+                return Err(TrainError::KeepBestWithoutEval { path: path.to_path_buf() });
+            }
+            self.optimizer
+                .save_state(&mut OptimizerState::new())
+                .map_err(|e| TrainError::Checkpoint {
+                    epoch: 0,
+                    message: e.to_string(),
+                })?;
+        }
         // A resumed run continues its stream, order and history; otherwise start afresh.
         let (mut batches, start, mut iteration, mut history, mut best, mut last_finite) =
             match core::mem::replace(&mut self.run, Saved::Nothing) {
@@ -440,6 +490,8 @@ impl<O> Trainer<O> {
         let mut out = self.progress.start(epochs.saturating_mul(iters));
         let mut done = start;
         let mut interrupted = None;
+        #[cfg(feature = "safetensors")]
+        let mut written = start;
 
         'epochs: for epoch in start.saturating_add(1)..=self.epochs {
             batches.shuffle();
@@ -489,17 +541,71 @@ impl<O> Trainer<O> {
                 train_loss: epoch_sum / iters as f64,
                 eval: eval.zip(eval_batches.as_mut()).map(|(e, b)| evaluate_with(net, e, b)),
             };
+            let mut improved = false;
             if let Some(e) = stats.eval {
                 if best.is_none_or(|b| e.loss < b.loss) {
                     best = Some(Best { epoch, loss: e.loss });
+                    improved = true;
                 }
             }
+            let _ = improved; // used by checkpoints only
             history.epochs.push(stats);
             done = epoch;
+            #[cfg(feature = "safetensors")]
+            if let Some(c) = &self.checkpoint {
+                let (periodic, best_now) = checkpoint::due(c, epoch, improved);
+                if periodic || best_now {
+                    let (order, rng) = batches.parts();
+                    let run = Run {
+                        epoch,
+                        iteration,
+                        batch_size: self.batch_size,
+                        drop_last: self.drop_last,
+                        seed: self.seed,
+                        rng: rng.clone(),
+                        order: order.to_vec(),
+                        best,
+                        last_loss: last_finite,
+                        history: history.clone(),
+                    };
+                    let paths = [periodic.then(|| c.path()), best_now.then(|| c.best_path()).flatten()];
+                    if let Err(e) = self.write_checkpoints(&*net, run, paths) {
+                        out.finish();
+                        self.run = Saved::Interrupted(format!("the last `fit` failed to write a checkpoint after epoch {epoch}"));
+                        return Err(e);
+                    }
+                    if periodic {
+                        written = epoch;
+                    }
+                }
+            }
             out.epoch(&stats);
             if callback(&Event::Epoch(stats)) == Control::Stop {
                 history.stopped = true;
                 break;
+            }
+        }
+        #[cfg(feature = "safetensors")]
+        if let (Some(c), None) = (&self.checkpoint, interrupted) {
+            if written != done {
+                let (order, rng) = batches.parts();
+                let run = Run {
+                    epoch: done,
+                    iteration,
+                    batch_size: self.batch_size,
+                    drop_last: self.drop_last,
+                    seed: self.seed,
+                    rng: rng.clone(),
+                    order: order.to_vec(),
+                    best,
+                    last_loss: last_finite,
+                    history: history.clone(),
+                };
+                if let Err(e) = self.write_checkpoints(&*net, run, [Some(c.path()), None]) {
+                    out.finish();
+                    self.run = Saved::Interrupted(format!("the last `fit` failed to write a checkpoint after epoch {done}"));
+                    return Err(e);
+                }
             }
         }
         out.finish();

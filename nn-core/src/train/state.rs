@@ -129,6 +129,24 @@ impl Run {
         }
     }
 
+    /// [`to_state`](Self::to_state), consuming the run (no copies).
+    #[cfg_attr(not(feature = "safetensors"), allow(dead_code))]
+    pub(super) fn into_state<T: Float>(self, optimizer: OptimizerState<T>) -> TrainState<T> {
+        TrainState {
+            epoch: self.epoch,
+            iteration: self.iteration,
+            batch_size: self.batch_size,
+            drop_last: self.drop_last,
+            seed: self.seed,
+            rng: RngState::of(&self.rng),
+            order: self.order,
+            best: self.best,
+            last_loss: self.last_loss,
+            history: self.history,
+            optimizer,
+        }
+    }
+
     /// Splits `state` into the run and the optimizer state, checking that the run is
     /// consistent (the order a permutation, one history entry per epoch).
     pub(super) fn from_state<T: Float>(state: TrainState<T>) -> Result<(Self, OptimizerState<T>), StateError> {
