@@ -50,30 +50,63 @@ fn round_trips_bit_identically_through_files_and_bytes() {
 fn a_bad_file_is_a_load_error_naming_the_tensor() {
     let good_mean = ("mean", Dtype::F64, vec![3], f64s(&[1.0, 2.0, 3.0]));
     let good_std = ("std", Dtype::F64, vec![3], f64s(&[1.0, 0.5, 2.0]));
-    let load = |t: &[(&str, Dtype, Vec<usize>, Vec<u8>)]| Standardizer::<f64, 3>::from_safetensors(&file(t)).unwrap_err();
+    let load =
+        |t: &[(&str, Dtype, Vec<usize>, Vec<u8>)]| Standardizer::<f64, 3>::from_safetensors(&file(t)).unwrap_err();
 
     let ok = Standardizer::<f64, 3>::from_safetensors(&file(&[good_mean.clone(), good_std.clone()])).unwrap();
     assert_eq!((*ok.mean, *ok.std), ([1.0, 2.0, 3.0], [1.0, 0.5, 2.0]));
     let err = load(&[good_mean.clone()]);
-    assert!(matches!(&err, LoadError::MissingTensors { missing, .. } if missing == &["std"]), "{err}");
-    let err = load(&[good_mean.clone(), good_std.clone(), ("extra", Dtype::F64, vec![1], f64s(&[0.0]))]);
-    assert!(matches!(&err, LoadError::UnexpectedTensors { unexpected, .. } if unexpected == &["extra"]), "{err}");
+    assert!(
+        matches!(&err, LoadError::MissingTensors { missing, .. } if missing == &["std"]),
+        "{err}"
+    );
+    let err = load(&[
+        good_mean.clone(),
+        good_std.clone(),
+        ("extra", Dtype::F64, vec![1], f64s(&[0.0])),
+    ]);
+    assert!(
+        matches!(&err, LoadError::UnexpectedTensors { unexpected, .. } if unexpected == &["extra"]),
+        "{err}"
+    );
     let err = load(&[good_mean.clone(), ("std", Dtype::F64, vec![2], f64s(&[1.0, 1.0]))]);
     assert_eq!(
         err.to_string(),
         "safetensors bytes: tensor `std` has shape [2] in the file but the network expects [3]"
     );
     let err = load(&[good_mean.clone(), ("std", Dtype::I64, vec![3], vec![0; 24])]);
-    assert!(matches!(&err, LoadError::Dtype { tensor, .. } if tensor == "std"), "{err}");
-    let err = load(&[("mean", Dtype::F64, vec![3], f64s(&[1.0, f64::NAN, 3.0])), good_std.clone()]);
-    assert!(matches!(&err, LoadError::NonFinite { tensor, index, .. } if tensor == "mean" && index == &[1]), "{err}");
+    assert!(
+        matches!(&err, LoadError::Dtype { tensor, .. } if tensor == "std"),
+        "{err}"
+    );
+    let err = load(&[
+        ("mean", Dtype::F64, vec![3], f64s(&[1.0, f64::NAN, 3.0])),
+        good_std.clone(),
+    ]);
+    assert!(
+        matches!(&err, LoadError::NonFinite { tensor, index, .. } if tensor == "mean" && index == &[1]),
+        "{err}"
+    );
     let err = load(&[good_mean.clone(), ("std", Dtype::F64, vec![3], f64s(&[1.0, 0.0, 2.0]))]);
     assert_eq!(
         err.to_string(),
         "safetensors bytes: not a valid safetensors file (tensor `std` holds 0 at index [1]; a standard deviation must be positive)"
     );
     let err = Standardizer::<f64, 3>::from_safetensors(b"\xff\xff\xff\xff\xff\xff\xff\x7fnot a header").unwrap_err();
-    assert!(matches!(err, LoadError::Corrupt { origin: Origin::Bytes, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            LoadError::Corrupt {
+                origin: Origin::Bytes,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let err = Standardizer::<f64, 3>::load("no/such/standardizer.safetensors").unwrap_err();
-    assert!(err.to_string().starts_with("no/such/standardizer.safetensors: cannot read the file"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("no/such/standardizer.safetensors: cannot read the file"),
+        "{err}"
+    );
 }

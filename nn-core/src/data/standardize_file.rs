@@ -8,7 +8,6 @@
 //! positive is refused too (it would divide by zero or flip the sign).
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
 
 use super::Standardizer;
@@ -16,7 +15,8 @@ use crate::float::Float;
 use safetensors::tensor::TensorView;
 
 use crate::persist::{
-    first_non_finite, loads, parse, read_file, read_into, serialize, write_atomic, Entries, LoadError, Origin, SaveError,
+    first_non_finite, loads, parse, read_file, read_into, serialize, write_atomic, Entries, LoadError, Origin,
+    SaveError,
 };
 use crate::state::Order;
 

@@ -445,7 +445,9 @@ impl<O> Trainer<O> {
         #[cfg(feature = "safetensors")]
         if let Some(c) = &self.checkpoint {
             if let (Some(path), None) = (c.best_path(), eval) {
-                return Err(TrainError::KeepBestWithoutEval { path: path.to_path_buf() });
+                return Err(TrainError::KeepBestWithoutEval {
+                    path: path.to_path_buf(),
+                });
             }
             self.optimizer
                 .save_state(&mut OptimizerState::new())
@@ -571,7 +573,9 @@ impl<O> Trainer<O> {
                     let paths = [periodic.then(|| c.path()), best_now.then(|| c.best_path()).flatten()];
                     if let Err(e) = self.write_checkpoints(&*net, run, paths) {
                         out.finish();
-                        self.run = Saved::Interrupted(format!("the last `fit` failed to write a checkpoint after epoch {epoch}"));
+                        self.run = Saved::Interrupted(format!(
+                            "the last `fit` failed to write a checkpoint after epoch {epoch}"
+                        ));
                         return Err(e);
                     }
                     if periodic {
@@ -603,7 +607,9 @@ impl<O> Trainer<O> {
                 };
                 if let Err(e) = self.write_checkpoints(&*net, run, [Some(c.path()), None]) {
                     out.finish();
-                    self.run = Saved::Interrupted(format!("the last `fit` failed to write a checkpoint after epoch {done}"));
+                    self.run = Saved::Interrupted(format!(
+                        "the last `fit` failed to write a checkpoint after epoch {done}"
+                    ));
                     return Err(e);
                 }
             }

@@ -11,7 +11,6 @@
 mod codec;
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Run, Saved, TrainError, TrainState, Trainer};
@@ -19,8 +18,8 @@ use crate::float::Float;
 use crate::network::Network;
 use crate::optim::{Optimizer, OptimizerState, StateError};
 use crate::persist::{
-    load_network, network_entries, network_metadata, parse, read_file, serialize, write_atomic, LoadError,
-    LoadOptions, Origin, SaveError, SaveOptions,
+    check_layers, layer_list, load_network, network_entries, network_metadata, parse, read_file, serialize,
+    write_atomic, LoadError, LoadOptions, Origin, SaveError, SaveOptions,
 };
 
 /// The metadata entry marking a checkpoint, and the format version this `nn` writes.
@@ -179,7 +178,10 @@ fn own_key(key: &str) -> bool {
 }
 
 /// The checkpoint bytes of `net` and `state`.
-pub(super) fn to_bytes<T, N, const IN: usize, const OUT: usize>(net: &N, state: &TrainState<T>) -> Result<Vec<u8>, SaveError>
+pub(super) fn to_bytes<T, N, const IN: usize, const OUT: usize>(
+    net: &N,
+    state: &TrainState<T>,
+) -> Result<Vec<u8>, SaveError>
 where
     T: Float,
     N: Network<T, IN, OUT> + ?Sized,
@@ -195,7 +197,11 @@ where
 }
 
 /// Writes the checkpoint of `net` and `state` to `path` atomically.
-pub(super) fn write<T, N, const IN: usize, const OUT: usize>(path: &Path, net: &N, state: &TrainState<T>) -> Result<(), SaveError>
+pub(super) fn write<T, N, const IN: usize, const OUT: usize>(
+    path: &Path,
+    net: &N,
+    state: &TrainState<T>,
+) -> Result<(), SaveError>
 where
     T: Float,
     N: Network<T, IN, OUT> + ?Sized,
@@ -340,6 +346,8 @@ impl<O> Trainer<O> {
                 network: float_name::<T>(),
             });
         }
+        // Another network is named before anything about the run or the optimizer.
+        check_layers(&layer_list(&net.summary()), meta, &origin)?;
         let kind = get(codec::OPTIMIZER_KEY).map_or("", String::as_str);
         let state = codec::decode::<T>(&parsed.tensors, kind).map_err(|e| CheckpointError::Malformed {
             origin: origin.clone(),
