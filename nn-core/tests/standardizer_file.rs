@@ -55,7 +55,7 @@ fn a_bad_file_is_a_load_error_naming_the_tensor() {
 
     let ok = Standardizer::<f64, 3>::from_safetensors(&file(&[good_mean.clone(), good_std.clone()])).unwrap();
     assert_eq!((*ok.mean, *ok.std), ([1.0, 2.0, 3.0], [1.0, 0.5, 2.0]));
-    let err = load(&[good_mean.clone()]);
+    let err = load(std::slice::from_ref(&good_mean));
     assert!(
         matches!(&err, LoadError::MissingTensors { missing, .. } if missing == &["std"]),
         "{err}"

@@ -51,7 +51,7 @@ impl RngState {
 }
 
 /// The lowest held-out loss of a run so far, and its epoch (what
-/// [`Checkpoint::keep_best`](super::Checkpoint::keep_best) compares against).
+/// `Checkpoint::keep_best` compares against, feature `safetensors`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Best {
     /// The 1-based epoch.
