@@ -403,3 +403,47 @@ fn a_failed_checkpoint_write_stops_training_with_an_error() {
         "{err}"
     );
 }
+
+/// Thousands of deterministic corruptions of a valid checkpoint (byte flips in the header
+/// and the data, truncations): `resume_from_safetensors` gives `Ok` or an error, never a
+/// panic, and a resumed run then trains (or refuses) without a panic either.
+#[test]
+fn corrupted_checkpoints_never_panic() {
+    let (train, _) = data();
+    let mut t = trainer(Adam::with_lr(0.01), 1);
+    let mut n = net(3);
+    t.fit(&mut n, &train, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.safetensors");
+    t.save_checkpoint(&n, &path).unwrap();
+    let good = std::fs::read(&path).unwrap();
+    let header = u64::from_le_bytes(good[..8].try_into().unwrap()) as usize + 8;
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let (mut ok, mut failed) = (0, 0);
+    for i in 0..3000 {
+        let mut bytes = good.clone();
+        match i % 3 {
+            // a byte of the header (keys, dtypes, shapes, offsets, metadata)
+            0 => {
+                let at = rand::Rng::random_range(&mut rng, 0..header);
+                bytes[at] ^= 1 << rand::Rng::random_range(&mut rng, 0..8);
+            }
+            // a byte of the data (counts, order, rng, buffers, weights)
+            1 => {
+                let at = rand::Rng::random_range(&mut rng, header..bytes.len());
+                bytes[at] = rand::Rng::random(&mut rng);
+            }
+            _ => bytes.truncate(rand::Rng::random_range(&mut rng, 0..bytes.len())),
+        }
+        let mut t = trainer(Adam::<f64>::default(), 2);
+        let mut n = net(0);
+        match t.resume_from_safetensors(&mut n, &bytes) {
+            Ok(()) => {
+                ok += 1;
+                let _ = t.fit(&mut n, &train, None);
+            }
+            Err(_) => failed += 1,
+        }
+    }
+    assert!(ok > 0 && failed > 0, "{ok} resumed, {failed} refused");
+}

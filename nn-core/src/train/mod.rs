@@ -502,7 +502,7 @@ impl<O> Trainer<O> {
             for i in 0..iters {
                 let (x, t) = batches.get_in_place(train, i);
                 let loss = net.train_step(x.into(), t.into(), &mut self.optimizer).as_f64();
-                iteration += 1;
+                iteration = iteration.saturating_add(1); // a loaded count may be anything
                 if !loss.is_finite() {
                     out.finish();
                     self.run = Saved::Interrupted(format!(
