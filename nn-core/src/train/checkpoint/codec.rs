@@ -30,19 +30,11 @@ use safetensors::{Dtype, SafeTensors};
 
 use crate::float::Float;
 use crate::optim::OptimizerState;
+use crate::persist::{Entries, SaveError};
 use crate::train::{Best, EpochStats, Evaluation, History, LogPoint, RngState, TrainState};
 
 /// Key prefixes of a checkpoint's own tensors (everything else is the network's).
 pub(crate) const PREFIXES: [&str; 2] = ["trainer.", "optimizer."];
-
-/// One tensor to write: key, dtype, shape and little-endian bytes.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Entry {
-    pub(crate) key: String,
-    pub(crate) dtype: Dtype,
-    pub(crate) shape: Vec<usize>,
-    pub(crate) data: Vec<u8>,
-}
 
 /// A checkpoint tensor that is missing or malformed.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,68 +43,48 @@ pub(crate) struct FormatError {
     pub(crate) problem: String,
 }
 
-fn u64s(key: impl Into<String>, shape: Vec<usize>, values: impl IntoIterator<Item = u64>) -> Entry {
-    Entry {
-        key: key.into(),
-        dtype: Dtype::U64,
-        shape,
-        data: values.into_iter().flat_map(u64::to_le_bytes).collect(),
-    }
+fn u64s(key: &str, shape: Vec<usize>, values: impl IntoIterator<Item = u64>) -> (String, Dtype, Vec<usize>, Vec<u8>) {
+    let data = values.into_iter().flat_map(u64::to_le_bytes).collect();
+    (key.to_string(), Dtype::U64, shape, data)
 }
 
-fn f64s(key: impl Into<String>, shape: Vec<usize>, values: impl IntoIterator<Item = f64>) -> Entry {
-    Entry {
-        key: key.into(),
-        dtype: Dtype::F64,
-        shape,
-        data: values.into_iter().flat_map(f64::to_le_bytes).collect(),
-    }
+fn f64s(key: &str, shape: Vec<usize>, values: impl IntoIterator<Item = f64>) -> (String, Dtype, Vec<usize>, Vec<u8>) {
+    let data = values.into_iter().flat_map(f64::to_le_bytes).collect();
+    (key.to_string(), Dtype::F64, shape, data)
 }
 
-fn u8s(key: impl Into<String>, values: &[u8]) -> Entry {
-    Entry {
-        key: key.into(),
-        dtype: Dtype::U8,
-        shape: vec![values.len()],
-        data: values.to_vec(),
-    }
-}
-
-fn floats<T: Float>(key: impl Into<String>, values: &[T]) -> Entry {
-    let (dtype, data) = if is_f32::<T>() {
-        (
-            Dtype::F32,
-            values.iter().flat_map(|v| (v.as_f64() as f32).to_le_bytes()).collect(),
-        )
-    } else {
-        (
-            Dtype::F64,
-            values.iter().flat_map(|v| v.as_f64().to_le_bytes()).collect(),
-        )
-    };
-    Entry {
-        key: key.into(),
-        dtype,
-        shape: vec![values.len()],
-        data,
-    }
+fn u8s(key: &str, shape: Vec<usize>, values: Vec<u8>) -> (String, Dtype, Vec<usize>, Vec<u8>) {
+    (key.to_string(), Dtype::U8, shape, values)
 }
 
 fn is_f32<T: Float>() -> bool {
     core::mem::size_of::<T>() == 4
 }
 
-/// The tensors of `state` (the optimizer's kind goes into the metadata, see
-/// [`OPTIMIZER_KEY`]).
-pub(crate) fn encode<T: Float>(state: &TrainState<T>) -> Vec<Entry> {
+/// Adds the tensors of `state` to `entries` (the optimizer's kind goes into the metadata,
+/// see [`OPTIMIZER_KEY`]). Fails if a key is taken (a network layer named `trainer` or
+/// `optimizer` holding a tensor of the same name).
+pub(crate) fn encode<T: Float>(state: &TrainState<T>, entries: &mut Entries) -> Result<(), SaveError> {
     let one = || vec![1];
-    let mut out = vec![
+    let h = &state.history;
+    let e = &h.epochs;
+    let eval = |s: &EpochStats| {
+        s.eval
+            .map_or([f64::NAN, f64::NAN], |v| [v.loss, v.accuracy.unwrap_or(f64::NAN)])
+    };
+    let has = |s: &EpochStats| {
+        [
+            s.eval.is_some() as u8,
+            s.eval.is_some_and(|v| v.accuracy.is_some()) as u8,
+        ]
+    };
+    let mut fixed = vec![
         u64s("trainer.epoch", one(), [state.epoch as u64]),
         u64s("trainer.iteration", one(), [state.iteration]),
         u64s("trainer.batch_size", one(), [state.batch_size as u64]),
-        u8s("trainer.drop_last", &[state.drop_last as u8]),
+        u8s("trainer.drop_last", one(), vec![state.drop_last as u8]),
         u64s("trainer.seed", one(), [state.seed]),
-        u8s("trainer.rng.seed", &state.rng.seed),
+        u8s("trainer.rng.seed", vec![32], state.rng.seed.to_vec()),
         u64s("trainer.rng.stream", one(), [state.rng.stream]),
         u64s(
             "trainer.rng.word_pos",
@@ -124,84 +96,62 @@ pub(crate) fn encode<T: Float>(state: &TrainState<T>) -> Vec<Entry> {
             vec![state.order.len()],
             state.order.iter().map(|&i| i as u64),
         ),
+        u64s(
+            "trainer.history.log.position",
+            vec![h.log.len(), 3],
+            h.log
+                .iter()
+                .flat_map(|p| [p.epoch as u64, p.iter as u64, p.iters as u64]),
+        ),
+        f64s(
+            "trainer.history.log.loss",
+            vec![h.log.len()],
+            h.log.iter().map(|p| p.loss),
+        ),
+        u64s(
+            "trainer.history.epochs.epoch",
+            vec![e.len()],
+            e.iter().map(|s| s.epoch as u64),
+        ),
+        f64s(
+            "trainer.history.epochs.train_loss",
+            vec![e.len()],
+            e.iter().map(|s| s.train_loss),
+        ),
+        f64s("trainer.history.epochs.eval", vec![e.len(), 2], e.iter().flat_map(eval)),
+        u8s(
+            "trainer.history.epochs.has_eval",
+            vec![e.len(), 2],
+            e.iter().flat_map(has).collect(),
+        ),
+        u8s("trainer.history.stopped", one(), vec![h.stopped as u8]),
     ];
     if let Some(best) = state.best {
-        out.push(u64s("trainer.best.epoch", one(), [best.epoch as u64]));
-        out.push(f64s("trainer.best.loss", one(), [best.loss]));
+        fixed.push(u64s("trainer.best.epoch", one(), [best.epoch as u64]));
+        fixed.push(f64s("trainer.best.loss", one(), [best.loss]));
     }
     if let Some(l) = state.last_loss {
-        out.push(f64s("trainer.last_loss", one(), [l]));
+        fixed.push(f64s("trainer.last_loss", one(), [l]));
     }
-    let h = &state.history;
-    out.push(u64s(
-        "trainer.history.log.position",
-        vec![h.log.len(), 3],
-        h.log
-            .iter()
-            .flat_map(|p| [p.epoch as u64, p.iter as u64, p.iters as u64]),
-    ));
-    out.push(f64s(
-        "trainer.history.log.loss",
-        vec![h.log.len()],
-        h.log.iter().map(|p| p.loss),
-    ));
-    let e = &h.epochs;
-    out.push(u64s(
-        "trainer.history.epochs.epoch",
-        vec![e.len()],
-        e.iter().map(|s| s.epoch as u64),
-    ));
-    out.push(f64s(
-        "trainer.history.epochs.train_loss",
-        vec![e.len()],
-        e.iter().map(|s| s.train_loss),
-    ));
-    let eval = |s: &EpochStats| {
-        s.eval
-            .map_or([f64::NAN, f64::NAN], |v| [v.loss, v.accuracy.unwrap_or(f64::NAN)])
-    };
-    out.push(f64s(
-        "trainer.history.epochs.eval",
-        vec![e.len(), 2],
-        e.iter().flat_map(eval),
-    ));
-    let has = |s: &EpochStats| {
-        [
-            s.eval.is_some() as u8,
-            s.eval.is_some_and(|v| v.accuracy.is_some()) as u8,
-        ]
-    };
-    out.push(Entry {
-        key: "trainer.history.epochs.has_eval".into(),
-        dtype: Dtype::U8,
-        shape: vec![e.len(), 2],
-        data: e.iter().flat_map(has).collect(),
-    });
-    out.push(u8s("trainer.history.stopped", &[h.stopped as u8]));
+    for (key, dtype, shape, data) in fixed {
+        entries.push(key, dtype, shape, data)?;
+    }
 
     let opt = &state.optimizer;
     for (name, v) in opt.scalars() {
-        out.push(floats(format!("optimizer.scalar.{name}"), &[v]));
+        entries.push_floats(format!("optimizer.scalar.{name}"), vec![1], &[v])?;
     }
     for (name, v) in opt.integers() {
-        out.push(Entry {
-            key: format!("optimizer.integer.{name}"),
-            dtype: Dtype::I64,
-            shape: vec![1],
-            data: v.to_le_bytes().to_vec(),
-        });
+        entries.push_i64(format!("optimizer.integer.{name}"), &[v])?;
     }
     for (name, list) in opt.buffer_lists() {
-        out.push(u64s(
-            format!("optimizer.buffers.{name}"),
-            vec![list.len()],
-            list.iter().map(|b| b.len() as u64),
-        ));
+        let lens: Vec<u64> = list.iter().map(|b| b.len() as u64).collect();
+        entries.push_u64(format!("optimizer.buffers.{name}"), &lens)?;
         for (i, b) in list.iter().enumerate().filter(|(_, b)| !b.is_empty()) {
-            out.push(floats(format!("optimizer.buffer.{name}.{i}"), b));
+            entries.push_floats(format!("optimizer.buffer.{name}.{i}"), vec![b.len()], b)?;
         }
     }
-    out
+    Ok(())
 }
 
 /// The metadata key naming the optimizer's kind.

@@ -32,7 +32,9 @@ const VERSION: &str = "1";
 /// ("keep the best", which needs a held-out set: `fit(net, &train, Some(&eval))`).
 ///
 /// A checkpoint is written between epochs, never during a training step, so training still
-/// allocates nothing per step. [`Trainer::resume`] continues from either file exactly.
+/// allocates nothing per step. [`Trainer::resume`] continues from either file exactly. (A
+/// network with a layer field named `optimizer` cannot be resumed: its tensors would share
+/// the optimizer's key prefix.)
 ///
 /// ```
 /// use nn::data::spiral;
@@ -187,9 +189,7 @@ where
     N: Network<T, IN, OUT> + ?Sized,
 {
     let mut entries = network_entries(net, &SaveOptions::new())?;
-    for e in codec::encode(state) {
-        entries.push(e.key, e.dtype, e.shape, e.data)?;
-    }
+    codec::encode(state, &mut entries)?;
     let mut metadata: HashMap<String, String> = network_metadata(net);
     metadata.insert(CHECKPOINT_KEY.to_string(), VERSION.to_string());
     metadata.insert(codec::OPTIMIZER_KEY.to_string(), state.optimizer.kind().to_string());
