@@ -1,0 +1,76 @@
+//! The safetensors loading path on arbitrary bytes: `from_safetensors` of a network (f32 and
+//! f64), `from_safetensors_into` with every option switched, must never panic, hang or
+//! allocate what a header merely claims; a failed load must leave the network bit-identical,
+//! a successful one must give finite parameters, and every error must name its origin.
+//!
+//! Run with `cargo +nightly fuzz run safetensors corpus/safetensors seeds/safetensors` in
+//! `fuzz/` (or `.ci/fuzz`). `seeds/safetensors/` holds valid files of `FuzzNet` (f32, f64,
+//! F16 and BF16 tensors, Sequential-style keys) and the PyTorch fixtures, written by
+//! `NN_WRITE_FUZZ_SEEDS=1 cargo test --test persist_mutation write_fuzz_seeds -- --ignored`
+//! from the repository root.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use nn::persist::{LoadError, LoadOptions};
+use nn::rand::SeedableRng;
+use nn::rand_chacha::ChaCha8Rng;
+use nn::Network;
+
+nn::network! {
+    /// The network of the seeds (the same declaration as tests/persist_mutation.rs).
+    pub struct FuzzNet {
+        input: 3,
+        fc1: Affine(4),
+        act: Tanh,
+        fc2: Affine(2),
+        loss: SoftmaxWithLoss,
+    }
+}
+
+/// The longest acceptable message: names, shapes, both layer lists of a small network and a
+/// quoted safetensors error.
+const MAX_MESSAGE: usize = 2000;
+
+fuzz_target!(|data: &[u8]| {
+    // The generated constructors.
+    check(FuzzNet::<f32>::from_safetensors(data).map(finite));
+    check(FuzzNet::<f64>::from_safetensors(data).map(finite));
+
+    // Into an existing network, with the options: a failure changes nothing.
+    let opts = LoadOptions::new()
+        .allow_unexpected(true)
+        .check_layers(false)
+        .rename("fc1", "0")
+        .rename("fc2", "2");
+    let mut net = FuzzNet::<f32>::new(&mut ChaCha8Rng::seed_from_u64(7));
+    let before = net.to_safetensors();
+    match nn::persist::from_safetensors_into(&mut net, data, &opts) {
+        Ok(()) => finite(net),
+        Err(e) => {
+            assert_eq!(net.to_safetensors(), before, "a failed load changed the network: {e}");
+            check::<()>(Err(e));
+        }
+    }
+});
+
+/// A loaded network holds only finite numbers.
+fn finite<T: nn::Float>(net: FuzzNet<T>) {
+    net.visit_tensors(&mut |layer, t| {
+        if let Some(i) = t.data.iter().position(|v| !v.is_finite()) {
+            panic!("{layer}.{} holds {:?} at {i}", t.name, t.data[i]);
+        }
+    });
+}
+
+/// An error's message is short and names where the bytes came from.
+fn check<R>(result: Result<R, LoadError>) {
+    let Err(e) = result else { return };
+    let msg = e.to_string();
+    assert!(
+        msg.len() <= MAX_MESSAGE,
+        "a {}-byte error message: {}…",
+        msg.len(),
+        msg.chars().take(300).collect::<String>()
+    );
+    assert!(msg.contains("bytes"), "the error does not name its origin: {msg}");
+}

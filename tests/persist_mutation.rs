@@ -1,0 +1,397 @@
+//! Deterministic mutation test of the safetensors loading path: thousands of corrupted
+//! versions of a valid file (every truncation, seeded bit flips and byte overwrites, edits of
+//! every number, dtype and name in the JSON header, header lengths and data offsets claiming
+//! gigabytes, non-finite values) are loaded into a network. Each must give `Ok` with finite
+//! parameters or a `LoadError` naming its origin, never a panic; a failed `load_into` must
+//! leave the network bit-identical; and a file claiming gigabytes must not make the loader
+//! allocate them (`nn::alloc_counter::largest_allocation`).
+//!
+//! `cargo fuzz` (fuzz/fuzz_targets/safetensors.rs) explores the same path without a budget;
+//! `NN_WRITE_FUZZ_SEEDS=1 cargo test --test persist_mutation write_fuzz_seeds -- --ignored`
+//! rewrites its seeds.
+#![cfg(feature = "safetensors")]
+
+use std::collections::BTreeMap;
+
+use nn::alloc_counter::{largest_allocation, CountingAllocator};
+use nn::persist::{from_safetensors_into, LoadError, LoadOptions};
+use nn::rand::{Rng, SeedableRng};
+use nn::rand_chacha::ChaCha8Rng;
+use nn::{Float, Network};
+
+#[global_allocator]
+static ALLOC: CountingAllocator = CountingAllocator;
+
+nn::network! {
+    /// The network of the mutated files (the same declaration as the fuzz target's).
+    #[derive(Clone)]
+    pub struct FuzzNet {
+        input: 3,
+        fc1: Affine(4),
+        act: Tanh,
+        fc2: Affine(2),
+        loss: SoftmaxWithLoss,
+    }
+}
+
+/// The largest single allocation a load of a small file may make, whatever its header
+/// claims: the header is at most a few KiB, the network's tensors 26 scalars.
+const ALLOCATION_BOUND: usize = 64 << 10;
+
+/// A trained-looking network of either float type (seeded, not zero).
+fn network<T: Float>() -> FuzzNet<T> {
+    let mut net = FuzzNet::<T>::zeroed();
+    net.init_params(&mut ChaCha8Rng::seed_from_u64(11), nn::InitScheme::Xavier);
+    net
+}
+
+/// Every parameter's bits, in visiting order.
+fn bits<T: Float>(net: &FuzzNet<T>) -> Vec<f64> {
+    let mut out = Vec::new();
+    net.visit_tensors(&mut |_, t| out.extend(t.data.iter().map(|v| v.to_f64().unwrap())));
+    out
+}
+
+/// What the loads of one input gave, by `LoadError` variant (`Ok` for success).
+#[derive(Default)]
+struct Tally(BTreeMap<String, usize>);
+
+impl Tally {
+    fn note(&mut self, r: &Result<(), LoadError>) {
+        let kind = match r {
+            Ok(()) => "Ok".to_string(),
+            Err(e) => {
+                let debug = format!("{e:?}");
+                debug.split([' ', '(', '{']).next().unwrap_or_default().to_string()
+            }
+        };
+        *self.0.entry(kind).or_default() += 1;
+    }
+}
+
+/// Loads `bytes` every way (f32 and f64, constructor and `load_into`), checking each outcome.
+fn check(bytes: &[u8], what: &str, tally: &mut Tally) {
+    let outcome = std::panic::catch_unwind(|| {
+        let mut results = Vec::new();
+        results.push(FuzzNet::<f32>::from_safetensors(bytes).map(|n| assert_finite(&n)));
+        results.push(load_into_checked(network::<f32>(), bytes));
+        results.push(load_into_checked(network::<f64>(), bytes));
+        results
+    });
+    let results = outcome.unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        panic!("loading {what} panicked: {msg}")
+    });
+    for r in &results {
+        if let Err(e) = r {
+            let msg = e.to_string();
+            assert!(
+                msg.contains("bytes"),
+                "{what}: the error does not name its origin: {msg}"
+            );
+            assert!(msg.len() < 2000, "{what}: a {}-byte message: {msg}", msg.len());
+        }
+        tally.note(r);
+    }
+}
+
+/// `from_safetensors_into` on `net`: on failure the network must not have changed.
+fn load_into_checked<T: Float>(mut net: FuzzNet<T>, bytes: &[u8]) -> Result<(), LoadError> {
+    let before = bits(&net);
+    let r = from_safetensors_into(&mut net, bytes, &LoadOptions::new());
+    match &r {
+        Ok(()) => assert_finite(&net),
+        Err(e) => assert!(bits(&net) == before, "a failed load changed the network: {e}"),
+    }
+    r
+}
+
+fn assert_finite<T: Float>(net: &FuzzNet<T>) {
+    net.visit_tensors(&mut |layer, t| {
+        assert!(
+            t.data.iter().all(|v| v.is_finite()),
+            "{layer}.{}: a non-finite value was loaded",
+            t.name
+        );
+    });
+}
+
+/// The valid file's parts: header length, header JSON, data.
+fn split(file: &[u8]) -> (usize, &str, &[u8]) {
+    let n = u64::from_le_bytes(file[..8].try_into().unwrap()) as usize;
+    (n, std::str::from_utf8(&file[8..8 + n]).unwrap(), &file[8 + n..])
+}
+
+/// A file made of `header` (its true length in front) and `data`.
+fn assemble(header: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+/// The byte ranges of every run of digits in `s`.
+fn numbers(s: &str) -> Vec<(usize, usize)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            out.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The byte ranges of the contents of every JSON string in `s`.
+fn strings(s: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        if c == '"' {
+            match start.take() {
+                None => start = Some(i + 1),
+                Some(st) => out.push((st, i)),
+            }
+        }
+    }
+    out
+}
+
+fn splice(s: &str, (a, b): (usize, usize), with: &str) -> String {
+    format!("{}{with}{}", &s[..a], &s[b..])
+}
+
+/// Numbers a header edit writes in place of each number: zero, off by one, 2³², gigabytes,
+/// more than u64, negative, a fraction.
+const NUMBERS: &[&str] = &[
+    "0",
+    "1",
+    "3",
+    "27",
+    "4294967296",
+    "1000000000",
+    "18446744073709551615",
+    "99999999999999999999",
+    "-1",
+    "1.5",
+    "1e9",
+];
+
+/// What a header edit writes in place of each string.
+const STRINGS: &[&str] = &[
+    "",
+    "F32",
+    "F64",
+    "F16",
+    "BF16",
+    "I64",
+    "U8",
+    "BOOL",
+    "F8_E4M3",
+    "fc1.weight",
+    "fc1.bias",
+    "fc2.weight",
+    "fc2.bias",
+    "fc3.weight",
+    "x",
+    "dtype",
+    "shape",
+    "data_offsets",
+    "__metadata__",
+    "\\u0000",
+    "\\",
+    "é",
+];
+
+fn mutations(file: &[u8], mut each: impl FnMut(&[u8], &str)) {
+    let (n, header, data) = split(file);
+    let mut rng = ChaCha8Rng::seed_from_u64(2026);
+
+    each(file, "the valid file");
+    // Every truncation, and trailing bytes.
+    for len in 0..file.len() {
+        each(&file[..len], &format!("the first {len} bytes"));
+    }
+    let mut longer = file.to_vec();
+    longer.extend_from_slice(&[0; 9]);
+    each(&longer, "9 zero bytes appended");
+
+    // Seeded bit flips (1 to 8 bits), anywhere and inside the header.
+    for i in 0..3000 {
+        let mut m = file.to_vec();
+        let flips = if i < 2000 { 1 } else { rng.random_range(2..=8) };
+        let header_only = i % 2 == 1;
+        let mut at = Vec::new();
+        for _ in 0..flips {
+            let pos = if header_only {
+                rng.random_range(0..8 + n)
+            } else {
+                rng.random_range(0..m.len())
+            };
+            let bit = rng.random_range(0..8);
+            m[pos] ^= 1 << bit;
+            at.push((pos, bit));
+        }
+        each(&m, &format!("bits flipped at (byte, bit) {at:?}"));
+    }
+    // Seeded byte overwrites with JSON's structural characters and extremes.
+    for _ in 0..1000 {
+        let mut m = file.to_vec();
+        let pos = rng.random_range(0..8 + n);
+        let v = *[
+            b'0', b'9', b'"', b'{', b'}', b'[', b']', b',', b':', b'-', b' ', 0, 0xff,
+        ]
+        .get(rng.random_range(0..13))
+        .unwrap();
+        m[pos] = v;
+        each(&m, &format!("byte {pos} set to {v:#04x}"));
+    }
+
+    // Every number of the header replaced, with the header length kept true and left stale.
+    for range in numbers(header) {
+        for with in NUMBERS {
+            let edited = splice(header, range, with);
+            each(
+                &assemble(&edited, data),
+                &format!("header number at {range:?} -> {with}"),
+            );
+            let mut stale = (n as u64).to_le_bytes().to_vec();
+            stale.extend_from_slice(edited.as_bytes());
+            stale.extend_from_slice(data);
+            each(&stale, &format!("header number at {range:?} -> {with}, stale length"));
+        }
+    }
+    // Every string of the header replaced (names, dtypes, metadata keys and values).
+    for range in strings(header) {
+        for with in STRINGS {
+            let edited = splice(header, range, with);
+            each(
+                &assemble(&edited, data),
+                &format!("header string at {range:?} -> {with:?}"),
+            );
+        }
+    }
+    // The header length itself.
+    for claim in [
+        0,
+        1,
+        2,
+        n - 1,
+        n + 1,
+        file.len() - 8,
+        file.len() - 7,
+        1 << 30,
+        1 << 40,
+        100 << 20,
+        usize::MAX,
+    ] {
+        let mut m = file.to_vec();
+        m[..8].copy_from_slice(&(claim as u64).to_le_bytes());
+        each(&m, &format!("header length {claim}"));
+    }
+    // Non-finite values at seeded places of the data (f32 elements, 4-byte aligned).
+    for _ in 0..200 {
+        let mut m = file.to_vec();
+        let k = rng.random_range(0..data.len() / 4);
+        let v = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][rng.random_range(0..3)];
+        let at = 8 + n + 4 * k;
+        m[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        each(&m, &format!("data element {k} set to {v}"));
+    }
+}
+
+#[test]
+fn mutated_files_load_or_fail_cleanly() {
+    for file in [network::<f32>().to_safetensors(), network::<f64>().to_safetensors()] {
+        let mut tally = Tally::default();
+        let mut count = 0;
+        mutations(&file, |bytes, what| {
+            check(bytes, what, &mut tally);
+            count += 1;
+        });
+        println!("{count} inputs: {:?}", tally.0);
+        assert!(count > 5000, "only {count} mutations");
+        // The mutations reach every kind of failure the file format allows, and succeed
+        // sometimes (a flip in a weight's low bits is a valid file).
+        for kind in [
+            "Ok",
+            "Corrupt",
+            "MissingTensors",
+            "UnexpectedTensors",
+            "Shape",
+            "Dtype",
+            "NonFinite",
+            "OtherNetwork",
+        ] {
+            assert!(tally.0.contains_key(kind), "no input gave {kind}: {:?}", tally.0);
+        }
+    }
+}
+
+#[test]
+fn gigabyte_claims_allocate_little() {
+    let file = network::<f32>().to_safetensors();
+    let (n, header, data) = split(&file);
+    let mut claims: Vec<(String, Vec<u8>)> = Vec::new();
+    for len in [1u64 << 30, 4 << 30, 1 << 40, u64::MAX] {
+        let mut m = file.clone();
+        m[..8].copy_from_slice(&len.to_le_bytes());
+        claims.push((format!("header length {len}"), m));
+    }
+    // Data offsets and shapes of gigabytes (the header length kept true).
+    let ends = numbers(header)
+        .into_iter()
+        .filter(|&(a, b)| &header[a..b] != "0")
+        .collect::<Vec<_>>();
+    for range in ends {
+        for with in ["1000000000", "4000000000", "4611686018427387904"] {
+            claims.push((
+                format!("{range:?} -> {with}"),
+                assemble(&splice(header, range, with), data),
+            ));
+        }
+    }
+    let whole = header.replace("\"shape\":[4,3]", "\"shape\":[1000000000,3]");
+    assert_ne!(whole, header, "no fc1.weight shape [4, 3] in {header}");
+    claims.push(("fc1.weight [1000000000, 3]".into(), assemble(&whole, data)));
+    let _ = n;
+    let mut net = network::<f32>();
+    for (what, bytes) in &claims {
+        let (r, largest) = largest_allocation(|| from_safetensors_into(&mut net, bytes, &LoadOptions::new()));
+        assert!(r.is_err(), "{what}: loaded");
+        assert!(
+            largest <= ALLOCATION_BOUND,
+            "{what}: a {largest}-byte allocation ({})",
+            r.unwrap_err()
+        );
+    }
+}
+
+/// Writes the fuzz target's seeds: valid files of `FuzzNet` and the PyTorch fixtures.
+#[test]
+#[ignore = "writes fuzz/seeds/safetensors (NN_WRITE_FUZZ_SEEDS=1)"]
+fn write_fuzz_seeds() {
+    if std::env::var_os("NN_WRITE_FUZZ_SEEDS").is_none() {
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("fuzz/seeds/safetensors");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("fuzznet_f32"), network::<f32>().to_safetensors()).unwrap();
+    std::fs::write(dir.join("fuzznet_f64"), network::<f64>().to_safetensors()).unwrap();
+    for f in ["mlp_f16", "mlp_sequential_f32"] {
+        let from = root.join(format!("tests/fixtures/pytorch/{f}.safetensors"));
+        std::fs::copy(from, dir.join(f)).unwrap();
+    }
+}
