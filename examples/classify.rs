@@ -31,7 +31,7 @@ network! {
 }
 
 /// The trained weights, compiled into the binary.
-static BUILT_IN: &[u8] = include_bytes!("spiral.safetensors");
+pub static BUILT_IN: &[u8] = include_bytes!("spiral.safetensors");
 
 /// What the command line asked for.
 #[derive(Debug, PartialEq)]
@@ -80,7 +80,7 @@ fn parse_point(s: &str) -> Result<[f32; 2], String> {
 }
 
 /// Class probabilities of `points`: softmax of the network's scores, 3 × N.
-fn probabilities(net: &mut TwoLayerNet, points: &[[f32; 2]]) -> Batch<f32, 3> {
+pub fn probabilities(net: &mut TwoLayerNet, points: &[[f32; 2]]) -> Batch<f32, 3> {
     let x = batch_from_rows(points);
     let scores = net.predict(x.as_view());
     let mut p = Batch::<f32, 3>::zeros(points.len());
