@@ -24,8 +24,8 @@ pub use nn_core::{
 // The optimizers, and training on two threads.
 pub use nn_core::{AdaGrad, Adam, DataParallel, Momentum, ParallelStats, RmsProp, Sgd};
 // The modules: every layer and its helper functions, optimizers, data sets, the trainer,
-// two-thread training, the gradient checker, the allocation counter.
-pub use nn_core::{alloc_counter, data, gradcheck, layers, optim, parallel, train};
+// two-thread training, the gradient checker, the allocation counter, saved state (`state`).
+pub use nn_core::{alloc_counter, data, gradcheck, layers, optim, parallel, state, train};
 // Items behind nn-core's Cargo features (`plot`): the one glob, because the dev-dependencies
 // of this crate's examples and tests may turn such a feature on without this crate's own.
 #[allow(unused_imports)] // empty when no feature of nn-core is on
@@ -45,6 +45,7 @@ pub mod __private {
     pub use nn_core::nalgebra;
     pub use nn_core::rand;
     pub use nn_core::rand::RngCore;
+    pub use nn_core::state::{TensorMut, TensorRef};
     pub use nn_core::{
         batch_view, batch_view_mut, Affine, AsBatch, AsInput, BatchBuf, BatchMut, BatchRef, Float, FusedLinear, Init,
         InitScheme, Input, Labels, Layer, LossLayer, MatMul, MeanSquaredError, Network, Optimizer, Param, Relu,

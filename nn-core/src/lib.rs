@@ -22,6 +22,7 @@ pub mod optim;
 mod param;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod state;
 
 /// The modules behind Cargo features, for the `nn` facade to re-export whichever are on.
 #[doc(hidden)]

@@ -9,6 +9,7 @@ use crate::input::Input;
 use crate::layers::LossLayer;
 use crate::optim::Optimizer;
 use crate::param::Param;
+use crate::state::{TensorMut, TensorRef};
 
 /// A network from `IN` to `OUT` features per sample: inference and parameter access.
 pub trait Network<T: Float, const IN: usize, const OUT: usize> {
@@ -30,6 +31,15 @@ pub trait Network<T: Float, const IN: usize, const OUT: usize> {
     /// A table of the layers (name, type, output shape, parameters), like Keras'
     /// `model.summary()`.
     fn summary(&self) -> Summary;
+
+    // --- Saved state (`nn::state`, `nn::persist`) ---
+
+    /// Every tensor of every layer in model order ([`Layer::visit_tensors`](crate::Layer::visit_tensors)),
+    /// with the layer's field name: the saved key is `"{layer}.{tensor.name}"` (`fc1.weight`).
+    fn visit_tensors(&self, f: &mut dyn FnMut(&'static str, TensorRef<'_, T>));
+
+    /// The same tensors, writable (loading), in the same order.
+    fn visit_tensors_mut(&mut self, f: &mut dyn FnMut(&'static str, TensorMut<'_, T>));
 }
 
 /// A network that ends in a loss layer: the book's `forward` / `backward` and a fused

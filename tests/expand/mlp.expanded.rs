@@ -316,6 +316,25 @@ const _: () = {
                 ]),
             }
         }
+        /// Visits every saved tensor (PyTorch's `state_dict`) in model order with its layer's
+        /// field name; the key in a file is `"{layer}.{tensor.name}"` (`affine1.weight`).
+        pub fn visit_tensors(
+            &self,
+            mut f: impl FnMut(&'static str, ::nn::__private::TensorRef<'_, T>),
+        ) {
+            self.fc1.visit_tensors(&mut |p| f("fc1", p));
+            self.fc2.visit_tensors(&mut |p| f("fc2", p));
+            self.fc3.visit_tensors(&mut |p| f("fc3", p));
+        }
+        /// The same tensors as [`visit_tensors`](Self::visit_tensors), writable (loading).
+        pub fn visit_tensors_mut(
+            &mut self,
+            mut f: impl FnMut(&'static str, ::nn::__private::TensorMut<'_, T>),
+        ) {
+            self.fc1.visit_tensors_mut(&mut |p| f("fc1", p));
+            self.fc2.visit_tensors_mut(&mut |p| f("fc2", p));
+            self.fc3.visit_tensors_mut(&mut |p| f("fc3", p));
+        }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Network<T, 784, 10> for Mlp<T> {
         fn predict(
@@ -339,6 +358,18 @@ const _: () = {
         }
         fn summary(&self) -> ::nn::__private::Summary {
             Self::summary(self)
+        }
+        fn visit_tensors(
+            &self,
+            f: &mut dyn FnMut(&'static str, ::nn::__private::TensorRef<'_, T>),
+        ) {
+            Self::visit_tensors(self, f)
+        }
+        fn visit_tensors_mut(
+            &mut self,
+            f: &mut dyn FnMut(&'static str, ::nn::__private::TensorMut<'_, T>),
+        ) {
+            Self::visit_tensors_mut(self, f)
         }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Trainable<T, 784, 10> for Mlp<T> {

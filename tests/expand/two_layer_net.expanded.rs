@@ -266,6 +266,23 @@ const _: () = {
                 ]),
             }
         }
+        /// Visits every saved tensor (PyTorch's `state_dict`) in model order with its layer's
+        /// field name; the key in a file is `"{layer}.{tensor.name}"` (`affine1.weight`).
+        pub fn visit_tensors(
+            &self,
+            mut f: impl FnMut(&'static str, ::nn::__private::TensorRef<'_, T>),
+        ) {
+            self.affine1.visit_tensors(&mut |p| f("affine1", p));
+            self.affine2.visit_tensors(&mut |p| f("affine2", p));
+        }
+        /// The same tensors as [`visit_tensors`](Self::visit_tensors), writable (loading).
+        pub fn visit_tensors_mut(
+            &mut self,
+            mut f: impl FnMut(&'static str, ::nn::__private::TensorMut<'_, T>),
+        ) {
+            self.affine1.visit_tensors_mut(&mut |p| f("affine1", p));
+            self.affine2.visit_tensors_mut(&mut |p| f("affine2", p));
+        }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Network<T, 2, 3>
     for TwoLayerNet<T> {
@@ -290,6 +307,18 @@ const _: () = {
         }
         fn summary(&self) -> ::nn::__private::Summary {
             Self::summary(self)
+        }
+        fn visit_tensors(
+            &self,
+            f: &mut dyn FnMut(&'static str, ::nn::__private::TensorRef<'_, T>),
+        ) {
+            Self::visit_tensors(self, f)
+        }
+        fn visit_tensors_mut(
+            &mut self,
+            f: &mut dyn FnMut(&'static str, ::nn::__private::TensorMut<'_, T>),
+        ) {
+            Self::visit_tensors_mut(self, f)
         }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Trainable<T, 2, 3>

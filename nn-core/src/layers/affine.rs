@@ -8,6 +8,7 @@ use crate::input::Input;
 use crate::kernels::heap::{boxed_clone, boxed_zeros};
 use crate::layers::Layer;
 use crate::param::Param;
+use crate::state::{Shape, TensorMut, TensorRef};
 
 /// The book's `Affine` layer (a fully connected layer), `y = W·x + b` (the book's
 /// `y = x·W + b` with samples as rows).
@@ -117,6 +118,17 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T
     fn init_params(&mut self, init: &mut Init<'_>) {
         init.fill(self.w.as_mut_slice(), IN);
         self.b.fill(T::zero());
+    }
+
+    /// `weight` (`[OUT, IN]`, PyTorch's `Linear.weight`), then `bias` (`[OUT]`).
+    fn visit_tensors(&self, f: &mut dyn FnMut(TensorRef<'_, T>)) {
+        f(TensorRef::column_major("weight", OUT, IN, self.w.as_slice()));
+        f(TensorRef::new("bias", Shape::vector(OUT), self.b.as_slice()));
+    }
+
+    fn visit_tensors_mut(&mut self, f: &mut dyn FnMut(TensorMut<'_, T>)) {
+        f(TensorMut::column_major("weight", OUT, IN, self.w.as_mut_slice()));
+        f(TensorMut::new("bias", Shape::vector(OUT), self.b.as_mut_slice()));
     }
 }
 

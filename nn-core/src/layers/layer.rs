@@ -13,6 +13,7 @@ use crate::batch::{BatchMut, BatchRef};
 use crate::float::Float;
 use crate::init::Init;
 use crate::param::Param;
+use crate::state::{TensorMut, TensorRef};
 
 /// A differentiable layer from `IN` to `OUT` features per sample (the book's layer classes,
 /// with `params`, `grads`, `forward` and `backward`).
@@ -35,6 +36,7 @@ use crate::param::Param;
 /// `Scale::<T, IN>::new(args)` with the arguments written in the layer list.
 ///
 /// ```
+/// use nn::state::{Shape, TensorMut, TensorRef};
 /// use nn::{BatchBuf, BatchMut, BatchRef, Float, Init, Layer, Param};
 ///
 /// /// `y = a·x`, one learnable scalar `a`.
@@ -83,6 +85,15 @@ use crate::param::Param;
 ///     }
 ///
 ///     fn init_params(&mut self, _init: &mut Init<'_>) {} // `a` keeps the value given to `new`
+///
+///     // Saved as `scale.a`, shape [1] (what `save`, `load` and `state` see).
+///     fn visit_tensors(&self, f: &mut dyn FnMut(TensorRef<'_, T>)) {
+///         f(TensorRef::new("a", Shape::vector(1), std::slice::from_ref(&self.a)));
+///     }
+///
+///     fn visit_tensors_mut(&mut self, f: &mut dyn FnMut(TensorMut<'_, T>)) {
+///         f(TensorMut::new("a", Shape::vector(1), std::slice::from_mut(&mut self.a)));
+///     }
 /// }
 ///
 /// /// `out = a·x`.
@@ -124,6 +135,11 @@ use crate::param::Param;
 ///     net.train_step(&x, &labels, &mut nn::Sgd::new(0.5));
 /// }
 /// assert_ne!(net.scale.a, before);
+///
+/// // Its tensor is part of the network's state, under the field's name.
+/// let mut keys = Vec::new();
+/// nn::Network::visit_tensors(&net, &mut |layer, t| keys.push(format!("{layer}.{}", t.name)));
+/// assert_eq!(keys, ["affine1.weight", "affine1.bias", "scale.a", "affine2.weight", "affine2.bias"]);
 /// # }
 /// ```
 #[diagnostic::on_unimplemented(
@@ -160,6 +176,23 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
     /// (Re)initialises the parameters with the scheme and random stream in `init`.
     fn init_params(&mut self, init: &mut Init<'_>) {
         let _ = init;
+    }
+
+    // --- Saved state (`nn::state`, `nn::persist`) ---
+
+    /// The tensors a saved file holds for this layer (PyTorch's `state_dict`): every
+    /// parameter and any non-trainable buffer, with PyTorch's names (`"weight"`, `"bias"`)
+    /// and shapes (`weight` of a fully connected layer is `[OUT, IN]`). Default: none; a
+    /// layer with parameters must implement it (and
+    /// [`visit_tensors_mut`](Layer::visit_tensors_mut)) to be saved.
+    fn visit_tensors(&self, f: &mut dyn FnMut(TensorRef<'_, T>)) {
+        let _ = f;
+    }
+
+    /// The same tensors, writable (loading). Must visit the same names, shapes and order as
+    /// [`visit_tensors`](Layer::visit_tensors).
+    fn visit_tensors_mut(&mut self, f: &mut dyn FnMut(TensorMut<'_, T>)) {
+        let _ = f;
     }
 }
 

@@ -8,6 +8,7 @@ use crate::input::Input;
 use crate::kernels::heap::{boxed_clone, boxed_zeros};
 use crate::layers::Layer;
 use crate::param::Param;
+use crate::state::{TensorMut, TensorRef};
 
 /// The book's `MatMul` layer, `y = W·x` (the book's `y = x·W` with samples as rows).
 ///
@@ -92,6 +93,15 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for MatMul<T
 
     fn init_params(&mut self, init: &mut Init<'_>) {
         init.fill(self.w.as_mut_slice(), IN);
+    }
+
+    /// `weight` (`[OUT, IN]`, PyTorch's `Linear.weight`).
+    fn visit_tensors(&self, f: &mut dyn FnMut(TensorRef<'_, T>)) {
+        f(TensorRef::column_major("weight", OUT, IN, self.w.as_slice()));
+    }
+
+    fn visit_tensors_mut(&mut self, f: &mut dyn FnMut(TensorMut<'_, T>)) {
+        f(TensorMut::column_major("weight", OUT, IN, self.w.as_mut_slice()));
     }
 }
 

@@ -18,6 +18,7 @@
 //!         predict_into                                       predict_into.rs
 //!         visit_params, param_count                          params.rs
 //!         summary                                            summary.rs
+//!         visit_tensors, visit_tensors_mut                   tensors.rs
 //!     }
 //!     impl Network for Net<T>, impl Trainable for Net<T>     trait_impls.rs
 //! };
@@ -42,6 +43,7 @@ mod params;
 mod predict_into;
 mod strukt;
 mod summary;
+mod tensors;
 mod train_step;
 mod trait_impls;
 
@@ -193,6 +195,7 @@ fn inherent_methods(net: &Net) -> TokenStream {
     let visit_params = params::visit_params(net);
     let param_count = params::param_count(net);
     let summary = summary::summary(net);
+    let tensors = tensors::visit_tensors(net);
     quote! {
         #consts
         #constructors
@@ -202,6 +205,7 @@ fn inherent_methods(net: &Net) -> TokenStream {
         #visit_params
         #param_count
         #summary
+        #tensors
     }
 }
 
