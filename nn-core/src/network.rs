@@ -36,7 +36,8 @@ pub trait Network<T: Float, const IN: usize, const OUT: usize> {
 
     /// Every tensor of every layer in model order ([`Layer::visit_tensors`](crate::Layer::visit_tensors)),
     /// with the layer's field name: the saved key is `"{layer}.{tensor.name}"` (`fc1.weight`).
-    fn visit_tensors(&self, f: &mut dyn FnMut(&'static str, TensorRef<'_, T>));
+    /// The tensors borrow from `self` for `'a`, so a caller may keep them (a state view).
+    fn visit_tensors<'a>(&'a self, f: &mut dyn FnMut(&'static str, TensorRef<'a, T>));
 
     /// The same tensors, writable (loading), in the same order.
     fn visit_tensors_mut(&mut self, f: &mut dyn FnMut(&'static str, TensorMut<'_, T>));

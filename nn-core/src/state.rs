@@ -175,6 +175,28 @@ impl<'a, T> TensorRef<'a, T> {
     }
 }
 
+impl<T: Copy> TensorRef<'_, T> {
+    /// The elements in row-major order (PyTorch's, a file's): a copy, transposed for a
+    /// column-major matrix.
+    ///
+    /// ```
+    /// use nn::state::TensorRef;
+    /// let data = [1, 4, 2, 5, 3, 6]; // [[1, 2, 3], [4, 5, 6]] column-major
+    /// assert_eq!(TensorRef::column_major("w", 2, 3, &data).to_row_major(), [1, 2, 3, 4, 5, 6]);
+    /// ```
+    pub fn to_row_major(&self) -> Vec<T> {
+        match self.order {
+            Order::RowMajor => self.data.to_vec(),
+            Order::ColumnMajor => {
+                let (rows, cols) = (self.shape.dims()[0], self.shape.dims()[1]);
+                (0..rows * cols)
+                    .map(|i| self.data[(i % cols) * rows + i / cols])
+                    .collect()
+            }
+        }
+    }
+}
+
 /// A named tensor of a layer, writable (loading).
 ///
 /// ```

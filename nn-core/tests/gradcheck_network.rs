@@ -60,7 +60,7 @@ impl Network<f64, 4, 3> for Net {
     fn summary(&self) -> Summary {
         unimplemented!("not needed by the gradient checker")
     }
-    fn visit_tensors(&self, _f: &mut dyn FnMut(&'static str, nn_core::state::TensorRef<'_, f64>)) {
+    fn visit_tensors<'a>(&'a self, _f: &mut dyn FnMut(&'static str, nn_core::state::TensorRef<'a, f64>)) {
         unimplemented!("not needed by the gradient checker")
     }
     fn visit_tensors_mut(&mut self, _f: &mut dyn FnMut(&'static str, nn_core::state::TensorMut<'_, f64>)) {

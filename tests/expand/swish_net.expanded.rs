@@ -465,9 +465,9 @@ const _: () = {
         }
         /// Visits every saved tensor (PyTorch's `state_dict`) in model order with its layer's
         /// field name; the key in a file is `"{layer}.{tensor.name}"` (`affine1.weight`).
-        pub fn visit_tensors(
-            &self,
-            mut f: impl FnMut(&'static str, ::nn::__private::TensorRef<'_, T>),
+        pub fn visit_tensors<'a>(
+            &'a self,
+            mut f: impl FnMut(&'static str, ::nn::__private::TensorRef<'a, T>),
         ) {
             self.fc1.visit_tensors(&mut |p| f("fc1", p));
             <crate::layers::Swish<
@@ -538,9 +538,9 @@ const _: () = {
         fn summary(&self) -> ::nn::__private::Summary {
             Self::summary(self)
         }
-        fn visit_tensors(
-            &self,
-            f: &mut dyn FnMut(&'static str, ::nn::__private::TensorRef<'_, T>),
+        fn visit_tensors<'a>(
+            &'a self,
+            f: &mut dyn FnMut(&'static str, ::nn::__private::TensorRef<'a, T>),
         ) {
             Self::visit_tensors(self, f)
         }

@@ -121,7 +121,7 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for Affine<T
     }
 
     /// `weight` (`[OUT, IN]`, PyTorch's `Linear.weight`), then `bias` (`[OUT]`).
-    fn visit_tensors(&self, f: &mut dyn FnMut(TensorRef<'_, T>)) {
+    fn visit_tensors<'a>(&'a self, f: &mut dyn FnMut(TensorRef<'a, T>)) {
         f(TensorRef::column_major("weight", OUT, IN, self.w.as_slice()));
         f(TensorRef::new("bias", Shape::vector(OUT), self.b.as_slice()));
     }

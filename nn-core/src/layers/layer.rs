@@ -87,7 +87,7 @@ use crate::state::{TensorMut, TensorRef};
 ///     fn init_params(&mut self, _init: &mut Init<'_>) {} // `a` keeps the value given to `new`
 ///
 ///     // Saved as `scale.a`, shape [1] (what `save`, `load` and `state` see).
-///     fn visit_tensors(&self, f: &mut dyn FnMut(TensorRef<'_, T>)) {
+///     fn visit_tensors<'a>(&'a self, f: &mut dyn FnMut(TensorRef<'a, T>)) {
 ///         f(TensorRef::new("a", Shape::vector(1), std::slice::from_ref(&self.a)));
 ///     }
 ///
@@ -185,7 +185,9 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
     /// and shapes (`weight` of a fully connected layer is `[OUT, IN]`). Default: none; a
     /// layer with parameters must implement it (and
     /// [`visit_tensors_mut`](Layer::visit_tensors_mut)) to be saved.
-    fn visit_tensors(&self, f: &mut dyn FnMut(TensorRef<'_, T>)) {
+    ///
+    /// The tensors borrow from `self` for `'a`, so a caller may keep them (a state view).
+    fn visit_tensors<'a>(&'a self, f: &mut dyn FnMut(TensorRef<'a, T>)) {
         let _ = f;
     }
 

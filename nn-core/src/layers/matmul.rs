@@ -96,7 +96,7 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for MatMul<T
     }
 
     /// `weight` (`[OUT, IN]`, PyTorch's `Linear.weight`).
-    fn visit_tensors(&self, f: &mut dyn FnMut(TensorRef<'_, T>)) {
+    fn visit_tensors<'a>(&'a self, f: &mut dyn FnMut(TensorRef<'a, T>)) {
         f(TensorRef::column_major("weight", OUT, IN, self.w.as_slice()));
     }
 

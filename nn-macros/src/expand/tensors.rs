@@ -2,7 +2,7 @@
 //! layer that may have parameters, in model order, with the layer's field name:
 //!
 //! ```text
-//! pub fn visit_tensors(&self, mut f: impl FnMut(&'static str, ::nn::__private::TensorRef<'_, T>)) {
+//! pub fn visit_tensors<'a>(&'a self, mut f: impl FnMut(&'static str, ::nn::__private::TensorRef<'a, T>)) {
 //!     self.affine1.visit_tensors(&mut |p| f("affine1", p));
 //!     self.affine2.visit_tensors(&mut |p| f("affine2", p));
 //! }
@@ -27,9 +27,9 @@ pub(super) fn visit_tensors(net: &Net) -> TokenStream {
     quote! {
         /// Visits every saved tensor (PyTorch's `state_dict`) in model order with its layer's
         /// field name; the key in a file is `"{layer}.{tensor.name}"` (`affine1.weight`).
-        pub fn visit_tensors(
-            &self,
-            #read_f: impl FnMut(&'static str, ::nn::__private::TensorRef<'_, T>),
+        pub fn visit_tensors<'a>(
+            &'a self,
+            #read_f: impl FnMut(&'static str, ::nn::__private::TensorRef<'a, T>),
         ) {
             #read
         }
@@ -75,9 +75,9 @@ fn calls(net: &Net, mutable: bool) -> (TokenStream, TokenStream) {
 pub(super) fn trait_forwarding(net: &Net) -> TokenStream {
     let f = &net.v.f;
     quote! {
-        fn visit_tensors(
-            &self,
-            #f: &mut dyn FnMut(&'static str, ::nn::__private::TensorRef<'_, T>),
+        fn visit_tensors<'a>(
+            &'a self,
+            #f: &mut dyn FnMut(&'static str, ::nn::__private::TensorRef<'a, T>),
         ) {
             Self::visit_tensors(self, #f)
         }
