@@ -7,6 +7,9 @@ extern crate self as nn;
 
 pub use nn_macros::network;
 
+// The save / load methods `network!` generates, present with the `safetensors` feature.
+mod persist_macros;
+
 // Batches (`D × N`, one sample per column), a training step's input, class labels.
 pub use nn_core::{
     batch_from_rows, batch_view, batch_view_mut, AsBatch, AsInput, Batch, BatchBuf, BatchMut, BatchRef, Gather, Input,
@@ -46,6 +49,8 @@ pub mod __private {
     pub use nn_core::rand;
     pub use nn_core::rand::RngCore;
     pub use nn_core::state::{TensorMut, TensorRef};
+
+    pub use crate::__persist_methods;
     pub use nn_core::{
         batch_view, batch_view_mut, Affine, AsBatch, AsInput, BatchBuf, BatchMut, BatchRef, Float, FusedLinear, Init,
         InitScheme, Input, Labels, Layer, LossLayer, MatMul, MeanSquaredError, Network, Optimizer, Param, Relu,

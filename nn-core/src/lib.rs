@@ -20,6 +20,8 @@ pub mod layers;
 mod network;
 pub mod optim;
 mod param;
+#[cfg(feature = "safetensors")]
+pub mod persist;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod state;
@@ -27,6 +29,8 @@ pub mod state;
 /// The modules behind Cargo features, for the `nn` facade to re-export whichever are on.
 #[doc(hidden)]
 pub mod feature_gated {
+    #[cfg(feature = "safetensors")]
+    pub use crate::persist;
     #[cfg(feature = "plot")]
     pub use crate::plot;
 }

@@ -400,4 +400,5 @@ const _: () = {
             Self::evaluate(self, x, t)
         }
     }
+    ::nn::__private::__persist_methods!(Mlp, 784, 10);
 };

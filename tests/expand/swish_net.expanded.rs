@@ -579,4 +579,5 @@ const _: () = {
             Self::evaluate(self, x, t)
         }
     }
+    ::nn::__private::__persist_methods!(SwishNet, 4, 3);
 };

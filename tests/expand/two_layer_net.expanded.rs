@@ -350,4 +350,5 @@ const _: () = {
             Self::evaluate(self, x, t)
         }
     }
+    ::nn::__private::__persist_methods!(TwoLayerNet, 2, 3);
 };

@@ -21,6 +21,8 @@
 //!         visit_tensors, visit_tensors_mut                   tensors.rs
 //!     }
 //!     impl Network for Net<T>, impl Trainable for Net<T>     trait_impls.rs
+//!     ::nn::__private::__persist_methods!(Net, IN, OUT);     tensors.rs (save, load, ...:
+//!                                                            the facade's macro)
 //! };
 //! ```
 //!
@@ -159,6 +161,7 @@ pub fn generate(m: &Model) -> TokenStream {
     let trainable_impl = m.loss.as_ref().map(|l| trait_impls::trainable(&net, l));
     let methods = inherent_methods(&net);
     let cfgs = cfg_attrs(m);
+    let persist = tensors::persist_methods(&net);
     quote! {
         #strukt
 
@@ -175,6 +178,8 @@ pub fn generate(m: &Model) -> TokenStream {
             #network_impl
 
             #trainable_impl
+
+            #persist
         };
     }
 }

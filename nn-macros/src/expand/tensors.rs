@@ -12,7 +12,9 @@
 //! }
 //! ```
 //!
-//! and, in `impl Network`, the same methods forwarding to these (`trait_forwarding`).
+//! and, in `impl Network`, the same methods forwarding to these (`trait_forwarding`); last,
+//! `::nn::__private::__persist_methods!(Net, IN, OUT);` (`persist_methods`), the facade's
+//! macro that adds `save`, `load`, `state`, ... with its `safetensors` feature.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -88,5 +90,14 @@ pub(super) fn trait_forwarding(net: &Net) -> TokenStream {
         ) {
             Self::visit_tensors_mut(self, #f)
         }
+    }
+}
+
+/// `::nn::__private::__persist_methods!(Net, IN, OUT);`: the facade's macro that adds `save`,
+/// `load`, `state`, ... when its `safetensors` feature is on (and nothing otherwise).
+pub(super) fn persist_methods(net: &Net) -> TokenStream {
+    let (ident, input_w, output_w) = (&net.m.ident, &net.input_w, &net.output_w);
+    quote! {
+        ::nn::__private::__persist_methods!(#ident, #input_w, #output_w);
     }
 }

@@ -1,0 +1,161 @@
+//! Element types: a network saves its own float (`F32` for `f32`, `F64` for `f64`) and loads
+//! `F32`, `F64`, `F16` and `BF16` (converted to the network's float; f32 → f64 and the
+//! 16-bit types → either are exact; f64 → f32 rounds to nearest). Integer, bool and 8-bit
+//! float tensors are refused. Non-finite values are found before anything is written.
+
+use safetensors::Dtype;
+
+use super::layout;
+use crate::float::Float;
+use crate::state::Order;
+
+/// The dtype a network of `T` saves: `F32` or `F64`.
+pub(crate) fn float_dtype<T: Float>() -> Dtype {
+    if is_f32::<T>() {
+        Dtype::F32
+    } else {
+        Dtype::F64
+    }
+}
+
+/// `"f32"` or `"f64"`.
+pub(crate) fn float_name<T: Float>() -> &'static str {
+    if is_f32::<T>() {
+        "f32"
+    } else {
+        "f64"
+    }
+}
+
+fn is_f32<T: Float>() -> bool {
+    core::mem::size_of::<T>() == 4
+}
+
+/// Whether a tensor of `dtype` loads into a network (F32, F64, F16, BF16).
+pub(crate) fn loads(dtype: Dtype) -> bool {
+    matches!(dtype, Dtype::F32 | Dtype::F64 | Dtype::F16 | Dtype::BF16)
+}
+
+/// The first non-finite element (row-major index, value) of a tensor of a loadable `dtype`.
+///
+/// A fast pass first (every element's exponent bits, no early exit, so it vectorises), then
+/// the position only when there is one.
+pub(crate) fn first_non_finite(dtype: Dtype, bytes: &[u8]) -> Option<(usize, f64)> {
+    let any = match dtype {
+        Dtype::F32 => any_exponent_all_ones::<4>(bytes, 0x7f80_0000),
+        Dtype::F64 => any_exponent_all_ones::<8>(bytes, 0x7ff0_0000_0000_0000),
+        Dtype::F16 => any_exponent_all_ones::<2>(bytes, 0x7c00),
+        Dtype::BF16 => any_exponent_all_ones::<2>(bytes, 0x7f80),
+        _ => unreachable!("only loadable dtypes are scanned"),
+    };
+    if !any {
+        return None;
+    }
+    let size = dtype.bitsize() / 8;
+    bytes
+        .chunks_exact(size)
+        .map(|c| to_f64(dtype, c))
+        .enumerate()
+        .find(|(_, v)| !v.is_finite())
+}
+
+/// Whether any `S`-byte little-endian element has all of `mask`'s (exponent) bits set.
+fn any_exponent_all_ones<const S: usize>(bytes: &[u8], mask: u64) -> bool {
+    let mut any = 0u32;
+    match S {
+        2 => {
+            let mask = mask as u16;
+            for c in bytes.chunks_exact(2) {
+                any |= (u16::from_le_bytes([c[0], c[1]]) & mask == mask) as u32;
+            }
+        }
+        4 => {
+            let mask = mask as u32;
+            for c in bytes.chunks_exact(4) {
+                any |= (u32::from_le_bytes(c.try_into().expect("4 bytes")) & mask == mask) as u32;
+            }
+        }
+        _ => {
+            for c in bytes.chunks_exact(8) {
+                any |= (u64::from_le_bytes(c.try_into().expect("8 bytes")) & mask == mask) as u32;
+            }
+        }
+    }
+    any != 0
+}
+
+/// One element of a loadable dtype as f64 (exact for all four).
+fn to_f64(dtype: Dtype, c: &[u8]) -> f64 {
+    match dtype {
+        Dtype::F32 => f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64,
+        Dtype::F64 => f64::from_le_bytes(c.try_into().expect("8 bytes")),
+        Dtype::F16 => half::f16::from_le_bytes([c[0], c[1]]).to_f64(),
+        Dtype::BF16 => half::bf16::from_le_bytes([c[0], c[1]]).to_f64(),
+        _ => unreachable!("only loadable dtypes are converted"),
+    }
+}
+
+/// Converts a row-major tensor of a loadable `dtype` into `dst` (in `order`, `rows × cols`
+/// for a matrix; a vector is `rows = len, cols = 1`).
+pub(crate) fn read_into<T: Float>(dtype: Dtype, src: &[u8], dst: &mut [T], order: Order, rows: usize, cols: usize) {
+    // `T::cast(x as f64)` is a plain copy for f32 → f32 (the compiler folds the widening).
+    match dtype {
+        Dtype::F32 => layout::read_into::<T, 4>(src, dst, order, rows, cols, |b| T::cast(f32::from_le_bytes(b) as f64)),
+        Dtype::F64 => layout::read_into::<T, 8>(src, dst, order, rows, cols, |b| T::cast(f64::from_le_bytes(b))),
+        Dtype::F16 => layout::read_into::<T, 2>(src, dst, order, rows, cols, |b| {
+            T::cast(half::f16::from_le_bytes(b).to_f64())
+        }),
+        Dtype::BF16 => layout::read_into::<T, 2>(src, dst, order, rows, cols, |b| {
+            T::cast(half::bf16::from_le_bytes(b).to_f64())
+        }),
+        _ => unreachable!("only loadable dtypes are converted"),
+    }
+}
+
+/// The row-major little-endian bytes of `src` (in `order`) as the network's own dtype.
+pub(crate) fn write_from<T: Float>(src: &[T], order: Order, rows: usize, cols: usize) -> Vec<u8> {
+    if is_f32::<T>() {
+        layout::write_from::<T, 4>(src, order, rows, cols, |v| (v.as_f64() as f32).to_le_bytes())
+    } else {
+        layout::write_from::<T, 8>(src, order, rows, cols, |v| v.as_f64().to_le_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_first_non_finite_value_of_every_dtype() {
+        let f32s: Vec<u8> = [1.0f32, f32::INFINITY, f32::NAN]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(first_non_finite(Dtype::F32, &f32s), Some((1, f64::INFINITY)));
+        let f64s: Vec<u8> = [1.0f64, 2.0, f64::NEG_INFINITY]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(first_non_finite(Dtype::F64, &f64s), Some((2, f64::NEG_INFINITY)));
+        let f16s: Vec<u8> = [half::f16::from_f32(65504.0), half::f16::NAN]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert!(matches!(first_non_finite(Dtype::F16, &f16s), Some((1, v)) if v.is_nan()));
+        let bf16s: Vec<u8> = [half::bf16::MAX, half::bf16::INFINITY]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(first_non_finite(Dtype::BF16, &bf16s), Some((1, f64::INFINITY)));
+        // The largest finite values are finite.
+        let max: Vec<u8> = f32::MAX
+            .to_le_bytes()
+            .into_iter()
+            .chain(f64::MAX.to_le_bytes())
+            .collect();
+        assert_eq!(first_non_finite(Dtype::F32, &max[..4]), None);
+        assert_eq!(first_non_finite(Dtype::F64, &max[4..]), None);
+        assert_eq!(first_non_finite(Dtype::F16, &f16s[..2]), None);
+        assert_eq!(first_non_finite(Dtype::BF16, &bf16s[..2]), None);
+    }
+}
