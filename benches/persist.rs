@@ -51,7 +51,14 @@ fn main() {
     let bytes = std::fs::read(&path).unwrap();
     let mut target = Big::zeroed();
 
-    let labels = ["fs::read", "Big::load", "load_into", "from_safetensors", "to_safetensors", "save"];
+    let labels = [
+        "fs::read",
+        "Big::load",
+        "load_into",
+        "from_safetensors",
+        "to_safetensors",
+        "save",
+    ];
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); labels.len()];
     for _ in 0..rounds + 2 {
         for (k, t) in times.iter_mut().enumerate() {

@@ -17,7 +17,9 @@ use nn::alloc_counter::{largest_allocation, CountingAllocator};
 use nn::persist::{from_safetensors_into, LoadError, LoadOptions};
 use nn::rand::{Rng, SeedableRng};
 use nn::rand_chacha::ChaCha8Rng;
-use nn::{Float, Network};
+use nn::state::TensorRef;
+use nn::Float;
+use safetensors::SafeTensors;
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
@@ -46,9 +48,9 @@ fn network<T: Float>() -> FuzzNet<T> {
 }
 
 /// Every parameter's bits, in visiting order.
-fn bits<T: Float>(net: &FuzzNet<T>) -> Vec<f64> {
+fn bits<T: Float>(net: &FuzzNet<T>) -> Vec<u64> {
     let mut out = Vec::new();
-    net.visit_tensors(&mut |_, t| out.extend(t.data.iter().map(|v| v.to_f64().unwrap())));
+    net.visit_tensors(&mut |_, t: TensorRef<'_, T>| out.extend(t.data.iter().map(|v| v.as_f64().to_bits())));
     out
 }
 
@@ -111,7 +113,7 @@ fn load_into_checked<T: Float>(mut net: FuzzNet<T>, bytes: &[u8]) -> Result<(), 
 }
 
 fn assert_finite<T: Float>(net: &FuzzNet<T>) {
-    net.visit_tensors(&mut |layer, t| {
+    net.visit_tensors(&mut |layer, t: TensorRef<'_, T>| {
         assert!(
             t.data.iter().all(|v| v.is_finite()),
             "{layer}.{}: a non-finite value was loaded",
@@ -120,10 +122,68 @@ fn assert_finite<T: Float>(net: &FuzzNet<T>) {
     });
 }
 
-/// The valid file's parts: header length, header JSON, data.
-fn split(file: &[u8]) -> (usize, &str, &[u8]) {
-    let n = u64::from_le_bytes(file[..8].try_into().unwrap()) as usize;
-    (n, std::str::from_utf8(&file[8..8 + n]).unwrap(), &file[8 + n..])
+/// A file's JSON header as data, to edit and render again (in a fixed order: the saved
+/// metadata's order depends on a hash map, so the mutations start from this rendering).
+#[derive(Clone, Debug)]
+struct Header {
+    meta: Vec<(String, String)>,
+    tensors: Vec<Entry>,
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    name: String,
+    dtype: String,
+    shape: Vec<u64>,
+    offsets: (u64, u64),
+}
+
+impl Header {
+    /// The header of a valid file, with the file's data.
+    fn parse(file: &[u8]) -> (Header, Vec<u8>) {
+        let (n, meta) = SafeTensors::read_metadata(file).unwrap();
+        let mut m: Vec<(String, String)> = meta.metadata().clone().unwrap_or_default().into_iter().collect();
+        m.sort();
+        let mut tensors: Vec<Entry> = meta
+            .tensors()
+            .into_iter()
+            .map(|(name, info)| Entry {
+                name,
+                dtype: info.dtype.to_string(),
+                shape: info.shape.iter().map(|&d| d as u64).collect(),
+                offsets: (info.data_offsets.0 as u64, info.data_offsets.1 as u64),
+            })
+            .collect();
+        tensors.sort_by_key(|e| e.offsets);
+        (Header { meta: m, tensors }, file[8 + n..].to_vec())
+    }
+
+    fn render(&self) -> String {
+        let mut out = String::from("{");
+        if !self.meta.is_empty() {
+            let kv: Vec<String> = self.meta.iter().map(|(k, v)| format!("\"{k}\":\"{v}\"")).collect();
+            out += &format!("\"__metadata__\":{{{}}}", kv.join(","));
+        }
+        for e in &self.tensors {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            let shape: Vec<String> = e.shape.iter().map(u64::to_string).collect();
+            out += &format!(
+                "\"{}\":{{\"dtype\":\"{}\",\"shape\":[{}],\"data_offsets\":[{},{}]}}",
+                e.name,
+                e.dtype,
+                shape.join(","),
+                e.offsets.0,
+                e.offsets.1
+            );
+        }
+        out + "}"
+    }
+
+    fn file(&self, data: &[u8]) -> Vec<u8> {
+        assemble(&self.render(), data)
+    }
 }
 
 /// A file made of `header` (its true length in front) and `data`.
@@ -214,9 +274,71 @@ const STRINGS: &[&str] = &[
     "é",
 ];
 
-fn mutations(file: &[u8], mut each: impl FnMut(&[u8], &str)) {
-    let (n, header, data) = split(file);
+/// Every dtype safetensors knows.
+const DTYPES: &[&str] = &[
+    "BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64",
+];
+
+fn mutations(saved: &[u8], mut each: impl FnMut(&[u8], &str)) {
+    let (parsed, data) = Header::parse(saved);
+    let file = &parsed.file(&data)[..];
+    let header = &parsed.render()[..];
+    let n = header.len();
+    let data = &data[..];
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
+
+    // Edits of the header's content, rendered well-formed.
+    let edit = |f: &mut dyn FnMut(&mut Header)| {
+        let mut h = parsed.clone();
+        f(&mut h);
+        h
+    };
+    for i in 0..parsed.tensors.len() {
+        let name = parsed.tensors[i].name.clone();
+        for dtype in DTYPES {
+            let h = edit(&mut |h| h.tensors[i].dtype = dtype.to_string());
+            each(&h.file(data), &format!("{name} as {dtype}"));
+        }
+        let dims = parsed.tensors[i].shape.clone();
+        let numel: u64 = dims.iter().product();
+        let reversed: Vec<u64> = dims.iter().rev().copied().collect();
+        for shape in [
+            reversed,
+            vec![numel],
+            [&[1], &dims[..]].concat(),
+            [&dims[..], &[1]].concat(),
+            vec![numel + 1],
+            vec![],
+        ] {
+            let h = edit(&mut |h| h.tensors[i].shape = shape.clone());
+            each(&h.file(data), &format!("{name} with shape {shape:?}"));
+        }
+        for new in ["", "x", "fc1", "fc1.weight", "fc2.bias", "fc1.weight.", "0.weight"] {
+            let h = edit(&mut |h| h.tensors[i].name = new.to_string());
+            each(&h.file(data), &format!("{name} renamed {new:?}"));
+        }
+    }
+    // A tensor more (empty), the last tensor gone (and its bytes), the metadata gone or edited.
+    let end = data.len() as u64;
+    let h = edit(&mut |h| {
+        h.tensors.push(Entry {
+            name: "extra".into(),
+            dtype: "F32".into(),
+            shape: vec![0],
+            offsets: (end, end),
+        })
+    });
+    each(&h.file(data), "an empty tensor `extra` more");
+    let mut h = parsed.clone();
+    let last = h.tensors.pop().unwrap();
+    each(&h.file(&data[..last.offsets.0 as usize]), "the last tensor removed");
+    each(&edit(&mut |h| h.meta.clear()).file(data), "no metadata");
+    for i in 0..parsed.meta.len() {
+        for value in ["", "fc1: Affine<3, 5>", "f64", "Other"] {
+            let h = edit(&mut |h| h.meta[i].1 = value.to_string());
+            each(&h.file(data), &format!("metadata {} = {value:?}", parsed.meta[i].0));
+        }
+    }
 
     each(file, "the valid file");
     // Every truncation, and trailing bytes.
@@ -300,6 +422,7 @@ fn mutations(file: &[u8], mut each: impl FnMut(&[u8], &str)) {
         m[..8].copy_from_slice(&(claim as u64).to_le_bytes());
         each(&m, &format!("header length {claim}"));
     }
+    let _ = n;
     // Non-finite values at seeded places of the data (f32 elements, 4-byte aligned).
     for _ in 0..200 {
         let mut m = file.to_vec();
@@ -341,41 +464,44 @@ fn mutated_files_load_or_fail_cleanly() {
 
 #[test]
 fn gigabyte_claims_allocate_little() {
-    let file = network::<f32>().to_safetensors();
-    let (n, header, data) = split(&file);
+    let (parsed, data) = Header::parse(&network::<f32>().to_safetensors());
+    let file = parsed.file(&data);
     let mut claims: Vec<(String, Vec<u8>)> = Vec::new();
     for len in [1u64 << 30, 4 << 30, 1 << 40, u64::MAX] {
         let mut m = file.clone();
         m[..8].copy_from_slice(&len.to_le_bytes());
         claims.push((format!("header length {len}"), m));
     }
-    // Data offsets and shapes of gigabytes (the header length kept true).
-    let ends = numbers(header)
-        .into_iter()
-        .filter(|&(a, b)| &header[a..b] != "0")
-        .collect::<Vec<_>>();
-    for range in ends {
-        for with in ["1000000000", "4000000000", "4611686018427387904"] {
-            claims.push((
-                format!("{range:?} -> {with}"),
-                assemble(&splice(header, range, with), data),
-            ));
+    // Data offsets and shapes of gigabytes (the header length true).
+    for i in 0..parsed.tensors.len() {
+        for big in [1u64 << 30, 4 << 30, 1 << 62, u64::MAX] {
+            let mut h = parsed.clone();
+            h.tensors[i].offsets.1 = big;
+            claims.push((format!("{} ends at {big}", h.tensors[i].name), h.file(&data)));
+            let mut h = parsed.clone();
+            h.tensors[i].shape[0] = big / 4;
+            h.tensors[i].offsets.1 = h.tensors[i].offsets.0.saturating_add(big);
+            claims.push((format!("{} of {big} bytes", h.tensors[i].name), h.file(&data)));
         }
     }
-    let whole = header.replace("\"shape\":[4,3]", "\"shape\":[1000000000,3]");
-    assert_ne!(whole, header, "no fc1.weight shape [4, 3] in {header}");
-    claims.push(("fc1.weight [1000000000, 3]".into(), assemble(&whole, data)));
-    let _ = n;
+    // Every tensor claiming a gigabyte, with offsets that add up (the file still 104 bytes).
+    let mut h = parsed.clone();
+    let mut at = 0u64;
+    for e in &mut h.tensors {
+        e.shape = vec![1 << 28];
+        e.offsets = (at, at + (1 << 30));
+        at += 1 << 30;
+    }
+    claims.push(("every tensor 1 GiB".into(), h.file(&data)));
     let mut net = network::<f32>();
+    let mut largest_seen = 0;
     for (what, bytes) in &claims {
         let (r, largest) = largest_allocation(|| from_safetensors_into(&mut net, bytes, &LoadOptions::new()));
-        assert!(r.is_err(), "{what}: loaded");
-        assert!(
-            largest <= ALLOCATION_BOUND,
-            "{what}: a {largest}-byte allocation ({})",
-            r.unwrap_err()
-        );
+        let e = r.expect_err(what);
+        assert!(largest <= ALLOCATION_BOUND, "{what}: a {largest}-byte allocation ({e})");
+        largest_seen = largest_seen.max(largest);
     }
+    println!("{} claims, largest allocation {largest_seen} bytes", claims.len());
 }
 
 /// Writes the fuzz target's seeds: valid files of `FuzzNet` and the PyTorch fixtures.

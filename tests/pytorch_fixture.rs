@@ -9,7 +9,7 @@
 #![cfg(feature = "safetensors")]
 
 use nn::persist::{LoadError, LoadOptions};
-use nn::{Batch, Float, Network};
+use nn::{Batch, Float};
 use safetensors::{Dtype, SafeTensors};
 
 nn::network! {
@@ -25,14 +25,20 @@ nn::network! {
 }
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pytorch").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pytorch")
+        .join(name)
 }
 
 /// One tensor of a fixture file as f64 values in the file's (row-major) order.
 fn tensor(file: &SafeTensors<'_>, name: &str) -> (Vec<usize>, Vec<f64>) {
     let t = file.tensor(name).unwrap_or_else(|e| panic!("{name}: {e}"));
     let values = match t.dtype() {
-        Dtype::F64 => t.data().chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap())).collect(),
+        Dtype::F64 => t
+            .data()
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+            .collect(),
         Dtype::F32 => t
             .data()
             .chunks_exact(4)
@@ -51,7 +57,7 @@ fn io<T: Float>(name: &str) -> (Batch<T, 6>, Batch<f64, 4>) {
     let (xs, x) = tensor(&file, "x");
     let (ys, y) = tensor(&file, "y");
     assert_eq!((xs[1], ys[1], xs[0]), (6, 4, ys[0]), "{name}: shapes {xs:?}, {ys:?}");
-    let x: Vec<T> = x.iter().map(|&v| T::from_f64(v).unwrap()).collect();
+    let x: Vec<T> = x.iter().map(|&v| T::cast(v)).collect();
     (Batch::from_column_slice(&x), Batch::from_column_slice(&y))
 }
 
@@ -65,7 +71,7 @@ fn assert_close<T: Float>(got: &Batch<T, 4>, want: &Batch<f64, 4>, tol: f64, wha
     for (n, (g, w)) in got.column_iter().zip(want.column_iter()).enumerate() {
         let scale = w.iter().fold(1e-3f64, |m, v| m.max(v.abs()));
         for (k, (g, w)) in g.iter().zip(w.iter()).enumerate() {
-            let err = (g.to_f64().unwrap() - w).abs();
+            let err = (g.as_f64() - w).abs();
             worst = worst.max(err / (tol * scale));
             assert!(
                 err <= tol * scale,
@@ -125,7 +131,10 @@ fn weight_layout_is_torch_linear() {
 #[test]
 fn sequential_twin_loads_through_the_key_map() {
     let path = fixture("mlp_sequential_f32.safetensors");
-    let opts = LoadOptions::new().rename("fc1", "0").rename("fc2", "2").rename("fc3", "4");
+    let opts = LoadOptions::new()
+        .rename("fc1", "0")
+        .rename("fc2", "2")
+        .rename("fc3", "4");
     let mut seq = Mlp::<f32>::load_with(&path, &opts).unwrap();
     let mut named = Mlp::<f32>::load(fixture("mlp_f32.safetensors")).unwrap();
     let (x, y) = io::<f32>("mlp_io_f32.safetensors");
@@ -137,7 +146,14 @@ fn sequential_twin_loads_through_the_key_map() {
     match Mlp::<f32>::load(&path) {
         Err(e @ LoadError::MissingTensors { .. }) => {
             let msg = e.to_string();
-            for key in ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"] {
+            for key in [
+                "fc1.weight",
+                "fc1.bias",
+                "fc2.weight",
+                "fc2.bias",
+                "fc3.weight",
+                "fc3.bias",
+            ] {
                 assert!(msg.contains(key), "{key} not in: {msg}");
             }
         }

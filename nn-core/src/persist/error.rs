@@ -103,8 +103,10 @@ pub enum LoadError {
         /// The file's dtype (`I64`, `BOOL`, ...).
         dtype: String,
     },
-    /// A tensor holds a NaN or an infinity (the first one in the file's row-major order).
-    #[error("{origin}: tensor `{tensor}` holds the non-finite value {value} at index {}", dims(.index))]
+    /// A tensor holds a NaN or an infinity, or (loading F64 into an `f32` network) a value
+    /// beyond f32's range, which would become an infinity: the first one in the file's
+    /// row-major order.
+    #[error("{origin}: tensor `{tensor}` holds {value} at index {}, which is not a finite number of the network's float type", dims(.index))]
     NonFinite {
         /// The file or bytes.
         origin: Origin,

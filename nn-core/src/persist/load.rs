@@ -8,7 +8,7 @@ use std::path::Path;
 use safetensors::tensor::TensorView;
 use safetensors::SafeTensors;
 
-use super::dtype::{first_non_finite, loads, read_into};
+use super::dtype::{first_not_finite_as, loads, read_into};
 use super::error::{LoadError, Origin};
 use super::metadata::{check_layers, layer_list};
 use super::options::LoadOptions;
@@ -148,7 +148,7 @@ pub(crate) fn load_network<T: Float, const IN: usize, const OUT: usize, N: Netwo
         }
     }
     for (e, v) in expected.iter().zip(&views) {
-        if let Some((at, value)) = first_non_finite(v.dtype(), v.data()) {
+        if let Some((at, value)) = first_not_finite_as::<T>(v.dtype(), v.data()) {
             return Err(LoadError::NonFinite {
                 origin: origin.clone(),
                 tensor: e.key.clone(),
