@@ -168,8 +168,13 @@ fn saved_file_has_torchs_keys_and_values() {
     let torch_bytes = std::fs::read(fixture("mlp_f32.safetensors")).unwrap();
     let torch_file = SafeTensors::deserialize(&torch_bytes).unwrap();
     let net = Mlp::<f32>::from_safetensors(&torch_bytes).unwrap();
-    let ours = net.to_safetensors();
-    let ours = SafeTensors::deserialize(&ours).unwrap();
+    let bytes = net.to_safetensors();
+    // For `python3 tests/fixtures/pytorch/make_fixtures.py --check <this file>`, which loads
+    // it with torch's strict `load_state_dict` and compares the outputs.
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mlp_from_nn.safetensors");
+    net.save(&out).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), bytes);
+    let ours = SafeTensors::deserialize(&bytes).unwrap();
     let mut ours_names = ours.names();
     let mut torch_names = torch_file.names();
     ours_names.sort();
