@@ -16,7 +16,7 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use nn::layers::{argmax, softmax_into};
-use nn::{batch_from_rows, network, Batch, Network};
+use nn::{batch_from_rows, network, Batch};
 
 network! {
     /// The network `examples/spiral.rs` trains (the same declaration: a file saved from
@@ -88,7 +88,15 @@ pub fn probabilities(net: &mut TwoLayerNet, points: &[[f32; 2]]) -> Batch<f32, 3
     p
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() {
+    // Errors in their `Display` form (a `LoadError` names the file and the tensor).
+    if let Err(e) = run() {
+        eprintln!("classify: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn Error>> {
     let Some(args) = parse_args(std::env::args().skip(1))? else {
         println!("{USAGE}");
         return Ok(());

@@ -516,6 +516,10 @@ fn write_fuzz_seeds() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("fuzznet_f32"), network::<f32>().to_safetensors()).unwrap();
     std::fs::write(dir.join("fuzznet_f64"), network::<f64>().to_safetensors()).unwrap();
+    // `0.*` and `2.*` keys, which the fuzz target's key map reads.
+    let opts = nn::persist::SaveOptions::new().rename("fc1", "0").rename("fc2", "2");
+    let renamed = nn::persist::to_safetensors_with(&network::<f32>(), &opts).unwrap();
+    std::fs::write(dir.join("fuzznet_sequential_f32"), renamed).unwrap();
     for f in ["mlp_f16", "mlp_sequential_f32"] {
         let from = root.join(format!("tests/fixtures/pytorch/{f}.safetensors"));
         std::fs::copy(from, dir.join(f)).unwrap();
