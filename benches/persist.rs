@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use nn::rand::SeedableRng;
 use nn::rand_chacha::ChaCha8Rng;
-use nn::{network, Network};
+use nn::network;
 
 network! {
     /// The load benchmark network: 784 → 1000 → 1000 → 10, ReLU.
@@ -46,10 +46,10 @@ fn main() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("big.safetensors");
     let save_path = dir.path().join("saved.safetensors");
-    let net = Big::new(&mut ChaCha8Rng::seed_from_u64(0));
+    let net: Big = Big::new(&mut ChaCha8Rng::seed_from_u64(0));
     net.save(&path).expect("saving the network");
     let bytes = std::fs::read(&path).unwrap();
-    let mut target = Big::zeroed();
+    let mut target = Big::<f32>::zeroed();
 
     let labels = [
         "fs::read",
@@ -66,9 +66,9 @@ fn main() {
             for _ in 0..ITERS {
                 match k {
                     0 => drop(black_box(std::fs::read(&path).unwrap())),
-                    1 => drop(black_box(Big::load(&path).unwrap())),
+                    1 => drop(black_box(Big::<f32>::load(&path).unwrap())),
                     2 => target.load_into(&path).unwrap(),
-                    3 => drop(black_box(Big::from_safetensors(&bytes).unwrap())),
+                    3 => drop(black_box(Big::<f32>::from_safetensors(&bytes).unwrap())),
                     4 => drop(black_box(net.to_safetensors())),
                     _ => net.save(&save_path).unwrap(),
                 }
@@ -84,7 +84,7 @@ fn main() {
     let best = |t: &[f64]| t.iter().copied().fold(f64::MAX, f64::min);
     println!(
         "784-1000-1000-10 f32, {} parameters, {:.1} MB file; {rounds} interleaved rounds of {ITERS}",
-        Big::zeroed().param_count(),
+        Big::<f32>::zeroed().param_count(),
         bytes.len() as f64 / 1e6
     );
     for (label, t) in labels.iter().zip(&times) {
