@@ -16,9 +16,9 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use nn::network;
 use nn::rand::SeedableRng;
 use nn::rand_chacha::ChaCha8Rng;
-use nn::network;
 
 network! {
     /// The load benchmark network: 784 → 1000 → 1000 → 10, ReLU.

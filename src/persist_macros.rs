@@ -50,7 +50,7 @@ macro_rules! __persist_methods {
                 options: &$crate::persist::LoadOptions,
             ) -> ::core::result::Result<Self, $crate::persist::LoadError> {
                 let mut net = Self::zeroed();
-                $crate::persist::load_into::<T, $in, $out, Self>(&mut net, path, options)?;
+                $crate::persist::__load_fresh::<T, $in, $out, Self>(&mut net, path, options)?;
                 ::core::result::Result::Ok(net)
             }
 

@@ -186,3 +186,195 @@ fn state_view_lists_keys_and_shapes() {
     // The generic function gives the same view.
     assert_eq!(nn::persist::state(&net).keys().count(), 5);
 }
+
+// --- Other element types in the file ---
+
+/// A file holding `net`'s tensors converted element-wise by `enc` to `dtype`.
+fn converted(net: &Net<f32>, dtype: safetensors::Dtype, enc: impl Fn(f32) -> Vec<u8>) -> Vec<u8> {
+    let tensors: Vec<(String, Vec<usize>, Vec<u8>)> = net
+        .state()
+        .iter()
+        .map(|(k, t)| {
+            (
+                k.to_string(),
+                t.shape.dims().to_vec(),
+                t.to_row_major().into_iter().flat_map(&enc).collect(),
+            )
+        })
+        .collect();
+    let views = tensors.iter().map(|(k, s, b)| {
+        (
+            k.clone(),
+            safetensors::tensor::TensorView::new(dtype, s.clone(), b).unwrap(),
+        )
+    });
+    safetensors::serialize(views, None).unwrap()
+}
+
+/// A network whose values are exact in f16 and bf16 (multiples of 1/64 in [-2, 2]).
+fn half_exact() -> Net<f32> {
+    let mut net = Net::<f32>::zeroed();
+    let mut k = 0i32;
+    net.visit_tensors_mut(|_, t| {
+        for v in t.data.iter_mut() {
+            k += 7;
+            *v = ((k % 257) - 128) as f32 / 64.0;
+        }
+    });
+    net
+}
+
+#[test]
+fn f16_and_bf16_files_load_exactly_into_f32_and_f64() {
+    let net = half_exact();
+    let f16 = converted(&net, safetensors::Dtype::F16, |v| {
+        half::f16::from_f32(v).to_le_bytes().to_vec()
+    });
+    let bf16 = converted(&net, safetensors::Dtype::BF16, |v| {
+        half::bf16::from_f32(v).to_le_bytes().to_vec()
+    });
+    for bytes in [&f16, &bf16] {
+        assert_eq!(bits(&net), bits(&Net::<f32>::from_safetensors(bytes).unwrap()));
+        assert_eq!(bits(&net), bits(&Net::<f64>::from_safetensors(bytes).unwrap()));
+    }
+    // Rounded values really are converted, not reinterpreted: 1/3 in f16.
+    let third = half::f16::from_f64(1.0 / 3.0);
+    let mut one = Net::<f32>::zeroed();
+    one.fc2.b[0] = 1.0 / 3.0;
+    let bytes = converted(&one, safetensors::Dtype::F16, |v| {
+        half::f16::from_f32(v).to_le_bytes().to_vec()
+    });
+    assert_eq!(Net::<f64>::from_safetensors(&bytes).unwrap().fc2.b[0], third.to_f64());
+}
+
+#[test]
+fn f64_file_into_f32_network_rounds_to_nearest() {
+    let mut wide = Net::<f64>::zeroed();
+    wide.fc1.w[(2, 1)] = 0.1;
+    wide.fc2.b[1] = 1.0 + 1e-12;
+    let narrow = Net::<f32>::from_safetensors(&wide.to_safetensors()).unwrap();
+    assert_eq!(narrow.fc1.w[(2, 1)], 0.1f32);
+    assert_eq!(narrow.fc2.b[1], 1.0f32);
+}
+
+// --- Atomic saves ---
+
+/// The names of the files in `dir`.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn save_replaces_the_file_and_leaves_no_temporary() {
+    let path = TempPath::new("replace");
+    random::<f32>(10).save(&path.0).unwrap();
+    let b = random::<f32>(11);
+    b.save(&path.0).unwrap();
+    assert_eq!(bits(&b), bits(&Net::<f32>::load(&path.0).unwrap()));
+    assert_eq!(listing(path.0.parent().unwrap()), ["model.safetensors"]);
+}
+
+#[test]
+fn a_writer_failing_midway_leaves_the_old_file_and_no_temporary() {
+    let path = TempPath::new("failing-writer");
+    let old = random::<f32>(12);
+    old.save(&path.0).unwrap();
+    let before = std::fs::read(&path.0).unwrap();
+    let new = random::<f32>(13).to_safetensors();
+    let err = nn::persist::write_atomic(&path.0, |w| {
+        w.write_all(&new[..new.len() / 2])?;
+        w.flush()?;
+        Err(std::io::Error::other("injected failure"))
+    })
+    .unwrap_err();
+    assert_eq!(err.to_string(), "injected failure");
+    assert_eq!(std::fs::read(&path.0).unwrap(), before);
+    assert_eq!(listing(path.0.parent().unwrap()), ["model.safetensors"]);
+    // A new file that fails is not created at all.
+    let fresh = path.0.with_file_name("fresh.safetensors");
+    assert!(nn::persist::write_atomic(&fresh, |_| Err(std::io::Error::other("no"))).is_err());
+    assert_eq!(listing(path.0.parent().unwrap()), ["model.safetensors"]);
+}
+
+#[test]
+fn a_failing_rename_leaves_the_target_and_no_temporary() {
+    // The target is a non-empty directory: the temporary file is complete, the rename fails
+    // (as root too, where permissions do not stop writes).
+    let path = TempPath::new("failing-rename");
+    std::fs::create_dir(&path.0).unwrap();
+    std::fs::write(path.0.join("keep"), b"x").unwrap();
+    let err = random::<f32>(14).save(&path.0).err().unwrap();
+    assert!(
+        matches!(&err, nn::persist::SaveError::Io { path: p, .. } if *p == path.0),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}: cannot write the file", path.0.display())),
+        "{err}"
+    );
+    assert_eq!(listing(path.0.parent().unwrap()), ["model.safetensors"]);
+    assert_eq!(listing(&path.0), ["keep"]);
+}
+
+#[test]
+fn a_parent_that_is_a_file_fails_cleanly() {
+    let path = TempPath::new("parent-is-file");
+    let parent = path.0.with_file_name("plain-file");
+    std::fs::write(&parent, b"not a directory").unwrap();
+    let target = parent.join("model.safetensors");
+    assert!(matches!(
+        random::<f32>(15).save(&target),
+        Err(nn::persist::SaveError::Io { .. })
+    ));
+    assert_eq!(std::fs::read(&parent).unwrap(), b"not a directory");
+    assert_eq!(listing(path.0.parent().unwrap()), ["plain-file"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_directory_keeps_the_old_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let path = TempPath::new("read-only");
+    let dir = path.0.parent().unwrap().to_path_buf();
+    let old = random::<f32>(16);
+    old.save(&path.0).unwrap();
+    let before = std::fs::read(&path.0).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // As root, permissions do not stop writes: then the other failure tests cover this.
+    let probe = dir.join("probe");
+    let enforced = std::fs::write(&probe, b"").is_err();
+    let _ = std::fs::remove_file(&probe);
+    if enforced {
+        let err = random::<f32>(17).save(&path.0).err().unwrap();
+        assert!(
+            matches!(&err, nn::persist::SaveError::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&path.0).unwrap(), before);
+        assert_eq!(listing(&dir), ["model.safetensors"]);
+    } else {
+        eprintln!("note: running as root, a read-only directory does not stop writes; skipped");
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_file_gets_the_usual_permissions_and_a_replaced_one_keeps_its_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let path = TempPath::new("permissions");
+    let reference = path.0.with_file_name("reference");
+    std::fs::write(&reference, b"").unwrap();
+    random::<f32>(18).save(&path.0).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path.0), mode(&reference)); // as `File::create` (0o666 less the umask)
+    std::fs::set_permissions(&path.0, std::fs::Permissions::from_mode(0o640)).unwrap();
+    random::<f32>(19).save(&path.0).unwrap();
+    assert_eq!(mode(&path.0), 0o640);
+}

@@ -4,7 +4,8 @@
 //! gigabytes, non-finite values) are loaded into a network. Each must give `Ok` with finite
 //! parameters or a `LoadError` naming its origin, never a panic; a failed `load_into` must
 //! leave the network bit-identical; and a file claiming gigabytes must not make the loader
-//! allocate them (`nn::alloc_counter::largest_allocation`).
+//! allocate them (`nn::alloc_counter::largest_allocation`). Each input is loaded from memory
+//! and from a file (read a chunk at a time), which must agree.
 //!
 //! `cargo fuzz` (fuzz/fuzz_targets/safetensors.rs) explores the same path without a budget;
 //! `NN_WRITE_FUZZ_SEEDS=1 cargo test --test persist_mutation write_fuzz_seeds -- --ignored`
@@ -12,6 +13,7 @@
 #![cfg(feature = "safetensors")]
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use nn::alloc_counter::{largest_allocation, CountingAllocator};
 use nn::persist::{from_safetensors_into, LoadError, LoadOptions};
@@ -60,27 +62,49 @@ struct Tally(BTreeMap<String, usize>);
 
 impl Tally {
     fn note(&mut self, r: &Result<(), LoadError>) {
-        let kind = match r {
-            Ok(()) => "Ok".to_string(),
-            Err(e) => {
-                let debug = format!("{e:?}");
-                debug.split([' ', '(', '{']).next().unwrap_or_default().to_string()
-            }
-        };
-        *self.0.entry(kind).or_default() += 1;
+        *self.0.entry(kind(r)).or_default() += 1;
     }
 }
 
-/// Loads `bytes` every way (f32 and f64, constructor and `load_into`), checking each outcome.
-fn check(bytes: &[u8], what: &str, tally: &mut Tally) {
+/// `"Ok"` or the `LoadError` variant's name.
+fn kind(r: &Result<(), LoadError>) -> String {
+    match r {
+        Ok(()) => "Ok".to_string(),
+        Err(e) => format!("{e:?}")
+            .split([' ', '(', '{'])
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+/// Loads `bytes` every way (f32 and f64; the constructors and `load_into`; from memory and,
+/// if `file` is given, written there, from a file, which is read a chunk at a time),
+/// checking each outcome.
+fn check(bytes: &[u8], what: &str, file: Option<&Path>, tally: &mut Tally) {
+    if let Some(file) = file {
+        std::fs::write(file, bytes).unwrap();
+    }
     let outcome = std::panic::catch_unwind(|| {
-        let mut results = Vec::new();
-        results.push(FuzzNet::<f32>::from_safetensors(bytes).map(|n| assert_finite(&n)));
-        results.push(load_into_checked(network::<f32>(), bytes));
-        results.push(load_into_checked(network::<f64>(), bytes));
-        results
+        let memory = [
+            FuzzNet::<f32>::from_safetensors(bytes).map(|n| assert_finite(&n)),
+            load_into_checked(network::<f32>(), |n| {
+                from_safetensors_into(n, bytes, &LoadOptions::new())
+            }),
+            load_into_checked(network::<f64>(), |n| {
+                from_safetensors_into(n, bytes, &LoadOptions::new())
+            }),
+        ];
+        let files = file.map(|file| {
+            [
+                FuzzNet::<f32>::load(file).map(|n| assert_finite(&n)),
+                load_into_checked(network::<f32>(), |n| n.load_into(file)),
+                FuzzNet::<f64>::load(file).map(|n| assert_finite(&n)),
+            ]
+        });
+        (memory, files)
     });
-    let results = outcome.unwrap_or_else(|p| {
+    let (memory, files) = outcome.unwrap_or_else(|p| {
         let msg = p
             .downcast_ref::<String>()
             .cloned()
@@ -88,23 +112,33 @@ fn check(bytes: &[u8], what: &str, tally: &mut Tally) {
             .unwrap_or_default();
         panic!("loading {what} panicked: {msg}")
     });
-    for r in &results {
+    let name = file.map(|f| f.display().to_string()).unwrap_or_default();
+    let files = files.as_ref().map_or(&[][..], |f| &f[..]);
+    for (r, origin) in memory
+        .iter()
+        .map(|r| (r, "bytes"))
+        .chain(files.iter().map(|r| (r, name.as_str())))
+    {
         if let Err(e) = r {
             let msg = e.to_string();
-            assert!(
-                msg.contains("bytes"),
-                "{what}: the error does not name its origin: {msg}"
-            );
+            assert!(msg.contains(origin), "{what}: the error does not name {origin}: {msg}");
             assert!(msg.len() < 2000, "{what}: a {}-byte message: {msg}", msg.len());
         }
         tally.note(r);
     }
+    // A file loads exactly as its bytes do (the same outcome, the same kind of error).
+    for (m, f) in memory.iter().zip(files) {
+        assert_eq!(kind(m), kind(f), "{what}: from memory {m:?}, from a file {f:?}");
+    }
 }
 
-/// `from_safetensors_into` on `net`: on failure the network must not have changed.
-fn load_into_checked<T: Float>(mut net: FuzzNet<T>, bytes: &[u8]) -> Result<(), LoadError> {
+/// A load into `net`: on failure the network must not have changed.
+fn load_into_checked<T: Float>(
+    mut net: FuzzNet<T>,
+    load: impl FnOnce(&mut FuzzNet<T>) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
     let before = bits(&net);
-    let r = from_safetensors_into(&mut net, bytes, &LoadOptions::new());
+    let r = load(&mut net);
     match &r {
         Ok(()) => assert_finite(&net),
         Err(e) => assert!(bits(&net) == before, "a failed load changed the network: {e}"),
@@ -439,8 +473,11 @@ fn mutated_files_load_or_fail_cleanly() {
     for file in [network::<f32>().to_safetensors(), network::<f64>().to_safetensors()] {
         let mut tally = Tally::default();
         let mut count = 0;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mutated.safetensors");
         mutations(&file, |bytes, what| {
-            check(bytes, what, &mut tally);
+            // Every fifth input through a file too (file writes dominate the time).
+            check(bytes, what, (count % 5 == 0).then_some(path.as_path()), &mut tally);
             count += 1;
         });
         println!("{count} inputs: {:?}", tally.0);
@@ -495,11 +532,27 @@ fn gigabyte_claims_allocate_little() {
     claims.push(("every tensor 1 GiB".into(), h.file(&data)));
     let mut net = network::<f32>();
     let mut largest_seen = 0;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("claim.safetensors");
     for (what, bytes) in &claims {
+        std::fs::write(&path, bytes).unwrap();
         let (r, largest) = largest_allocation(|| from_safetensors_into(&mut net, bytes, &LoadOptions::new()));
         let e = r.expect_err(what);
         assert!(largest <= ALLOCATION_BOUND, "{what}: a {largest}-byte allocation ({e})");
         largest_seen = largest_seen.max(largest);
+        let (r, largest) = largest_allocation(|| net.load_into(&path));
+        let e = r.expect_err(what);
+        assert!(
+            largest <= ALLOCATION_BOUND,
+            "{what}, from a file: a {largest}-byte allocation ({e})"
+        );
+        largest_seen = largest_seen.max(largest);
+        let (r, largest) = largest_allocation(|| FuzzNet::<f32>::load(&path).map(drop));
+        let e = r.expect_err(what);
+        assert!(
+            largest <= ALLOCATION_BOUND,
+            "{what}, FuzzNet::load: a {largest}-byte allocation ({e})"
+        );
     }
     println!("{} claims, largest allocation {largest_seen} bytes", claims.len());
 }

@@ -177,7 +177,11 @@ fn saved_file_has_torchs_keys_and_values() {
     let saved = SafeTensors::deserialize(&saved).unwrap();
     let ours = SafeTensors::deserialize(&bytes).unwrap();
     for name in ours.names() {
-        assert_eq!(saved.tensor(name).unwrap().data(), ours.tensor(name).unwrap().data(), "{name}");
+        assert_eq!(
+            saved.tensor(name).unwrap().data(),
+            ours.tensor(name).unwrap().data(),
+            "{name}"
+        );
     }
     let mut ours_names = ours.names();
     let mut torch_names = torch_file.names();

@@ -75,29 +75,31 @@ pub(crate) fn first_not_finite_as<T: Float>(dtype: Dtype, bytes: &[u8]) -> Optio
     })
 }
 
-/// Whether any `S`-byte little-endian element has all of `mask`'s (exponent) bits set.
+/// Whether any `S`-byte little-endian element has all of `mask`'s (exponent) bits set
+/// (one OR-reduction over the whole tensor, no early exit, so it vectorises).
 fn any_exponent_all_ones<const S: usize>(bytes: &[u8], mask: u64) -> bool {
-    let mut any = 0u32;
-    match S {
+    let (words, _) = bytes.as_chunks::<S>();
+    let any = match S {
         2 => {
             let mask = mask as u16;
-            for c in bytes.chunks_exact(2) {
-                any |= (u16::from_le_bytes([c[0], c[1]]) & mask == mask) as u32;
-            }
+            words.iter().fold(0u16, |a, w| {
+                a | (u16::from_le_bytes([w[0], w[1]]) & mask == mask) as u16
+            }) != 0
         }
         4 => {
             let mask = mask as u32;
-            for c in bytes.chunks_exact(4) {
-                any |= (u32::from_le_bytes(c.try_into().expect("4 bytes")) & mask == mask) as u32;
-            }
+            words.iter().fold(0u32, |a, w| {
+                a | (u32::from_le_bytes([w[0], w[1], w[2], w[3]]) & mask == mask) as u32
+            }) != 0
         }
         _ => {
-            for c in bytes.chunks_exact(8) {
-                any |= (u64::from_le_bytes(c.try_into().expect("8 bytes")) & mask == mask) as u32;
-            }
+            words.iter().fold(0u64, |a, w| {
+                let v = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                a | (v & mask == mask) as u64
+            }) != 0
         }
-    }
-    any != 0
+    };
+    any
 }
 
 /// One element of a loadable dtype as f64 (exact for all four).
@@ -122,6 +124,24 @@ pub(crate) fn read_into<T: Float>(dtype: Dtype, src: &[u8], dst: &mut [T], order
             T::cast(half::f16::from_le_bytes(b).to_f64())
         }),
         Dtype::BF16 => layout::read_into::<T, 2>(src, dst, order, rows, cols, |b| {
+            T::cast(half::bf16::from_le_bytes(b).to_f64())
+        }),
+        _ => unreachable!("only loadable dtypes are converted"),
+    }
+}
+
+/// Rows `r0..` (`src`: whole rows) of a row-major `rows × cols` tensor of a loadable
+/// `dtype` into the column-major `dst` holding all of it.
+pub(crate) fn read_rows_into<T: Float>(dtype: Dtype, src: &[u8], dst: &mut [T], rows: usize, cols: usize, r0: usize) {
+    match dtype {
+        Dtype::F32 => {
+            layout::read_rows_into::<T, 4>(src, dst, rows, cols, r0, |b| T::cast(f32::from_le_bytes(b) as f64))
+        }
+        Dtype::F64 => layout::read_rows_into::<T, 8>(src, dst, rows, cols, r0, |b| T::cast(f64::from_le_bytes(b))),
+        Dtype::F16 => layout::read_rows_into::<T, 2>(src, dst, rows, cols, r0, |b| {
+            T::cast(half::f16::from_le_bytes(b).to_f64())
+        }),
+        Dtype::BF16 => layout::read_rows_into::<T, 2>(src, dst, rows, cols, r0, |b| {
             T::cast(half::bf16::from_le_bytes(b).to_f64())
         }),
         _ => unreachable!("only loadable dtypes are converted"),

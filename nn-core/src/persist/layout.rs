@@ -1,12 +1,55 @@
 //! Element order: a file holds every tensor row-major (PyTorch's order); a nalgebra matrix
-//! is column-major. The copies between the two go tile by tile (`TILE × TILE` elements), so
-//! both the strided reads and the strided writes stay in the L1 cache: loading a
-//! 784 → 1000 → 1000 → 10 network costs about as much as reading its file.
+//! is column-major. The copies between the two are transposes, done a band of [`BAND`]
+//! source rows at a time: the reads are `BAND` sequential streams (which the hardware
+//! prefetcher follows), the writes `BAND` consecutive elements of each destination row,
+//! whose cache lines stay in L2 until the next band fills them.
+//!
+//! (Measured on a 1000 × 1000 f32 matrix read from a file: bands of 8 rows took about half
+//! the time of 32 × 32 tiles, whose 32 row streams defeat the prefetcher.)
 
 use crate::state::Order;
 
-/// Tile side of the blocked transposes: 32 × 32 elements touch 64 cache lines of f32.
-const TILE: usize = 32;
+/// Source rows per band of the transposes.
+const BAND: usize = 8;
+
+/// `dst[c * rows + r] = f(src[r * cols + c])`: the transpose of a row-major `rows × cols`
+/// `src` into a row-major `cols × rows` `dst`.
+fn transpose<A: Copy, B>(src: &[A], dst: &mut [B], rows: usize, cols: usize, f: impl Fn(A) -> B) {
+    debug_assert!(src.len() == rows * cols && dst.len() == rows * cols);
+    transpose_rows(src, dst, rows, cols, 0, &f);
+}
+
+/// [`transpose`] of rows `r0..r0 + src.len() / cols` only: `src` holds those rows,
+/// `dst` the whole `cols × rows` destination.
+fn transpose_rows<A: Copy, B>(src: &[A], dst: &mut [B], rows: usize, cols: usize, r0: usize, f: &impl Fn(A) -> B) {
+    if rows == 0 || cols == 0 {
+        return;
+    }
+    for (b, band) in src.chunks(BAND * cols).enumerate() {
+        let start = r0 + b * BAND;
+        let end = start + band.len() / cols;
+        for (c, out) in dst.chunks_exact_mut(rows).enumerate() {
+            for (d, row) in out[start..end].iter_mut().zip(band.chunks_exact(cols)) {
+                *d = f(row[c]);
+            }
+        }
+    }
+}
+
+/// Rows `r0..` of a row-major `rows × cols` tensor (`src`, whole rows, `S` bytes per
+/// element) into the column-major `dst` holding all of it.
+pub(crate) fn read_rows_into<T, const S: usize>(
+    src: &[u8],
+    dst: &mut [T],
+    rows: usize,
+    cols: usize,
+    r0: usize,
+    get: impl Fn([u8; S]) -> T,
+) {
+    let (src, rest) = src.as_chunks::<S>();
+    debug_assert!(rest.is_empty() && dst.len() == rows * cols && src.len() % cols.max(1) == 0);
+    transpose_rows(src, dst, rows, cols, r0, &get);
+}
 
 /// Writes `dst[i] = get(src element)` for every element of a `rows × cols` tensor whose
 /// `src` is row-major (`S` bytes per element) and whose `dst` is in `order`.
@@ -18,29 +61,16 @@ pub(crate) fn read_into<T, const S: usize>(
     cols: usize,
     get: impl Fn([u8; S]) -> T,
 ) {
-    debug_assert_eq!(src.len(), dst.len() * S);
-    let elem = |c: &[u8]| get(c.try_into().expect("chunks_exact gives S bytes"));
+    let (src, rest) = src.as_chunks::<S>();
+    debug_assert!(rest.is_empty() && src.len() == dst.len() && dst.len() == rows * cols);
     match order {
         Order::RowMajor => {
-            for (d, c) in dst.iter_mut().zip(src.chunks_exact(S)) {
-                *d = elem(c);
+            for (d, c) in dst.iter_mut().zip(src) {
+                *d = get(*c);
             }
         }
-        Order::ColumnMajor => {
-            // dst[c * rows + r] = src[r * cols + c]
-            for r0 in (0..rows).step_by(TILE) {
-                let r1 = (r0 + TILE).min(rows);
-                for c0 in (0..cols).step_by(TILE) {
-                    let c1 = (c0 + TILE).min(cols);
-                    for r in r0..r1 {
-                        let row = &src[(r * cols + c0) * S..(r * cols + c1) * S];
-                        for (k, ch) in row.chunks_exact(S).enumerate() {
-                            dst[(c0 + k) * rows + r] = elem(ch);
-                        }
-                    }
-                }
-            }
-        }
+        // Column-major `rows × cols` is row-major `cols × rows`.
+        Order::ColumnMajor => transpose(src, dst, rows, cols, get),
     }
 }
 
@@ -53,30 +83,17 @@ pub(crate) fn write_from<T: Copy, const S: usize>(
     cols: usize,
     put: impl Fn(T) -> [u8; S],
 ) -> Vec<u8> {
-    let mut out = vec![0u8; src.len() * S];
+    let mut out = vec![[0u8; S]; src.len()];
     match order {
         Order::RowMajor => {
-            for (c, &v) in out.chunks_exact_mut(S).zip(src) {
-                c.copy_from_slice(&put(v));
+            for (c, &v) in out.iter_mut().zip(src) {
+                *c = put(v);
             }
         }
-        Order::ColumnMajor => {
-            // out[r * cols + c] = src[c * rows + r]
-            for r0 in (0..rows).step_by(TILE) {
-                let r1 = (r0 + TILE).min(rows);
-                for c0 in (0..cols).step_by(TILE) {
-                    let c1 = (c0 + TILE).min(cols);
-                    for r in r0..r1 {
-                        let row = &mut out[(r * cols + c0) * S..(r * cols + c1) * S];
-                        for (k, ch) in row.chunks_exact_mut(S).enumerate() {
-                            ch.copy_from_slice(&put(src[(c0 + k) * rows + r]));
-                        }
-                    }
-                }
-            }
-        }
+        // `src` is row-major `cols × rows`.
+        Order::ColumnMajor => transpose(src, &mut out, cols, rows, put),
     }
-    out
+    out.into_flattened()
 }
 
 #[cfg(test)]
@@ -102,6 +119,22 @@ mod tests {
             let mut back = vec![0u32; rows * cols];
             read_into(&bytes, &mut back, Order::ColumnMajor, rows, cols, u32::from_le_bytes);
             assert_eq!(back, col, "{rows}×{cols}");
+            // Row by row, and in uneven groups of rows, as a streamed file arrives.
+            for step in [1, 3, 17] {
+                let mut part = vec![0u32; rows * cols];
+                for r0 in (0..rows).step_by(step) {
+                    let r1 = (r0 + step).min(rows);
+                    read_rows_into(
+                        &bytes[r0 * cols * 4..r1 * cols * 4],
+                        &mut part,
+                        rows,
+                        cols,
+                        r0,
+                        u32::from_le_bytes,
+                    );
+                }
+                assert_eq!(part, col, "{rows}×{cols} in steps of {step}");
+            }
             let mut flat = vec![0u32; rows * cols];
             read_into(&bytes, &mut flat, Order::RowMajor, rows, cols, u32::from_le_bytes);
             assert_eq!(write_from(&flat, Order::RowMajor, rows, cols, u32::to_le_bytes), bytes);

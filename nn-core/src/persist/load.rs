@@ -1,14 +1,17 @@
-//! Loading: bytes → a checked safetensors file → every check on every tensor → the
-//! network's tensors written. Nothing is written before every check has passed, so a
-//! failed load leaves the network bit-identical.
+//! Loading: a checked safetensors header → every check on every tensor → the network's
+//! tensors written. Nothing is written before every check has passed, so a failed load
+//! leaves the network bit-identical. Bytes in memory are checked and converted in place; a
+//! file is read a chunk at a time (twice for `load_into`: the values are checked first).
 
 use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use safetensors::tensor::TensorView;
-use safetensors::SafeTensors;
+use safetensors::tensor::{Metadata, TensorView};
+use safetensors::{Dtype, SafeTensorError, SafeTensors};
 
-use super::dtype::{first_not_finite_as, loads, read_into};
+use super::dtype::{first_not_finite_as, loads, read_into, read_rows_into};
 use super::error::{LoadError, Origin};
 use super::metadata::{check_layers, layer_list};
 use super::options::LoadOptions;
@@ -41,7 +44,8 @@ pub(crate) fn parse<'a>(bytes: &'a [u8], origin: &Origin) -> Result<Parsed<'a>, 
     })
 }
 
-/// Reads a whole file.
+/// Reads a whole file (checkpoints, which are read from bytes).
+#[allow(dead_code)] // for the checkpoint code
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     std::fs::read(path).map_err(|source| LoadError::Io {
         origin: Origin::File(path.to_path_buf()),
@@ -49,41 +53,63 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     })
 }
 
-/// One tensor the network expects.
-struct Expected {
+/// What the checks need of a file: each tensor's dtype and shape by key, and every key.
+trait Lookup {
+    fn info(&self, key: &str) -> Option<(Dtype, Vec<usize>)>;
+    fn keys(&self) -> Vec<String>;
+}
+
+impl Lookup for SafeTensors<'_> {
+    fn info(&self, key: &str) -> Option<(Dtype, Vec<usize>)> {
+        self.tensor(key).ok().map(|v| (v.dtype(), v.shape().to_vec()))
+    }
+    fn keys(&self) -> Vec<String> {
+        self.names().into_iter().map(String::from).collect()
+    }
+}
+
+impl Lookup for Metadata {
+    fn info(&self, key: &str) -> Option<(Dtype, Vec<usize>)> {
+        Metadata::info(self, key).map(|i| (i.dtype, i.shape.clone()))
+    }
+    fn keys(&self) -> Vec<String> {
+        self.tensors().into_keys().collect()
+    }
+}
+
+/// One tensor of the network, found in the file with a fitting shape and dtype.
+struct Planned {
+    /// The key in the file.
     key: String,
+    dtype: Dtype,
     shape: Shape,
 }
 
-/// Checks `file` against `net` and, only if everything passes, writes every tensor of the
-/// network from it.
-///
-/// Checks, in order: the layer list (`nn.layers`, unless `opts` turns it off), that every
-/// layer with parameters lists its tensors, missing tensors (all of them), unexpected
-/// tensors (file keys no tensor of the network maps to, except those for which `skip` is
-/// true and unless `opts` allows them), then per tensor its shape, dtype and finiteness.
-/// F32/F64/F16/BF16 convert to `T`; the file's row-major matrices become nalgebra's
-/// column-major storage.
-pub(crate) fn load_network<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT> + ?Sized>(
+/// Every check that needs no tensor data, in order: the layer list (`nn.layers`, unless
+/// `opts` turns it off), that every layer with parameters lists its tensors, missing
+/// tensors (all of them), unexpected tensors (file keys no tensor of the network maps to,
+/// except those for which `skip` is true and unless `opts` allows them), then per tensor
+/// its shape and dtype. Gives the network's tensors in visiting order.
+fn plan<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT> + ?Sized>(
     net: &mut N,
-    file: &SafeTensors<'_>,
+    file: &dyn Lookup,
     metadata: Option<&HashMap<String, String>>,
     origin: &Origin,
     opts: &LoadOptions,
     skip: &dyn Fn(&str) -> bool,
-) -> Result<(), LoadError> {
+) -> Result<Vec<Planned>, LoadError> {
     let summary = net.summary();
     if opts.check_layers {
         check_layers(&layer_list(&summary), metadata, origin)?;
     }
 
     // What the network holds (its writable tensors, visited without writing).
-    let mut expected: Vec<Expected> = Vec::new();
+    let mut expected: Vec<(String, Shape)> = Vec::new();
     let mut visited: HashMap<&'static str, usize> = HashMap::new();
     net.visit_tensors_mut(&mut |layer, t| {
         *visited.entry(layer).or_default() += t.data.len();
         let key = opts.keys.file_key(&format!("{layer}.{}", t.name)).into_owned();
-        expected.push(Expected { key, shape: t.shape });
+        expected.push((key, t.shape));
     });
     for row in &summary.rows {
         let seen = visited.get(row.name).copied().unwrap_or(0);
@@ -98,15 +124,15 @@ pub(crate) fn load_network<T: Float, const IN: usize, const OUT: usize, N: Netwo
     }
 
     // Presence: every missing key in one error, then every unexpected one.
-    let mut views: Vec<TensorView<'_>> = Vec::with_capacity(expected.len());
+    let mut found = Vec::with_capacity(expected.len());
     let mut missing = Vec::new();
-    for e in &expected {
-        match file.tensor(&e.key) {
-            Ok(v) => views.push(v),
-            Err(_) => missing.push(e.key.clone()),
+    for (key, _) in &expected {
+        match file.info(key) {
+            Some(info) => found.push(info),
+            None => missing.push(key.clone()),
         }
     }
-    let mut names: Vec<String> = file.names().into_iter().map(String::from).collect();
+    let mut names = file.keys();
     names.sort();
     if !missing.is_empty() {
         return Err(LoadError::MissingTensors {
@@ -116,7 +142,7 @@ pub(crate) fn load_network<T: Float, const IN: usize, const OUT: usize, N: Netwo
         });
     }
     if !opts.allow_unexpected {
-        let wanted: HashSet<&str> = expected.iter().map(|e| e.key.as_str()).collect();
+        let wanted: HashSet<&str> = expected.iter().map(|(k, _)| k.as_str()).collect();
         let unexpected: Vec<String> = names
             .into_iter()
             .filter(|n| !wanted.contains(n.as_str()) && !skip(n))
@@ -129,53 +155,260 @@ pub(crate) fn load_network<T: Float, const IN: usize, const OUT: usize, N: Netwo
         }
     }
 
-    // Each tensor: shape, dtype, then every value finite.
-    for (e, v) in expected.iter().zip(&views) {
-        if v.shape() != e.shape.dims() {
+    // Each tensor: shape, then dtype.
+    let mut planned = Vec::with_capacity(expected.len());
+    for ((key, shape), (dtype, dims)) in expected.into_iter().zip(found) {
+        if dims != shape.dims() {
             return Err(LoadError::Shape {
                 origin: origin.clone(),
-                tensor: e.key.clone(),
-                expected: e.shape.dims().to_vec(),
-                found: v.shape().to_vec(),
+                tensor: key,
+                expected: shape.dims().to_vec(),
+                found: dims,
             });
         }
-        if !loads(v.dtype()) {
+        if !loads(dtype) {
             return Err(LoadError::Dtype {
                 origin: origin.clone(),
-                tensor: e.key.clone(),
-                dtype: v.dtype().to_string(),
+                tensor: key,
+                dtype: dtype.to_string(),
             });
         }
+        planned.push(Planned { key, dtype, shape });
     }
-    for (e, v) in expected.iter().zip(&views) {
-        if let Some((at, value)) = first_not_finite_as::<T>(v.dtype(), v.data()) {
-            return Err(LoadError::NonFinite {
-                origin: origin.clone(),
-                tensor: e.key.clone(),
-                index: unravel(at, e.shape.dims()),
-                value,
-            });
+    Ok(planned)
+}
+
+/// Panics unless the write visit meets the tensor the planning visit met at `next`.
+#[track_caller]
+fn same_visit<'p>(planned: &'p [Planned], next: usize, layer: &str, name: &str, shape: Shape) -> &'p Planned {
+    match planned.get(next) {
+        Some(p) if p.shape == shape => p,
+        _ => panic!(
+            "layer `{layer}`: `Layer::visit_tensors_mut` visited tensor `{name}` {shape} where the previous visit had another tensor; a layer must visit the same tensors every time"
+        ),
+    }
+}
+
+/// The `NonFinite` error of element `at` (row-major) of a planned tensor.
+fn non_finite(p: &Planned, origin: &Origin, at: usize, value: f64) -> LoadError {
+    LoadError::NonFinite {
+        origin: origin.clone(),
+        tensor: p.key.clone(),
+        index: unravel(at, p.shape.dims()),
+        value,
+    }
+}
+
+/// Checks `file` against `net` and, only if everything passes (including every value being
+/// finite), writes every tensor of the network from it; see [`plan`] for the checks.
+/// F32/F64/F16/BF16 convert to `T`; the file's row-major matrices become nalgebra's
+/// column-major storage.
+pub(crate) fn load_network<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT> + ?Sized>(
+    net: &mut N,
+    file: &SafeTensors<'_>,
+    metadata: Option<&HashMap<String, String>>,
+    origin: &Origin,
+    opts: &LoadOptions,
+    skip: &dyn Fn(&str) -> bool,
+) -> Result<(), LoadError> {
+    let planned = plan(net, file, metadata, origin, opts, skip)?;
+    let views: Vec<TensorView<'_>> = planned
+        .iter()
+        .map(|p| file.tensor(&p.key).expect("planned tensors are in the file"))
+        .collect();
+    for (p, v) in planned.iter().zip(&views) {
+        if let Some((at, value)) = first_not_finite_as::<T>(p.dtype, v.data()) {
+            return Err(non_finite(p, origin, at, value));
         }
     }
 
     // Everything is valid: write.
     let mut next = 0;
     net.visit_tensors_mut(&mut |layer, t| {
-        let v = match (expected.get(next), views.get(next)) {
-            (Some(e), Some(v)) if e.shape == t.shape => v,
-            _ => panic!(
-                "layer `{layer}`: `Layer::visit_tensors_mut` visited tensor `{}` {} where the previous visit had another tensor; a layer must visit the same tensors every time",
-                t.name, t.shape
-            ),
-        };
+        let p = same_visit(&planned, next, layer, t.name, t.shape);
+        let v = &views[next];
         next += 1;
         let (rows, cols) = rows_cols(t.shape.dims());
         let order = if t.shape.rank() == 2 { t.order } else { Order::RowMajor };
-        read_into(v.dtype(), v.data(), t.data, order, rows, cols);
+        read_into(p.dtype, v.data(), t.data, order, rows, cols);
     });
     assert_eq!(
         next,
-        expected.len(),
+        planned.len(),
+        "`Layer::visit_tensors_mut` visited fewer tensors than before; a layer must visit the same tensors every time"
+    );
+    Ok(())
+}
+
+// --- Loading from a file, streamed ---
+
+/// Bytes read from a file at a time: whole rows of a matrix, or a stretch of a vector. Small
+/// enough to stay in the L2 cache between the read and the conversion.
+const CHUNK: usize = 1 << 18;
+
+/// The safetensors crate's limit on the header's length.
+const MAX_HEADER: u64 = 100_000_000;
+
+/// Reads and checks the header of a safetensors file of `len` bytes: the same checks as
+/// `SafeTensors::read_metadata` (length, UTF-8, JSON, offsets that cover exactly the rest of
+/// the file), without reading the tensors. Gives the data's start and the header.
+fn read_header(file: &mut File, len: u64, origin: &Origin) -> Result<(u64, Metadata), LoadError> {
+    let corrupt = |e: SafeTensorError| LoadError::Corrupt {
+        origin: origin.clone(),
+        reason: e.to_string(),
+    };
+    if len < 8 {
+        return Err(corrupt(SafeTensorError::HeaderTooSmall));
+    }
+    let mut n = [0u8; 8];
+    read_exact(file, &mut n, origin)?;
+    let n = u64::from_le_bytes(n);
+    if n > MAX_HEADER {
+        return Err(corrupt(SafeTensorError::HeaderTooLarge));
+    }
+    if 8 + n > len {
+        return Err(corrupt(SafeTensorError::InvalidHeaderLength));
+    }
+    let mut header = vec![0u8; n as usize];
+    read_exact(file, &mut header, origin)?;
+    let text = std::str::from_utf8(&header).map_err(|e| corrupt(SafeTensorError::InvalidHeader(e)))?;
+    let meta: Metadata =
+        serde_json::from_str(text).map_err(|e| corrupt(SafeTensorError::InvalidHeaderDeserialization(e)))?;
+    if meta.data_len() as u64 + 8 + n != len {
+        return Err(corrupt(SafeTensorError::MetadataIncompleteBuffer));
+    }
+    Ok((8 + n, meta))
+}
+
+/// `read_exact`, a file that ends early being corrupt (it changed while it was read).
+fn read_exact(file: &mut File, buf: &mut [u8], origin: &Origin) -> Result<(), LoadError> {
+    file.read_exact(buf).map_err(|source| match source.kind() {
+        std::io::ErrorKind::UnexpectedEof => LoadError::Corrupt {
+            origin: origin.clone(),
+            reason: "the file ended early (did it change while it was loaded?)".to_string(),
+        },
+        _ => LoadError::Io {
+            origin: origin.clone(),
+            source,
+        },
+    })
+}
+
+/// Where a planned tensor's bytes are in the file, and how many.
+fn span(meta: &Metadata, data_start: u64, key: &str) -> (u64, usize) {
+    let (a, b) = meta.info(key).expect("planned tensors are in the file").data_offsets;
+    (data_start + a as u64, b - a)
+}
+
+/// Reads a tensor's bytes a chunk at a time, calling `each(chunk, first element)`.
+fn chunks(
+    file: &mut File,
+    (at, len): (u64, usize),
+    chunk: usize,
+    elem: usize,
+    buf: &mut Vec<u8>,
+    origin: &Origin,
+    mut each: impl FnMut(&[u8], usize) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
+    file.seek(SeekFrom::Start(at)).map_err(|source| LoadError::Io {
+        origin: origin.clone(),
+        source,
+    })?;
+    let mut done = 0;
+    while done < len {
+        let n = chunk.min(len - done);
+        buf.resize(n, 0);
+        read_exact(file, buf, origin)?;
+        each(buf, done / elem)?;
+        done += n;
+    }
+    Ok(())
+}
+
+/// Loads the file at `path` into `net`, reading it a chunk at a time (no copy of the whole
+/// file in memory). With `fresh` false, a first pass checks every value before the second
+/// writes any, so a failed load leaves `net` unchanged; with `fresh` true (a network made
+/// for this load, dropped on an error) one pass checks and writes.
+fn load_path<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT> + ?Sized>(
+    net: &mut N,
+    path: &Path,
+    opts: &LoadOptions,
+    fresh: bool,
+) -> Result<(), LoadError> {
+    let origin = Origin::File(path.to_path_buf());
+    let io = |source| LoadError::Io {
+        origin: origin.clone(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let (data_start, meta) = read_header(&mut file, len, &origin)?;
+    let planned = plan(net, &meta, meta.metadata().as_ref(), &origin, opts, &|_| false)?;
+    let mut buf = Vec::new();
+    if !fresh {
+        for p in &planned {
+            let elem = p.dtype.bitsize() / 8;
+            let chunk = CHUNK / elem * elem;
+            chunks(
+                &mut file,
+                span(&meta, data_start, &p.key),
+                chunk,
+                elem,
+                &mut buf,
+                &origin,
+                |c, first| match first_not_finite_as::<T>(p.dtype, c) {
+                    Some((at, value)) => Err(non_finite(p, &origin, first + at, value)),
+                    None => Ok(()),
+                },
+            )?;
+        }
+    }
+
+    let mut result = Ok(());
+    let mut next = 0;
+    net.visit_tensors_mut(&mut |layer, t| {
+        let p = same_visit(&planned, next, layer, t.name, t.shape);
+        next += 1;
+        if result.is_err() {
+            return;
+        }
+        let elem = p.dtype.bitsize() / 8;
+        let (rows, cols) = rows_cols(t.shape.dims());
+        let matrix = t.shape.rank() == 2 && t.order == Order::ColumnMajor;
+        // Whole rows of a column-major matrix per chunk, any stretch of anything else.
+        let chunk = if matrix {
+            (CHUNK / (cols * elem).max(1)).max(1) * cols * elem
+        } else {
+            CHUNK / elem * elem
+        };
+        let data = &mut *t.data;
+        result = chunks(
+            &mut file,
+            span(&meta, data_start, &p.key),
+            chunk,
+            elem,
+            &mut buf,
+            &origin,
+            |c, first| {
+                if fresh {
+                    if let Some((at, value)) = first_not_finite_as::<T>(p.dtype, c) {
+                        return Err(non_finite(p, &origin, first + at, value));
+                    }
+                }
+                if matrix {
+                    read_rows_into(p.dtype, c, data, rows, cols, first / cols);
+                } else {
+                    let n = c.len() / elem;
+                    read_into(p.dtype, c, &mut data[first..first + n], Order::RowMajor, n, 1);
+                }
+                Ok(())
+            },
+        );
+    });
+    result?;
+    assert_eq!(
+        next,
+        planned.len(),
         "`Layer::visit_tensors_mut` visited fewer tensors than before; a layer must visit the same tensors every time"
     );
     Ok(())
@@ -229,9 +462,18 @@ pub fn load_into<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, 
     path: impl AsRef<Path>,
     opts: &LoadOptions,
 ) -> Result<(), LoadError> {
-    let path = path.as_ref();
-    let bytes = read_file(path)?;
-    load_bytes(net, &bytes, Origin::File(path.to_path_buf()), opts)
+    load_path(net, path.as_ref(), opts, false)
+}
+
+/// [`load_into`] for a network made for this load (`load`, `load_with`): one pass over the
+/// file that checks and writes, since the network is dropped on an error. Not a public API.
+#[doc(hidden)]
+pub fn __load_fresh<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT> + ?Sized>(
+    net: &mut N,
+    path: impl AsRef<Path>,
+    opts: &LoadOptions,
+) -> Result<(), LoadError> {
+    load_path(net, path.as_ref(), opts, true)
 }
 
 fn load_bytes<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT> + ?Sized>(

@@ -64,7 +64,7 @@ mod view;
 
 pub use atomic::write_atomic;
 pub use error::{LoadError, Origin, SaveError};
-pub use load::{from_safetensors_into, load_into};
+pub use load::{__load_fresh, from_safetensors_into, load_into};
 pub use options::{LoadOptions, SaveOptions};
 pub use save::{save, save_with, to_safetensors, to_safetensors_with};
 pub use view::{state, StateView};
