@@ -50,3 +50,85 @@ fn epochs_after_the_first_allocate_nothing() {
         assert!(one > 0, "the counter counts");
     }
 }
+
+/// Allocations of a `fit` that resumes a 2-epoch run and trains `more` epochs.
+fn allocations_of_a_resumed_run<O: Optimizer<f32> + Clone>(opt: O, more: usize) -> u64 {
+    let data = spiral::<f32>(1984);
+    let (train, test) = data.split(0.2, 0);
+    let mut net = TwoLayerNet::with_init(
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(0),
+        nn_core::InitScheme::Book,
+    );
+    let mut first = Trainer::new(opt.clone())
+        .epochs(2)
+        .batch_size(7)
+        .progress(Progress::Silent);
+    first.fit(&mut net, &train, Some(&test)).unwrap();
+    let mut trainer = Trainer::new(opt)
+        .epochs(2 + more)
+        .batch_size(7)
+        .progress(Progress::Silent);
+    trainer.restore(&mut net, first.state().unwrap()).unwrap();
+    let (history, n) = count_allocations(|| trainer.fit(&mut net, &train, Some(&test)).unwrap());
+    assert_eq!(history.epochs.len(), 2 + more);
+    n
+}
+
+#[test]
+fn resumed_epochs_allocate_nothing() {
+    let (one, six) = (
+        allocations_of_a_resumed_run(Sgd::new(1.0), 1),
+        allocations_of_a_resumed_run(Sgd::new(1.0), 6),
+    );
+    assert_eq!(one, six, "Sgd: 1 resumed epoch made {one} allocations, 6 epochs {six}");
+    let (one, six) = (
+        allocations_of_a_resumed_run(Adam::default(), 1),
+        allocations_of_a_resumed_run(Adam::default(), 6),
+    );
+    assert_eq!(one, six, "Adam: 1 resumed epoch made {one} allocations, 6 epochs {six}");
+}
+
+/// Checkpoints are written between epochs: with a checkpoint after every epoch and
+/// keep-best, the steps between two log points of an epoch still allocate nothing, while
+/// each epoch boundary (the writes) does.
+#[cfg(feature = "safetensors")]
+#[test]
+fn checkpointing_adds_no_allocation_to_the_steps() {
+    use nn_core::alloc_counter::allocations_on_this_thread;
+    use nn_core::train::{Checkpoint, Control, Event};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = spiral::<f32>(1984);
+    let (train, test) = data.split(0.2, 0);
+    let mut net = TwoLayerNet::with_init(
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(0),
+        nn_core::InitScheme::Book,
+    );
+    let mut trainer = Trainer::new(Adam::default())
+        .epochs(4)
+        .batch_size(7)
+        .log_every(5)
+        .progress(Progress::Silent)
+        .checkpoint(Checkpoint::to(dir.path().join("last.safetensors")).keep_best(dir.path().join("best.safetensors")));
+    let mut marks: Vec<(usize, u64)> = Vec::with_capacity(1000);
+    trainer
+        .fit_with(&mut net, &train, Some(&test), |e| {
+            if let Event::Log(p) = e {
+                marks.push((p.epoch, allocations_on_this_thread()));
+            }
+            Control::Continue
+        })
+        .unwrap();
+    assert!(dir.path().join("last.safetensors").exists() && dir.path().join("best.safetensors").exists());
+    for w in marks.windows(2).filter(|w| w[0].0 >= 2) {
+        let ((e0, a0), (e1, a1)) = (w[0], w[1]);
+        if e0 == e1 {
+            assert_eq!(a0, a1, "epoch {e0}: steps between two log points allocated {}", a1 - a0);
+        } else {
+            assert!(
+                a1 > a0,
+                "the checkpoint after epoch {e0} allocates (the counter counts)"
+            );
+        }
+    }
+}

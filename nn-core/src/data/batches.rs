@@ -57,6 +57,31 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
         }
     }
 
+    /// Batches continuing a saved run: `order` is the current order (a permutation of the
+    /// samples, checked by the caller) and `rng` the shuffling stream where it stopped.
+    pub(crate) fn resume(order: Vec<usize>, batch_size: usize, drop_last: bool, rng: ChaCha8Rng) -> Self {
+        assert!(batch_size > 0, "Batches: the batch size must be at least 1");
+        Self {
+            order,
+            batch_size,
+            drop_last,
+            rng,
+            x: BatchBuf::new(),
+            y: Y::Buf::default(),
+        }
+    }
+
+    /// The current order and the shuffling stream (what [`resume`](Self::resume) takes).
+    pub(crate) fn into_parts(self) -> (Vec<usize>, ChaCha8Rng) {
+        (self.order, self.rng)
+    }
+
+    /// The current order and shuffling stream, borrowed (a checkpoint between epochs).
+    #[cfg_attr(not(feature = "safetensors"), allow(dead_code))]
+    pub(crate) fn parts(&self) -> (&[usize], &ChaCha8Rng) {
+        (&self.order, &self.rng)
+    }
+
     /// Drops a last batch shorter than the batch size, as the book's loops do
     /// (`max_iters = data_size // batch_size`).
     pub fn drop_last(mut self, drop: bool) -> Self {

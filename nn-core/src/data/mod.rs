@@ -12,6 +12,8 @@ mod batches;
 mod csv;
 mod spiral;
 mod standardize;
+#[cfg(feature = "safetensors")]
+mod standardize_file;
 
 use std::path::Path;
 

@@ -29,7 +29,7 @@ pub struct Standardizer<T, const D: usize> {
 }
 
 /// `D` copies of `v` on the heap (never on the stack, whatever `D`).
-fn boxed<U: Clone, const D: usize>(v: U) -> Box<[U; D]> {
+pub(super) fn boxed<U: Clone, const D: usize>(v: U) -> Box<[U; D]> {
     vec![v; D].into_boxed_slice().try_into().ok().expect("D elements")
 }
 

@@ -1,6 +1,6 @@
 use super::state::Slots;
 use crate::float::Float;
-use crate::optim::Optimizer;
+use crate::optim::{Optimizer, OptimizerState, StateError};
 use crate::param::Param;
 
 /// AdaGrad (the book's `AdaGrad`, vol. 1 `common/optimizer.py`): a per-element learning rate
@@ -47,5 +47,24 @@ impl<T: Float> Optimizer<T> for AdaGrad<T> {
             *h += g * g;
             *w -= lr * g / (h.sqrt() + eps);
         }
+    }
+
+    /// Saves `lr` and the sums of squares `h` (kind "AdaGrad").
+    fn save_state(&self, state: &mut OptimizerState<T>) -> Result<(), StateError> {
+        state.reset("AdaGrad");
+        state.set_scalar("lr", self.lr);
+        state.set_buffers("h", self.h.to_vecs());
+        Ok(())
+    }
+
+    /// Restores `lr` and `h`.
+    fn load_state(&mut self, state: &OptimizerState<T>) -> Result<(), StateError> {
+        const KIND: &str = "AdaGrad";
+        state.expect_kind(KIND)?;
+        let lr = state.require_scalar(KIND, "lr")?;
+        let h = state.require_buffers(KIND, "h")?;
+        self.lr = lr;
+        self.h.set_vecs(h);
+        Ok(())
     }
 }

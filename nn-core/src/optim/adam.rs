@@ -1,6 +1,6 @@
 use super::state::Slots;
 use crate::float::Float;
-use crate::optim::Optimizer;
+use crate::optim::{Optimizer, OptimizerState, StateError};
 use crate::param::Param;
 
 /// Adam (the book's `Adam`, vol. 1 `common/optimizer.py`), with the bias correction folded
@@ -95,5 +95,43 @@ impl<T: Float> Optimizer<T> for Adam<T> {
             *v += k2 * (g * g - *v);
             *w -= lr_t * *m / (v.sqrt() + eps);
         }
+    }
+
+    /// Saves `lr`, `beta1`, `beta2`, the step count `t` and the moments `m`, `v` (kind
+    /// "Adam"; `lr_t` follows from them at the next `begin_step`).
+    fn save_state(&self, state: &mut OptimizerState<T>) -> Result<(), StateError> {
+        state.reset("Adam");
+        state.set_scalar("lr", self.lr);
+        state.set_scalar("beta1", self.beta1);
+        state.set_scalar("beta2", self.beta2);
+        state.set_integer("t", i64::from(self.t));
+        state.set_buffers("m", self.m.to_vecs());
+        state.set_buffers("v", self.v.to_vecs());
+        Ok(())
+    }
+
+    /// Restores `lr`, `beta1`, `beta2`, `t`, `m` and `v`.
+    fn load_state(&mut self, state: &OptimizerState<T>) -> Result<(), StateError> {
+        const KIND: &str = "Adam";
+        state.expect_kind(KIND)?;
+        let lr = state.require_scalar(KIND, "lr")?;
+        let beta1 = state.require_scalar(KIND, "beta1")?;
+        let beta2 = state.require_scalar(KIND, "beta2")?;
+        let t = state.require_integer(KIND, "t")?;
+        let t = i32::try_from(t)
+            .ok()
+            .filter(|t| *t >= 0)
+            .ok_or_else(|| StateError::OutOfRange {
+                optimizer: KIND,
+                name: "t".to_string(),
+                value: t,
+            })?;
+        let m = state.require_buffers(KIND, "m")?;
+        let v = state.require_buffers(KIND, "v")?;
+        (self.lr, self.beta1, self.beta2, self.t) = (lr, beta1, beta2, t);
+        self.lr_t = lr;
+        self.m.set_vecs(m);
+        self.v.set_vecs(v);
+        Ok(())
     }
 }

@@ -4,6 +4,7 @@ mod adagrad;
 mod adam;
 mod momentum;
 mod rmsprop;
+mod saved;
 pub(crate) mod sgd;
 mod state;
 
@@ -11,6 +12,7 @@ pub use adagrad::AdaGrad;
 pub use adam::Adam;
 pub use momentum::Momentum;
 pub use rmsprop::RmsProp;
+pub use saved::{OptimizerState, StateError};
 pub use sgd::Sgd;
 
 use crate::float::Float;
@@ -28,6 +30,28 @@ pub trait Optimizer<T: Float> {
 
     /// Updates one parameter tensor in place from its gradient.
     fn update(&mut self, index: usize, param: Param<'_, T>);
+
+    /// Writes this optimizer's state (hyperparameters, step counts, per-tensor buffers) into
+    /// `state`, replacing what it held, for a checkpoint. The default returns
+    /// [`StateError::Unsupported`]; every built-in optimizer implements it.
+    fn save_state(&self, state: &mut OptimizerState<T>) -> Result<(), StateError> {
+        let _ = state;
+        Err(StateError::Unsupported {
+            optimizer: core::any::type_name::<Self>(),
+        })
+    }
+
+    /// Restores the state [`save_state`](Optimizer::save_state) wrote (hyperparameters
+    /// included), so the next step continues exactly where the saved run was. Checks the
+    /// kind and that every entry is there before changing anything (an error leaves `self`
+    /// as it was); buffer lengths are checked against the network by
+    /// [`OptimizerState::check_buffers`]. The default returns [`StateError::Unsupported`].
+    fn load_state(&mut self, state: &OptimizerState<T>) -> Result<(), StateError> {
+        let _ = state;
+        Err(StateError::Unsupported {
+            optimizer: core::any::type_name::<Self>(),
+        })
+    }
 
     /// Whether this is plain SGD, `p ← p − lr·g` with no state (only [`Sgd`] says so):
     /// [`DataParallel`](crate::parallel::DataParallel) then combines the two halves' gradients and steps

@@ -1,6 +1,6 @@
 use super::state::Slots;
 use crate::float::Float;
-use crate::optim::Optimizer;
+use crate::optim::{Optimizer, OptimizerState, StateError};
 use crate::param::Param;
 
 /// SGD with momentum (the book's `Momentum`, vol. 1 `common/optimizer.py`):
@@ -60,5 +60,26 @@ impl<T: Float> Optimizer<T> for Momentum<T> {
             *v = momentum * *v - lr * g;
             *w += *v;
         }
+    }
+
+    /// Saves `lr`, `momentum` and the velocities `v` (kind "Momentum").
+    fn save_state(&self, state: &mut OptimizerState<T>) -> Result<(), StateError> {
+        state.reset("Momentum");
+        state.set_scalar("lr", self.lr);
+        state.set_scalar("momentum", self.momentum);
+        state.set_buffers("v", self.v.to_vecs());
+        Ok(())
+    }
+
+    /// Restores `lr`, `momentum` and `v`.
+    fn load_state(&mut self, state: &OptimizerState<T>) -> Result<(), StateError> {
+        const KIND: &str = "Momentum";
+        state.expect_kind(KIND)?;
+        let lr = state.require_scalar(KIND, "lr")?;
+        let momentum = state.require_scalar(KIND, "momentum")?;
+        let v = state.require_buffers(KIND, "v")?;
+        (self.lr, self.momentum) = (lr, momentum);
+        self.v.set_vecs(v);
+        Ok(())
     }
 }

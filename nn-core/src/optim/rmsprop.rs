@@ -1,6 +1,6 @@
 use super::state::Slots;
 use crate::float::Float;
-use crate::optim::Optimizer;
+use crate::optim::{Optimizer, OptimizerState, StateError};
 use crate::param::Param;
 
 /// RMSprop (the book's `RMSprop`, vol. 1 `common/optimizer.py`): AdaGrad with an
@@ -54,5 +54,26 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
             *h = decay * *h + keep * g * g;
             *w -= lr * g / (h.sqrt() + eps);
         }
+    }
+
+    /// Saves `lr`, `decay` and the averages `h` (kind "RmsProp").
+    fn save_state(&self, state: &mut OptimizerState<T>) -> Result<(), StateError> {
+        state.reset("RmsProp");
+        state.set_scalar("lr", self.lr);
+        state.set_scalar("decay", self.decay);
+        state.set_buffers("h", self.h.to_vecs());
+        Ok(())
+    }
+
+    /// Restores `lr`, `decay` and `h`.
+    fn load_state(&mut self, state: &OptimizerState<T>) -> Result<(), StateError> {
+        const KIND: &str = "RmsProp";
+        state.expect_kind(KIND)?;
+        let lr = state.require_scalar(KIND, "lr")?;
+        let decay = state.require_scalar(KIND, "decay")?;
+        let h = state.require_buffers(KIND, "h")?;
+        (self.lr, self.decay) = (lr, decay);
+        self.h.set_vecs(h);
+        Ok(())
     }
 }

@@ -1,5 +1,5 @@
 use crate::float::Float;
-use crate::optim::Optimizer;
+use crate::optim::{Optimizer, OptimizerState, StateError};
 use crate::param::Param;
 
 /// Stochastic gradient descent (the book's `SGD`): `p ← p − lr·g` for every parameter.
@@ -37,6 +37,20 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
     fn update(&mut self, _index: usize, p: Param<'_, T>) {
         // The vectorised form of `rule` (same rounding, checked by the optim tests).
         crate::kernels::elementwise::sub_scaled(p.value, self.lr, p.grad);
+    }
+
+    /// Saves `lr` (kind "Sgd").
+    fn save_state(&self, state: &mut OptimizerState<T>) -> Result<(), StateError> {
+        state.reset("Sgd");
+        state.set_scalar("lr", self.lr);
+        Ok(())
+    }
+
+    /// Restores `lr`.
+    fn load_state(&mut self, state: &OptimizerState<T>) -> Result<(), StateError> {
+        state.expect_kind("Sgd")?;
+        self.lr = state.require_scalar("Sgd", "lr")?;
+        Ok(())
     }
 
     fn plain_sgd_rate(&self, _: super::sealed::Token) -> Option<T> {

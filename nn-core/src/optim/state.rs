@@ -37,6 +37,17 @@ impl<T: Float> Slots<T> {
         slot
     }
 
+    /// A copy of every buffer (for [`OptimizerState`](crate::optim::OptimizerState)).
+    pub(crate) fn to_vecs(&self) -> Vec<Vec<T>> {
+        self.slots.clone()
+    }
+
+    /// Replaces every buffer with `slots` (already checked by the caller).
+    pub(crate) fn set_vecs(&mut self, slots: &[Vec<T>]) {
+        self.slots.clear();
+        self.slots.extend_from_slice(slots);
+    }
+
     /// Drops all state (the next step starts afresh).
     pub(crate) fn clear(&mut self) {
         self.slots.clear();

@@ -151,3 +151,129 @@ fn every_optimizer_reduces_the_loss() {
         );
     }
 }
+
+/// Three steps on two tensors with gradients drawn from `step` (deterministic).
+fn steps<O: Optimizer<f64> + ?Sized>(opt: &mut O, a: &mut [f64; 3], b: &mut [f64; 2], from: usize, to: usize) {
+    for s in from..to {
+        let g = |i: usize| ((s * 7 + i * 3) % 11) as f64 / 5.0 - 1.0;
+        let (ga, gb) = ([g(0), g(1), g(2)], [g(3), g(4)]);
+        apply(opt, |f| {
+            f(Param::new("a", a, &ga));
+            f(Param::new("b", b, &gb));
+        });
+    }
+}
+
+/// Steps 0..3 with `first`, save, load into `fresh`, steps 3..6 with `fresh` give the same
+/// bits as steps 0..6 with one optimizer.
+fn check_round_trip<O: Optimizer<f64> + Clone>(first: O, fresh: O) {
+    let (mut a, mut b) = (P0, [0.25, -0.75]);
+    let mut straight = first.clone();
+    steps(&mut straight, &mut a, &mut b, 0, 6);
+
+    let mut opt = first;
+    let (mut a2, mut b2) = (P0, [0.25, -0.75]);
+    steps(&mut opt, &mut a2, &mut b2, 0, 3);
+    let mut state = OptimizerState::new();
+    opt.save_state(&mut state).unwrap();
+    let mut resumed = fresh;
+    resumed.load_state(&state).unwrap();
+    state.check_buffers(&[("", "a", 3), ("", "b", 2)]).unwrap();
+    steps(&mut resumed, &mut a2, &mut b2, 3, 6);
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&a), bits(&a2), "{}: tensor a after resuming", state.kind());
+    assert_eq!(bits(&b), bits(&b2), "{}: tensor b after resuming", state.kind());
+    // and the state itself round-trips
+    let mut again = OptimizerState::new();
+    resumed.save_state(&mut again).unwrap();
+    let mut direct = OptimizerState::new();
+    straight.save_state(&mut direct).unwrap();
+    assert_eq!(again, direct, "{}: state after 6 steps", state.kind());
+}
+
+#[test]
+fn every_optimizer_resumes_bit_identically_from_its_state() {
+    // The fresh optimizers have other hyperparameters: the state carries them.
+    check_round_trip(Sgd::new(0.1), Sgd::new(0.5));
+    check_round_trip(Momentum::new(0.1, 0.8), Momentum::default());
+    check_round_trip(AdaGrad::new(0.2), AdaGrad::default());
+    check_round_trip(RmsProp::new(0.05, 0.9), RmsProp::default());
+    check_round_trip(Adam::new(0.01, 0.8, 0.99), Adam::default());
+}
+
+#[test]
+fn a_state_of_another_kind_or_missing_entries_is_an_error_and_changes_nothing() {
+    let mut adam = Adam::<f64>::with_lr(0.5);
+    let mut state = OptimizerState::new();
+    Momentum::<f64>::default().save_state(&mut state).unwrap();
+    let err = adam.load_state(&state).unwrap_err();
+    assert_eq!(
+        err,
+        StateError::Kind {
+            expected: "Adam",
+            found: "Momentum".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the saved optimizer state is from Momentum, but it is being loaded into Adam"
+    );
+    Adam::<f64>::default().save_state(&mut state).unwrap();
+    let mut partial = OptimizerState::new();
+    partial.reset("Adam");
+    for (k, v) in state.scalars() {
+        partial.set_scalar(k.to_string(), v);
+    }
+    partial.set_integer("t", 4);
+    partial.set_buffers("m", vec![]);
+    let err = adam.load_state(&partial).unwrap_err();
+    assert_eq!(err.to_string(), "the saved Adam state has no buffer list `v`");
+    assert_eq!((adam.lr, adam.steps()), (0.5, 0), "a failed load changes nothing");
+    partial.set_buffers("v", vec![]);
+    partial.set_integer("t", -1);
+    assert!(matches!(
+        adam.load_state(&partial),
+        Err(StateError::OutOfRange { value: -1, .. })
+    ));
+    let empty = OptimizerState::<f64>::new();
+    assert_eq!(
+        Sgd::new(1.0).load_state(&empty).unwrap_err().to_string(),
+        "the saved optimizer state is from an empty state, but it is being loaded into Sgd"
+    );
+}
+
+#[test]
+fn buffers_are_checked_against_the_network_tensors() {
+    let mut opt = Momentum::<f64>::default();
+    let (mut a, mut b) = (P0, [0.0; 2]);
+    steps(&mut opt, &mut a, &mut b, 0, 1);
+    let mut state = OptimizerState::new();
+    opt.save_state(&mut state).unwrap();
+    assert_eq!(state.check_buffers(&[("", "a", 3), ("", "b", 2)]), Ok(()));
+    assert_eq!(
+        state
+            .check_buffers(&[("l", "a", 3), ("l", "b", 4)])
+            .unwrap_err()
+            .to_string(),
+        "the saved optimizer state's `v` buffer 1 has 2 elements but parameter tensor 1 (l.b) has 4"
+    );
+    assert_eq!(
+        state.check_buffers(&[("l", "a", 3)]).unwrap_err().to_string(),
+        "the saved optimizer state's `v` has buffers for 2 parameter tensors but the network has 1"
+    );
+}
+
+#[test]
+fn an_optimizer_without_state_support_says_so() {
+    struct Plain;
+    impl Optimizer<f32> for Plain {
+        fn update(&mut self, _: usize, _: Param<'_, f32>) {}
+    }
+    let err = Plain.save_state(&mut OptimizerState::new()).unwrap_err();
+    assert!(
+        matches!(err, StateError::Unsupported { optimizer } if optimizer.ends_with("Plain")),
+        "{err}"
+    );
+    assert!(err.to_string().contains("implement Optimizer::save_state"), "{err}");
+    assert!(Plain.load_state(&OptimizerState::new()).is_err());
+}

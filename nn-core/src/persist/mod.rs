@@ -73,6 +73,8 @@ pub use view::{state, StateView};
 #[allow(unused_imports)]
 pub(crate) use load::{load_network, parse, read_file, Parsed};
 #[allow(unused_imports)]
-pub(crate) use metadata::network_metadata;
+pub(crate) use metadata::{check_layers, layer_list, network_metadata};
+// Float tensors outside a network (`Standardizer`).
+pub(crate) use dtype::{first_non_finite, loads, read_into};
 #[allow(unused_imports)]
 pub(crate) use save::{network_entries, serialize, Entries, Entry};

@@ -30,18 +30,26 @@
 //! # Ok::<(), nn::train::TrainError>(())
 //! ```
 
+#[cfg(feature = "safetensors")]
+mod checkpoint;
+#[cfg(feature = "safetensors")]
+pub use checkpoint::{Checkpoint, CheckpointError};
 pub mod parallel;
 mod progress;
+mod state;
 
 use core::fmt;
 
 pub use progress::Progress;
+pub use state::{Best, RngState, TrainState};
+
+use state::Run;
 
 use crate::data::{Batches, Dataset, Targets};
 use crate::float::Float;
 use crate::layers::LossLayer;
-use crate::network::Trainable;
-use crate::optim::Optimizer;
+use crate::network::{Network, Trainable};
+use crate::optim::{Optimizer, OptimizerState, StateError};
 
 /// Why training stopped early with an error.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -65,6 +73,26 @@ pub enum TrainError {
         loss: f64,
         /// The last finite batch loss before it, if any.
         last_finite: Option<f64>,
+    },
+    /// A restored run cannot continue on this training set or with these settings (see
+    /// [`Trainer::restore`]).
+    #[error("cannot resume the saved run: {0}")]
+    Resume(#[from] StateError),
+    /// Checkpoints keep the best held-out loss, but `fit` was given no held-out set.
+    #[error("the checkpoint keeps the best held-out loss in {}, but `fit` was given no held-out set: pass `Some(&eval)` or drop `keep_best`", .path.display())]
+    KeepBestWithoutEval {
+        /// The best checkpoint's path.
+        path: std::path::PathBuf,
+    },
+    /// Writing a checkpoint failed (training stopped there; the previous checkpoint file is
+    /// intact).
+    #[error("cannot write the checkpoint after epoch {epoch}: {message}")]
+    Checkpoint {
+        /// The epoch just finished (0: before the first, when the optimizer cannot save
+        /// its state).
+        epoch: usize,
+        /// What failed (the file and the operating system's error, or the optimizer).
+        message: String,
     },
     /// The training set has no samples (or fewer than one batch with `drop_last`).
     #[error("the training set yields no batch ({samples} samples, batch size {batch_size})")]
@@ -164,6 +192,14 @@ const HISTORY_RESERVE: usize = 1 << 16;
 /// the callback of [`fit_with`](Self::fit_with) stops it. A NaN or infinite batch loss stops
 /// training with [`TrainError::NonFiniteLoss`].
 ///
+/// # Resuming
+/// [`state`](Trainer::state) after a `fit` gives a [`TrainState`]: epoch and step counts,
+/// the shuffling stream and the current order of the samples, the best held-out loss, the
+/// history and the optimizer's state. A fresh trainer [`restore`](Trainer::restore)s it and
+/// its next `fit` continues the run bit for bit: N epochs, restore, N more give the same
+/// parameters and losses as 2N epochs straight. Without a restore, every `fit` starts a new
+/// run from [`seed`](Trainer::seed).
+///
 /// # Non-finite values
 /// NaN propagates: every built-in layer and loss turns a NaN or an infinity in a step's
 /// input, in an activation (an overflow) or in a parameter into a non-finite loss for that
@@ -188,6 +224,24 @@ pub struct Trainer<O> {
     pub log_every: usize,
     /// Where progress goes.
     pub progress: Progress,
+    /// The run to resume, or the last one's end.
+    run: Saved,
+    /// Where checkpoints go during `fit`.
+    #[cfg(feature = "safetensors")]
+    checkpoint: Option<checkpoint::Checkpoint>,
+}
+
+/// What a trainer knows of its runs.
+#[derive(Clone, Debug, PartialEq)]
+enum Saved {
+    /// No `fit` yet.
+    Nothing,
+    /// Restored: the next `fit` continues it.
+    Pending(Box<Run>),
+    /// The end of the last `fit`, at the end of an epoch.
+    Finished(Box<Run>),
+    /// The last `fit` stopped inside an epoch (1-based) or with an error.
+    Interrupted(String),
 }
 
 impl<O> Trainer<O> {
@@ -202,6 +256,9 @@ impl<O> Trainer<O> {
             drop_last: false,
             log_every: 10,
             progress: Progress::Auto,
+            run: Saved::Nothing,
+            #[cfg(feature = "safetensors")]
+            checkpoint: None,
         }
     }
 
@@ -243,6 +300,103 @@ impl<O> Trainer<O> {
         self
     }
 
+    /// The state at the end of the last [`fit`](Self::fit) (or the one given to
+    /// [`restore`](Self::restore) and not yet resumed), with the optimizer's: what a fresh
+    /// trainer needs to continue the run exactly. An error if no `fit` ran, if the last one
+    /// stopped inside an epoch (the callback stopped it at a log point, or an error), or if
+    /// the optimizer cannot save its state.
+    ///
+    /// ```
+    /// use nn::data::spiral;
+    /// use nn::rand::SeedableRng;
+    /// use nn::train::{Progress, Trainer};
+    /// use nn::{Adam, Network};
+    ///
+    /// nn::network! {
+    ///     #[derive(Clone)]
+    ///     pub struct Net { input: 2, fc: Affine(3), loss: SoftmaxWithLoss }
+    /// }
+    ///
+    /// let data = spiral::<f32>(1);
+    /// let trainer = |epochs| Trainer::new(Adam::with_lr(0.01)).epochs(epochs).progress(Progress::Silent);
+    /// let mut net = Net::new(&mut nn::rand_chacha::ChaCha8Rng::seed_from_u64(0));
+    /// let mut straight = (net.clone(), trainer(4));
+    /// let all = straight.1.fit(&mut straight.0, &data, None)?;
+    ///
+    /// // two epochs, then a fresh trainer (and optimizer) continues for two more
+    /// let mut first = trainer(2);
+    /// first.fit(&mut net, &data, None)?;
+    /// let mut second = trainer(4);
+    /// second.restore(&mut net, first.state()?)?;
+    /// let resumed = second.fit(&mut net, &data, None)?;
+    /// assert_eq!(resumed, all);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn state<T: Float>(&self) -> Result<TrainState<T>, StateError>
+    where
+        O: Optimizer<T>,
+    {
+        let run = match &self.run {
+            Saved::Pending(run) | Saved::Finished(run) => run,
+            Saved::Nothing => {
+                return Err(StateError::NoState {
+                    reason: "`fit` has not run".to_string(),
+                })
+            }
+            Saved::Interrupted(why) => return Err(StateError::NoState { reason: why.clone() }),
+        };
+        let mut optimizer = OptimizerState::new();
+        self.optimizer.save_state(&mut optimizer)?;
+        Ok(run.to_state(optimizer))
+    }
+
+    /// Makes the next [`fit`](Self::fit) continue the run `state` was taken from: it starts
+    /// at epoch `state.epoch + 1`, trains up to [`epochs`](Self::epochs) in all, draws the
+    /// same batches the saved run would have drawn and returns the whole history (the saved
+    /// part and the new). Loads the optimizer's state (its hyperparameters too) and sets
+    /// [`seed`](Self::seed) to the saved run's.
+    ///
+    /// Checks, before changing anything: the batch size and `drop_last` against this
+    /// trainer's (set them first), the state's consistency, the optimizer's kind, and its
+    /// buffers against `net`'s parameter tensors. `fit` then checks the training set's
+    /// length against the saved order ([`TrainError::Resume`]). See [`state`](Self::state)
+    /// for an example.
+    pub fn restore<T, N, const IN: usize, const OUT: usize>(
+        &mut self,
+        net: &mut N,
+        state: TrainState<T>,
+    ) -> Result<(), StateError>
+    where
+        T: Float,
+        O: Optimizer<T>,
+        N: Network<T, IN, OUT>,
+    {
+        let (run, optimizer) = self.prepare(net, state)?;
+        self.optimizer.load_state(&optimizer)?;
+        self.seed = run.seed;
+        self.run = Saved::Pending(Box::new(run));
+        Ok(())
+    }
+
+    /// Checks `state` against this trainer's settings and `net`'s parameter tensors
+    /// (everything but the optimizer's kind, which its `load_state` checks).
+    fn prepare<T, N, const IN: usize, const OUT: usize>(
+        &self,
+        net: &mut N,
+        state: TrainState<T>,
+    ) -> Result<(Run, OptimizerState<T>), StateError>
+    where
+        T: Float,
+        N: Network<T, IN, OUT>,
+    {
+        let (run, optimizer) = Run::from_state(state)?;
+        run.check_settings(self.batch_size, self.drop_last)?;
+        let mut tensors = Vec::new();
+        net.visit_params(&mut |p| tensors.push((p.layer, p.name, p.value.len())));
+        optimizer.check_buffers(&tensors)?;
+        Ok((run, optimizer))
+    }
+
     /// Trains `net` on `train`; evaluates on `eval` after every epoch if given.
     pub fn fit<T, N, Y, const IN: usize, const OUT: usize>(
         &mut self,
@@ -278,37 +432,83 @@ impl<O> Trainer<O> {
         F: FnMut(&Event) -> Control,
         for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
     {
-        let mut batches = Batches::<T, IN, Y>::new(train.len(), self.batch_size, self.seed).drop_last(self.drop_last);
+        if let Saved::Pending(run) = &self.run {
+            run.check_settings(self.batch_size, self.drop_last)?;
+            if run.order.len() != train.len() {
+                return Err(StateError::Samples {
+                    saved: run.order.len(),
+                    found: train.len(),
+                }
+                .into());
+            }
+        }
+        #[cfg(feature = "safetensors")]
+        if let Some(c) = &self.checkpoint {
+            if let (Some(path), None) = (c.best_path(), eval) {
+                return Err(TrainError::KeepBestWithoutEval {
+                    path: path.to_path_buf(),
+                });
+            }
+            self.optimizer
+                .save_state(&mut OptimizerState::new())
+                .map_err(|e| TrainError::Checkpoint {
+                    epoch: 0,
+                    message: e.to_string(),
+                })?;
+        }
+        // A resumed run continues its stream, order and history; otherwise start afresh.
+        let (mut batches, start, mut iteration, mut history, mut best, mut last_finite) =
+            match core::mem::replace(&mut self.run, Saved::Nothing) {
+                Saved::Pending(run) => {
+                    let run = *run;
+                    let batches = Batches::<T, IN, Y>::resume(run.order, run.batch_size, run.drop_last, run.rng);
+                    let mut history = run.history;
+                    history.stopped = false;
+                    (batches, run.epoch, run.iteration, history, run.best, run.last_loss)
+                }
+                _ => {
+                    let batches =
+                        Batches::<T, IN, Y>::new(train.len(), self.batch_size, self.seed).drop_last(self.drop_last);
+                    (batches, 0, 0u64, History::default(), None, None)
+                }
+            };
         let iters = batches.len();
         if iters == 0 {
+            self.run = Saved::Interrupted("the last `fit` found no batch".to_string());
             return Err(TrainError::NoBatch {
                 samples: train.len(),
                 batch_size: self.batch_size,
             });
         }
         let log_every = if self.log_every == 0 { iters } else { self.log_every };
-        let mut history = History::default();
+        let epochs = self.epochs.saturating_sub(start);
         // Bounded: `epochs` may be huge ("until the callback stops"); a longer history grows
         // (amortised) between steps.
-        history.log.reserve_exact(
-            self.epochs
-                .saturating_mul(iters.div_ceil(log_every))
-                .min(HISTORY_RESERVE),
-        );
-        history.epochs.reserve_exact(self.epochs.min(HISTORY_RESERVE));
+        history
+            .log
+            .reserve_exact(epochs.saturating_mul(iters.div_ceil(log_every)).min(HISTORY_RESERVE));
+        history.epochs.reserve_exact(epochs.min(HISTORY_RESERVE));
         let mut eval_batches = eval.map(|e| Batches::<T, IN, Y>::new(e.len(), self.batch_size, 0));
-        let mut out = self.progress.start(self.epochs.saturating_mul(iters));
-        let mut last_finite: Option<f64> = None;
+        let mut out = self.progress.start(epochs.saturating_mul(iters));
+        let mut done = start;
+        let mut interrupted = None;
+        #[cfg(feature = "safetensors")]
+        let mut written = start;
 
-        'epochs: for epoch in 1..=self.epochs {
+        'epochs: for epoch in start.saturating_add(1)..=self.epochs {
             batches.shuffle();
             let (mut sum, mut count) = (0.0f64, 0usize);
             let mut epoch_sum = 0.0f64;
             for i in 0..iters {
                 let (x, t) = batches.get_in_place(train, i);
                 let loss = net.train_step(x.into(), t.into(), &mut self.optimizer).as_f64();
+                iteration += 1;
                 if !loss.is_finite() {
                     out.finish();
+                    self.run = Saved::Interrupted(format!(
+                        "the last `fit` stopped with a non-finite loss at epoch {epoch}, iteration {}",
+                        i + 1
+                    ));
                     return Err(TrainError::NonFiniteLoss {
                         epoch,
                         iter: i + 1,
@@ -333,6 +533,7 @@ impl<O> Trainer<O> {
                     out.log(&point);
                     if callback(&Event::Log(point)) == Control::Stop {
                         history.stopped = true;
+                        interrupted = Some((epoch, i + 1));
                         break 'epochs;
                     }
                 }
@@ -342,14 +543,98 @@ impl<O> Trainer<O> {
                 train_loss: epoch_sum / iters as f64,
                 eval: eval.zip(eval_batches.as_mut()).map(|(e, b)| evaluate_with(net, e, b)),
             };
+            let mut improved = false;
+            if let Some(e) = stats.eval {
+                if best.is_none_or(|b| e.loss < b.loss) {
+                    best = Some(Best { epoch, loss: e.loss });
+                    improved = true;
+                }
+            }
+            let _ = improved; // used by checkpoints only
             history.epochs.push(stats);
+            done = epoch;
+            #[cfg(feature = "safetensors")]
+            if let Some(c) = &self.checkpoint {
+                let (periodic, best_now) = checkpoint::due(c, epoch, improved);
+                if periodic || best_now {
+                    let (order, rng) = batches.parts();
+                    let run = Run {
+                        epoch,
+                        iteration,
+                        batch_size: self.batch_size,
+                        drop_last: self.drop_last,
+                        seed: self.seed,
+                        rng: rng.clone(),
+                        order: order.to_vec(),
+                        best,
+                        last_loss: last_finite,
+                        history: history.clone(),
+                    };
+                    let paths = [periodic.then(|| c.path()), best_now.then(|| c.best_path()).flatten()];
+                    if let Err(e) = self.write_checkpoints(&*net, run, paths) {
+                        out.finish();
+                        self.run = Saved::Interrupted(format!(
+                            "the last `fit` failed to write a checkpoint after epoch {epoch}"
+                        ));
+                        return Err(e);
+                    }
+                    if periodic {
+                        written = epoch;
+                    }
+                }
+            }
             out.epoch(&stats);
             if callback(&Event::Epoch(stats)) == Control::Stop {
                 history.stopped = true;
                 break;
             }
         }
+        #[cfg(feature = "safetensors")]
+        if let (Some(c), None) = (&self.checkpoint, interrupted) {
+            if written != done {
+                let (order, rng) = batches.parts();
+                let run = Run {
+                    epoch: done,
+                    iteration,
+                    batch_size: self.batch_size,
+                    drop_last: self.drop_last,
+                    seed: self.seed,
+                    rng: rng.clone(),
+                    order: order.to_vec(),
+                    best,
+                    last_loss: last_finite,
+                    history: history.clone(),
+                };
+                if let Err(e) = self.write_checkpoints(&*net, run, [Some(c.path()), None]) {
+                    out.finish();
+                    self.run = Saved::Interrupted(format!(
+                        "the last `fit` failed to write a checkpoint after epoch {done}"
+                    ));
+                    return Err(e);
+                }
+            }
+        }
         out.finish();
+        self.run = match interrupted {
+            Some((epoch, iter)) => Saved::Interrupted(format!(
+                "the last `fit` was stopped by its callback inside epoch {epoch} (at iteration {iter})"
+            )),
+            None => {
+                let (order, rng) = batches.into_parts();
+                Saved::Finished(Box::new(Run {
+                    epoch: done,
+                    iteration,
+                    batch_size: self.batch_size,
+                    drop_last: self.drop_last,
+                    seed: self.seed,
+                    rng,
+                    order,
+                    best,
+                    last_loss: last_finite,
+                    history: history.clone(),
+                }))
+            }
+        };
         Ok(history)
     }
 }
