@@ -573,6 +573,19 @@ fn write_fuzz_seeds() {
     let opts = nn::persist::SaveOptions::new().rename("fc1", "0").rename("fc2", "2");
     let renamed = nn::persist::to_safetensors_with(&network::<f32>(), &opts).unwrap();
     std::fs::write(dir.join("fuzznet_sequential_f32"), renamed).unwrap();
+    // An Adam checkpoint after 1 of 2 epochs on the fuzz target's 8 samples, and a standardizer.
+    let x = nn::Batch::<f32, 3>::from_fn(8, |f, n| ((f * 8 + n) as f32 * 0.37).sin());
+    let data = nn::data::Dataset::classification(x, (0..8).map(|n| n % 2).collect(), 2).unwrap();
+    let mut net = network::<f32>();
+    let mut trainer = nn::train::Trainer::new(nn::Adam::<f32>::default())
+        .epochs(1)
+        .batch_size(4)
+        .seed(3)
+        .progress(nn::train::Progress::Silent);
+    trainer.fit(&mut net, &data, None).unwrap();
+    trainer.save_checkpoint(&net, dir.join("checkpoint_adam")).unwrap();
+    let s = nn::data::Standardizer::fit(data.x());
+    std::fs::write(dir.join("standardizer_3"), s.to_safetensors()).unwrap();
     for f in ["mlp_f16", "mlp_sequential_f32"] {
         let from = root.join(format!("tests/fixtures/pytorch/{f}.safetensors"));
         std::fs::copy(from, dir.join(f)).unwrap();

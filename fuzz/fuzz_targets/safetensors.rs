@@ -1,17 +1,22 @@
 //! The safetensors loading path on arbitrary bytes: `from_safetensors` of a network (f32 and
-//! f64), `from_safetensors_into` with every option switched, must never panic, hang or
-//! allocate what a header merely claims; a failed load must leave the network bit-identical,
-//! a successful one must give finite parameters, and every error must name its origin.
+//! f64), `from_safetensors_into` with every option switched, `Standardizer::from_safetensors`
+//! and `Trainer::resume_from_safetensors` (a checkpoint, then two more epochs of training)
+//! must never panic, hang or allocate what a header merely claims; a failed load must leave
+//! the network bit-identical, a successful one must give finite values, and every error must
+//! name its origin.
 //!
 //! Run with `cargo +nightly fuzz run safetensors corpus/safetensors seeds/safetensors` in
 //! `fuzz/` (or `.ci/fuzz`). `seeds/safetensors/` holds valid files of `FuzzNet` (f32, f64,
-//! F16 and BF16 tensors, Sequential-style keys) and the PyTorch fixtures, written by
+//! `0.*`/`2.*` keys, an Adam checkpoint, a standardizer) and two PyTorch fixtures, written by
 //! `NN_WRITE_FUZZ_SEEDS=1 cargo test --test persist_mutation write_fuzz_seeds -- --ignored`
 //! from the repository root.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use nn::data::{Dataset, Standardizer};
 use nn::persist::{LoadError, LoadOptions};
+use nn::train::{Progress, Trainer};
+use nn::Adam;
 use nn::rand::SeedableRng;
 use nn::rand_chacha::ChaCha8Rng;
 use nn::state::TensorRef;
@@ -19,6 +24,7 @@ use nn::Float;
 
 nn::network! {
     /// The network of the seeds (the same declaration as tests/persist_mutation.rs).
+    #[derive(Clone)]
     pub struct FuzzNet {
         input: 3,
         fc1: Affine(4),
@@ -52,7 +58,37 @@ fuzz_target!(|data: &[u8]| {
             check::<()>(Err(e));
         }
     }
+
+    // A standardizer of 3 features.
+    if let Ok(s) = Standardizer::<f32, 3>::from_safetensors(data).inspect_err(|e| check_msg(&e.to_string())) {
+        assert!(s.mean.iter().chain(s.std.iter()).all(|v| v.is_finite()), "{:?} {:?}", s.mean, s.std);
+    }
+
+    // A checkpoint: resume, then train on to epoch 2 (a resumed state must not break `fit`).
+    let mut net = FuzzNet::<f32>::new(&mut ChaCha8Rng::seed_from_u64(7));
+    let before = bits(&net);
+    let mut trainer = Trainer::new(Adam::<f32>::default())
+        .epochs(2)
+        .batch_size(4)
+        .seed(3)
+        .progress(Progress::Silent);
+    match trainer.resume_from_safetensors(&mut net, data) {
+        Ok(()) => {
+            finite(net.clone());
+            let _ = trainer.fit(&mut net, &data_set(), None);
+        }
+        Err(e) => {
+            assert!(bits(&net) == before, "a failed resume changed the network: {e}");
+            check_msg(&e.to_string());
+        }
+    }
 });
+
+/// The 8 samples a resumed checkpoint trains on (the seeds' checkpoint was made on them).
+fn data_set() -> Dataset<f32, 3> {
+    let x = nn::Batch::<f32, 3>::from_fn(8, |f, n| ((f * 8 + n) as f32 * 0.37).sin());
+    Dataset::classification(x, (0..8).map(|n| n % 2).collect(), 2).expect("finite, labels < 2")
+}
 
 /// Every parameter's bits, in visiting order.
 fn bits<T: Float>(net: &FuzzNet<T>) -> Vec<u64> {
@@ -72,8 +108,12 @@ fn finite<T: Float>(net: FuzzNet<T>) {
 
 /// An error's message is short and names where the bytes came from.
 fn check<R>(result: Result<R, LoadError>) {
-    let Err(e) = result else { return };
-    let msg = e.to_string();
+    if let Err(e) = result {
+        check_msg(&e.to_string());
+    }
+}
+
+fn check_msg(msg: &str) {
     assert!(
         msg.len() <= MAX_MESSAGE,
         "a {}-byte error message: {}…",
