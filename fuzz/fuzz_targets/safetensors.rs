@@ -15,11 +15,11 @@
 use libfuzzer_sys::fuzz_target;
 use nn::data::{Dataset, Standardizer};
 use nn::persist::{LoadError, LoadOptions};
-use nn::train::{Progress, Trainer};
-use nn::Adam;
 use nn::rand::SeedableRng;
 use nn::rand_chacha::ChaCha8Rng;
 use nn::state::TensorRef;
+use nn::train::{Progress, Trainer};
+use nn::Adam;
 use nn::Float;
 
 nn::network! {
@@ -61,7 +61,12 @@ fuzz_target!(|data: &[u8]| {
 
     // A standardizer of 3 features.
     if let Ok(s) = Standardizer::<f32, 3>::from_safetensors(data).inspect_err(|e| check_msg(&e.to_string())) {
-        assert!(s.mean.iter().chain(s.std.iter()).all(|v| v.is_finite()), "{:?} {:?}", s.mean, s.std);
+        assert!(
+            s.mean.iter().chain(s.std.iter()).all(|v| v.is_finite()),
+            "{:?} {:?}",
+            s.mean,
+            s.std
+        );
     }
 
     // A checkpoint: resume, then train on to epoch 2 (a resumed state must not break `fit`).
