@@ -557,6 +557,26 @@ fn gigabyte_claims_allocate_little() {
     println!("{} claims, largest allocation {largest_seen} bytes", claims.len());
 }
 
+/// Found by the mutation test: an F64 value beyond f32's range used to load into an f32
+/// network as an infinity.
+#[test]
+fn f64_beyond_f32_range_is_refused_by_an_f32_network() {
+    let mut big = network::<f64>();
+    big.fc2.w[(1, 2)] = 1e300;
+    let bytes = big.to_safetensors();
+    let err = FuzzNet::<f32>::from_safetensors(&bytes).map(drop).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(&err, LoadError::NonFinite { tensor, index, .. } if tensor == "fc2.weight" && index == &[1, 2]),
+        "{msg}"
+    );
+    assert!(msg.contains("1e300") && msg.contains("beyond f32's range"), "{msg}");
+    assert!(
+        FuzzNet::<f64>::from_safetensors(&bytes).is_ok(),
+        "an f64 network holds 1e300"
+    );
+}
+
 /// Writes the fuzz target's seeds: valid files of `FuzzNet` and the PyTorch fixtures.
 #[test]
 #[ignore = "writes fuzz/seeds/safetensors (NN_WRITE_FUZZ_SEEDS=1)"]
