@@ -5,10 +5,14 @@
 //! ```sh
 //! cargo run --release --example spiral                 # writes out/spiral-*.png
 //! cargo run --release --example spiral -- --seed 3 --out docs
+//! cargo run --release --example spiral -- --save spiral.safetensors  # keep the trained net
 //! ```
 //!
 //! `--seed` seeds the weights and the shuffling (default 0); the data set is always the
 //! book's 300 points, generated with `--data-seed` (default 1984, the book's seed).
+//! `--save FILE` writes the trained network as a safetensors file, which
+//! `examples/classify.rs` loads to classify points (`examples/spiral.safetensors` is the
+//! default run's file, compiled into that example).
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -72,6 +76,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut seed = 0u64;
     let mut data_seed = SPIRAL_SEED;
     let mut out = PathBuf::from("out");
+    let mut save = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
@@ -79,8 +84,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--seed" => seed = value()?.parse()?,
             "--data-seed" => data_seed = value()?.parse()?,
             "--out" => out = value()?.into(),
+            "--save" => save = Some(PathBuf::from(value()?)),
             "-h" | "--help" => {
-                println!("usage: spiral [--seed N] [--data-seed N] [--out DIR]");
+                println!("usage: spiral [--seed N] [--data-seed N] [--out DIR] [--save FILE]");
                 return Ok(());
             }
             other => return Err(format!("unknown argument `{other}` (try --help)").into()),
@@ -103,5 +109,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     nn::plot::loss_curve(&loss_png, &losses, "iterations (×10)")?;
     nn::plot::decision_boundary(&boundary_png, &run.net, &data)?;
     println!("wrote {} and {}", loss_png.display(), boundary_png.display());
+    if let Some(path) = save {
+        run.net.save(&path)?;
+        println!("saved the trained network to {}", path.display());
+    }
     Ok(())
 }

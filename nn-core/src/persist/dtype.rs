@@ -59,6 +59,22 @@ pub(crate) fn first_non_finite(dtype: Dtype, bytes: &[u8]) -> Option<(usize, f64
         .find(|(_, v)| !v.is_finite())
 }
 
+/// The first element (row-major index, value in the file) that does not become a finite `T`:
+/// a NaN or an infinity of any dtype ([`first_non_finite`]), or, loading F64 into an `f32`
+/// network, a finite value beyond f32's range (it would round to ±∞).
+pub(crate) fn first_not_finite_as<T: Float>(dtype: Dtype, bytes: &[u8]) -> Option<(usize, f64)> {
+    first_non_finite(dtype, bytes).or_else(|| {
+        if dtype != Dtype::F64 || !is_f32::<T>() {
+            return None;
+        }
+        bytes
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .enumerate()
+            .find(|&(_, v)| !(v as f32).is_finite())
+    })
+}
+
 /// Whether any `S`-byte little-endian element has all of `mask`'s (exponent) bits set
 /// (one OR-reduction over the whole tensor, no early exit, so it vectorises).
 fn any_exponent_all_ones<const S: usize>(bytes: &[u8], mask: u64) -> bool {
@@ -177,5 +193,13 @@ mod tests {
         assert_eq!(first_non_finite(Dtype::F64, &max[4..]), None);
         assert_eq!(first_non_finite(Dtype::F16, &f16s[..2]), None);
         assert_eq!(first_non_finite(Dtype::BF16, &bf16s[..2]), None);
+        // An F64 beyond f32's range is finite in the file but not in an f32 network.
+        let big: Vec<u8> = [1.0f64, 1e300, f64::from(f32::MAX)]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(first_not_finite_as::<f32>(Dtype::F64, &big), Some((1, 1e300)));
+        assert_eq!(first_not_finite_as::<f64>(Dtype::F64, &big), None);
+        assert_eq!(first_not_finite_as::<f32>(Dtype::F64, &big[16..]), None);
     }
 }

@@ -103,8 +103,10 @@ pub enum LoadError {
         /// The file's dtype (`I64`, `BOOL`, ...).
         dtype: String,
     },
-    /// A tensor holds a NaN or an infinity (the first one in the file's row-major order).
-    #[error("{origin}: tensor `{tensor}` holds the non-finite value {value} at index {}", dims(.index))]
+    /// A tensor holds a NaN or an infinity, or (loading F64 into an `f32` network) a value
+    /// beyond f32's range, which would become an infinity: the first one in the file's
+    /// row-major order.
+    #[error("{origin}: tensor `{tensor}` holds the non-finite value {} at index {}{}", shown(*.value), dims(.index), beyond_f32(*.value))]
     NonFinite {
         /// The file or bytes.
         origin: Origin,
@@ -230,6 +232,24 @@ fn hint(available: &[String]) -> String {
             "; the file holds {} (rename keys with `LoadOptions::rename`)",
             list(available)
         )
+    }
+}
+
+/// A `NonFinite` value: `NaN`, `inf`, or a finite one in exponent form (`1e300`).
+fn shown(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value:e}")
+    } else {
+        value.to_string()
+    }
+}
+
+/// What a finite `NonFinite` value means: an F64 beyond f32's range, for an f32 network.
+fn beyond_f32(value: f64) -> &'static str {
+    if value.is_finite() {
+        " as f32 (the file's F64 value is beyond f32's range)"
+    } else {
+        ""
     }
 }
 

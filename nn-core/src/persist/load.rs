@@ -11,7 +11,7 @@ use std::path::Path;
 use safetensors::tensor::{Metadata, TensorView};
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
 
-use super::dtype::{first_non_finite, loads, read_into, read_rows_into};
+use super::dtype::{first_not_finite_as, loads, read_into, read_rows_into};
 use super::error::{LoadError, Origin};
 use super::metadata::{check_layers, layer_list};
 use super::options::LoadOptions;
@@ -217,7 +217,7 @@ pub(crate) fn load_network<T: Float, const IN: usize, const OUT: usize, N: Netwo
         .map(|p| file.tensor(&p.key).expect("planned tensors are in the file"))
         .collect();
     for (p, v) in planned.iter().zip(&views) {
-        if let Some((at, value)) = first_non_finite(p.dtype, v.data()) {
+        if let Some((at, value)) = first_not_finite_as::<T>(p.dtype, v.data()) {
             return Err(non_finite(p, origin, at, value));
         }
     }
@@ -356,7 +356,7 @@ fn load_path<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT>
                 elem,
                 &mut buf,
                 &origin,
-                |c, first| match first_non_finite(p.dtype, c) {
+                |c, first| match first_not_finite_as::<T>(p.dtype, c) {
                     Some((at, value)) => Err(non_finite(p, &origin, first + at, value)),
                     None => Ok(()),
                 },
@@ -391,7 +391,7 @@ fn load_path<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT>
             &origin,
             |c, first| {
                 if fresh {
-                    if let Some((at, value)) = first_non_finite(p.dtype, c) {
+                    if let Some((at, value)) = first_not_finite_as::<T>(p.dtype, c) {
                         return Err(non_finite(p, &origin, first + at, value));
                     }
                 }

@@ -29,7 +29,7 @@
 //! thread, the test harness' included: use them in a test binary that runs one test at a time.
 
 pub use crate::kernels::alloc::CountingAllocator;
-use crate::kernels::alloc::{process_allocations, thread_counts};
+use crate::kernels::alloc::{note_largest, process_allocations, take_largest, thread_bytes, thread_counts};
 
 /// Per-thread allocator counters at one instant (all zero unless [`CountingAllocator`] is
 /// the global allocator).
@@ -41,6 +41,8 @@ pub struct AllocStats {
     pub reallocs: u64,
     /// Calls to `dealloc`.
     pub deallocs: u64,
+    /// Bytes requested by `alloc`, `alloc_zeroed` and `realloc` (its new size).
+    pub bytes: u64,
 }
 
 impl AllocStats {
@@ -51,6 +53,7 @@ impl AllocStats {
             allocs,
             reallocs,
             deallocs,
+            bytes: thread_bytes(),
         }
     }
 
@@ -65,6 +68,7 @@ impl AllocStats {
             allocs: self.allocs - earlier.allocs,
             reallocs: self.reallocs - earlier.reallocs,
             deallocs: self.deallocs - earlier.deallocs,
+            bytes: self.bytes - earlier.bytes,
         }
     }
 }
@@ -126,6 +130,36 @@ pub fn count_allocations_detailed<R>(f: impl FnOnce() -> R) -> (R, AllocStats) {
     let r = f();
     let after = AllocStats::now();
     (r, after.since(&before))
+}
+
+/// Runs `f` and returns its result with the size in bytes of the largest single request
+/// (an allocation, or a reallocation's new size) it made on the current thread: what proves
+/// that reading a file whose header claims gigabytes does not allocate them.
+///
+/// ```
+/// use nn_core::alloc_counter::{largest_allocation, CountingAllocator};
+///
+/// #[global_allocator]
+/// static ALLOC: CountingAllocator = CountingAllocator;
+///
+/// let (v, largest) = largest_allocation(|| vec![0u8; 1000]);
+/// assert_eq!((v.len(), largest), (1000, 1000));
+/// ```
+///
+/// Panics if [`CountingAllocator`] is not the global allocator.
+pub fn largest_allocation<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    assert!(
+        is_counting(),
+        "largest_allocation: CountingAllocator is not the global allocator; declare \
+         `#[global_allocator] static A: nn_core::alloc_counter::CountingAllocator = \
+         nn_core::alloc_counter::CountingAllocator;` in this binary"
+    );
+    let earlier = take_largest();
+    let r = f();
+    let largest = take_largest();
+    // An enclosing measurement still sees everything requested since it began.
+    note_largest(earlier.max(largest));
+    (r, largest)
 }
 
 #[cfg(test)]
