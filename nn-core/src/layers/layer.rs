@@ -12,6 +12,7 @@
 use crate::batch::{BatchMut, BatchRef};
 use crate::float::Float;
 use crate::init::Init;
+use crate::layers::op::{LayerOp, Prediction};
 use crate::param::Param;
 
 /// A differentiable layer from `IN` to `OUT` features per sample (the book's layer classes,
@@ -161,6 +162,14 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
     fn init_params(&mut self, init: &mut Init<'_>) {
         let _ = init;
     }
+
+    /// The layer as a standard operator, for exporters such as `nn::onnx` (feature `onnx`):
+    /// a fully connected product, an element-wise function, or the identity. The default,
+    /// `None`, means "no standard form": exporting a network with this layer fails with an
+    /// error naming it.
+    fn op(&self) -> Option<LayerOp<'_, T>> {
+        None
+    }
 }
 
 /// A loss layer on `D` scores per sample (the book's `SoftmaxWithLoss`): the last layer of a
@@ -197,4 +206,9 @@ pub trait LossLayer<T: Float, const D: usize> {
         let _ = (score, target);
         None
     }
+
+    /// What the scores mean for a deployed model: raw scores (the default, regression),
+    /// the softmax of each sample's scores (class probabilities) or the sigmoid of each
+    /// score. Exporters add that step after the scores.
+    const PREDICTION: Prediction = Prediction::Scores;
 }

@@ -18,8 +18,10 @@
 //!         predict_into                                       predict_into.rs
 //!         visit_params, param_count                          params.rs
 //!         summary                                            summary.rs
+//!         visit_ops, prediction                              ops.rs
 //!     }
 //!     impl Network for Net<T>, impl Trainable for Net<T>     trait_impls.rs
+//!     nn::__onnx_methods!(Net);   (to_onnx, save_onnx)       ops.rs
 //! };
 //! ```
 //!
@@ -38,6 +40,7 @@ mod constructors;
 mod forward;
 mod layers;
 mod names;
+mod ops;
 mod params;
 mod predict_into;
 mod strukt;
@@ -157,6 +160,7 @@ pub fn generate(m: &Model) -> TokenStream {
     let trainable_impl = m.loss.as_ref().map(|l| trait_impls::trainable(&net, l));
     let methods = inherent_methods(&net);
     let cfgs = cfg_attrs(m);
+    let onnx_methods = ops::onnx_methods(&net);
     quote! {
         #strukt
 
@@ -173,6 +177,8 @@ pub fn generate(m: &Model) -> TokenStream {
             #network_impl
 
             #trainable_impl
+
+            #onnx_methods
         };
     }
 }
@@ -193,6 +199,7 @@ fn inherent_methods(net: &Net) -> TokenStream {
     let visit_params = params::visit_params(net);
     let param_count = params::param_count(net);
     let summary = summary::summary(net);
+    let ops = ops::methods(net);
     quote! {
         #consts
         #constructors
@@ -202,6 +209,7 @@ fn inherent_methods(net: &Net) -> TokenStream {
         #visit_params
         #param_count
         #summary
+        #ops
     }
 }
 

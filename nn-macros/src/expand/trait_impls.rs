@@ -17,7 +17,8 @@ use super::layers::{loss_type, target_type};
 use super::Net;
 use crate::validate::LossModel;
 
-/// `impl Network`: `predict`, `predict_into`, `visit_params`, `param_count`, `summary`.
+/// `impl Network`: `predict`, `predict_into`, `visit_params`, `param_count`, `summary`,
+/// `visit_ops` and `prediction` (ops.rs).
 pub(super) fn network(net: &Net) -> TokenStream {
     let Net {
         m,
@@ -28,6 +29,7 @@ pub(super) fn network(net: &Net) -> TokenStream {
         ..
     } = net;
     let (ident, x, out, f) = (&m.ident, &v.x, &v.out, &v.f);
+    let ops = super::ops::forwarding(net);
     quote! {
         impl<T: #float> ::nn::__private::Network<T, #input_w, #output_w> for #ident<T> {
             fn predict(
@@ -56,6 +58,8 @@ pub(super) fn network(net: &Net) -> TokenStream {
             fn summary(&self) -> ::nn::__private::Summary {
                 Self::summary(self)
             }
+
+            #ops
         }
     }
 }
