@@ -266,6 +266,28 @@ const _: () = {
                 ]),
             }
         }
+        /// Visits every layer but the loss in model order as a standard operator: its
+        /// field name and `Layer::op` (`None` for a layer without one). What exporters
+        /// such as `nn::onnx` write.
+        pub fn visit_ops(
+            &self,
+            f: &mut dyn FnMut(
+                &'static str,
+                ::core::option::Option<::nn::__private::LayerOp<'_, T>>,
+            ),
+        ) {
+            f("affine1", self.affine1.op());
+            f("sigmoid", self.sigmoid.op());
+            f("affine2", self.affine2.op());
+        }
+        /// What the scores mean for a deployed model: the loss layer's `PREDICTION`
+        /// (`Prediction::Scores` without a loss).
+        pub fn prediction(&self) -> ::nn::__private::Prediction {
+            <::nn::__private::SoftmaxWithLoss<
+                T,
+                3,
+            > as ::nn::__private::LossLayer<T, 3>>::PREDICTION
+        }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Network<T, 2, 3>
     for TwoLayerNet<T> {
@@ -290,6 +312,18 @@ const _: () = {
         }
         fn summary(&self) -> ::nn::__private::Summary {
             Self::summary(self)
+        }
+        fn visit_ops(
+            &self,
+            f: &mut dyn FnMut(
+                &'static str,
+                ::core::option::Option<::nn::__private::LayerOp<'_, T>>,
+            ),
+        ) {
+            Self::visit_ops(self, f)
+        }
+        fn prediction(&self) -> ::nn::__private::Prediction {
+            Self::prediction(self)
         }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Trainable<T, 2, 3>
@@ -321,4 +355,5 @@ const _: () = {
             Self::evaluate(self, x, t)
         }
     }
+    ::nn::__onnx_methods!(TwoLayerNet);
 };
