@@ -10,11 +10,10 @@
 //! Samples are rows (batch-major, as PyTorch and every ONNX runtime): `scores` is the
 //! transpose of `predict`'s `OUT × N` output. A weight is stored `[OUT, IN]` row-major
 //! (`torch.nn.Linear`'s layout) and multiplied transposed (`transB = 1`); a layer without a
-//! bias (`MatMul`) is a `Gemm` without `C`. Elements are the network's float type: `FLOAT`
-//! for `f32`, `DOUBLE` for `f64` (a runtime without `DOUBLE` kernels needs an `f32`
-//! network: train in `f64`, copy the weights into the `f32` network, export that).
-
-use std::any::TypeId;
+//! bias (`MatMul`) is a `Gemm` without `C`. Every tensor is `FLOAT` (f32), also for an
+//! `f64` network, whose parameters are rounded to the nearest f32: runtimes' `DOUBLE`
+//! support for `Gemm` varies (tract 0.23 fails to optimise a `DOUBLE` `Gemm`), and a
+//! deployed model runs in f32 anyway.
 
 use super::error::OnnxError;
 use super::proto::attribute_proto::AttributeType;
@@ -218,7 +217,7 @@ impl<'s, T: Float> Builder<'s, T> {
         }
         let w_name = format!("{field}.weight");
         // Column-major `OUT × IN` (nalgebra's storage) → row-major `[OUT, IN]`.
-        let mut raw = Vec::with_capacity(weight.len() * core::mem::size_of::<T>());
+        let mut raw = Vec::with_capacity(weight.len() * 4);
         for o in 0..outputs {
             for i in 0..inputs {
                 push_le(&mut raw, weight[i * outputs + o]);
@@ -230,7 +229,7 @@ impl<'s, T: Float> Builder<'s, T> {
         let mut inputs_of_node = vec![self.prev.clone(), w_name];
         if let Some(b) = bias {
             let b_name = format!("{field}.bias");
-            let mut raw = Vec::with_capacity(b.len() * core::mem::size_of::<T>());
+            let mut raw = Vec::with_capacity(b.len() * 4);
             b.iter().for_each(|&v| push_le(&mut raw, v));
             self.graph.initializer.push(tensor::<T>(&b_name, &[outputs], raw));
             inputs_of_node.push(b_name);
@@ -265,23 +264,15 @@ impl<'s, T: Float> Builder<'s, T> {
     }
 }
 
-/// `FLOAT` for `f32`, `DOUBLE` for `f64` (`Float` is implemented for these two only).
+/// `FLOAT` for every network (see the module documentation).
 fn elem_type<T: Float>() -> i32 {
-    if TypeId::of::<T>() == TypeId::of::<f32>() {
-        DataType::Float as i32
-    } else {
-        DataType::Double as i32
-    }
+    DataType::Float as i32
 }
 
-/// Appends `v`'s little-endian bytes in the network's float type (ONNX's `raw_data`).
+/// Appends `v` as a little-endian f32 (ONNX's `raw_data`): exact for an `f32` network,
+/// rounded to nearest for an `f64` one.
 fn push_le<T: Float>(out: &mut Vec<u8>, v: T) {
-    if TypeId::of::<T>() == TypeId::of::<f32>() {
-        // Exact: `v` is an `f32`.
-        out.extend_from_slice(&(v.as_f64() as f32).to_le_bytes());
-    } else {
-        out.extend_from_slice(&v.as_f64().to_le_bytes());
-    }
+    out.extend_from_slice(&(v.as_f64() as f32).to_le_bytes());
 }
 
 /// An initializer of shape `dims` holding `raw` (row-major, little-endian).

@@ -8,8 +8,9 @@
 //! sample's scores, or their sigmoid). One node per layer, named by its field: `Affine` →
 //! `Gemm` with initializers `{field}.weight` (`[OUT, IN]`, as `torch.nn.Linear`) and
 //! `{field}.bias`, `MatMul` → `Gemm` without a bias, `Sigmoid` / `Tanh` / `Relu` /
-//! `Softmax` → the operator of that name. Elements are the network's float type (`FLOAT`
-//! for `f32`, `DOUBLE` for `f64`).
+//! `Softmax` → the operator of that name. Every tensor is `FLOAT` (f32): an `f64`
+//! network's parameters are rounded to the nearest f32 (runtimes' `DOUBLE` support for
+//! `Gemm` varies; tract 0.23 cannot optimise one).
 //!
 //! A layer is exported through [`Layer::op`](crate::layers::Layer::op); one without an
 //! ONNX form (a user layer that does not implement it, an activation without
