@@ -175,10 +175,11 @@ fn max_rel_err<T: Float>(a: &[f32], b: &[T], width: usize) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// 1e-5, for f32 and f64 networks alike (both are exported as f32).
-fn tolerance<T: Float>() -> f64 {
-    1e-5
-}
+/// The tolerance, for f32 and f64 networks alike (both are exported as f32).
+const TOLERANCE: f64 = 1e-5;
+
+/// The probabilities a loss derives from a batch of scores.
+type ProbFn<T, const OUT: usize> = fn(&Batch<T, OUT>) -> Vec<T>;
 
 /// Softmax of each sample's `OUT` scores.
 fn softmax<T: Float, const OUT: usize>(scores: &Batch<T, OUT>) -> Vec<T> {
@@ -198,7 +199,7 @@ fn check<T, N, const IN: usize, const OUT: usize>(
     name: &str,
     net: &mut N,
     xs: [&Batch<T, IN>; 2],
-    prob: Option<fn(&Batch<T, OUT>) -> Vec<T>>,
+    prob: Option<ProbFn<T, OUT>>,
 ) -> f64
 where
     T: Float,
@@ -218,7 +219,7 @@ where
             let e = max_rel_err(got, want, OUT);
             println!("{name} (N = {}): {which} max relative error {e:.3e}", x.ncols());
             assert!(
-                e <= tolerance::<T>(),
+                e <= TOLERANCE,
                 "{name}: {which} differ from nn's by {e:e} (relative) on a batch of {}",
                 x.ncols()
             );

@@ -63,7 +63,7 @@ pub(super) fn build<T: Float>(
     let mut graph = Builder::<T>::new(summary, input);
     visit(&mut |field, op| graph.layer(field, op));
     let mut graph = graph.finish(output)?;
-    let elem = elem_type::<T>();
+    let elem = ELEM;
     graph.input.push(value_info(INPUT, elem, input));
     graph.output.push(value_info(SCORES, elem, output));
     let probabilities = match prediction {
@@ -223,15 +223,13 @@ impl<'s, T: Float> Builder<'s, T> {
                 push_le(&mut raw, weight[i * outputs + o]);
             }
         }
-        self.graph
-            .initializer
-            .push(tensor::<T>(&w_name, &[outputs, inputs], raw));
+        self.graph.initializer.push(tensor(&w_name, &[outputs, inputs], raw));
         let mut inputs_of_node = vec![self.prev.clone(), w_name];
         if let Some(b) = bias {
             let b_name = format!("{field}.bias");
             let mut raw = Vec::with_capacity(b.len() * 4);
             b.iter().for_each(|&v| push_le(&mut raw, v));
-            self.graph.initializer.push(tensor::<T>(&b_name, &[outputs], raw));
+            self.graph.initializer.push(tensor(&b_name, &[outputs], raw));
             inputs_of_node.push(b_name);
         }
         Ok(node(
@@ -264,10 +262,8 @@ impl<'s, T: Float> Builder<'s, T> {
     }
 }
 
-/// `FLOAT` for every network (see the module documentation).
-fn elem_type<T: Float>() -> i32 {
-    DataType::Float as i32
-}
+/// The element type of every tensor: `FLOAT` (see the module documentation).
+const ELEM: i32 = DataType::Float as i32;
 
 /// Appends `v` as a little-endian f32 (ONNX's `raw_data`): exact for an `f32` network,
 /// rounded to nearest for an `f64` one.
@@ -276,10 +272,10 @@ fn push_le<T: Float>(out: &mut Vec<u8>, v: T) {
 }
 
 /// An initializer of shape `dims` holding `raw` (row-major, little-endian).
-fn tensor<T: Float>(name: &str, dims: &[usize], raw: Vec<u8>) -> TensorProto {
+fn tensor(name: &str, dims: &[usize], raw: Vec<u8>) -> TensorProto {
     TensorProto {
         dims: dims.iter().map(|&d| d as i64).collect(),
-        data_type: Some(elem_type::<T>()),
+        data_type: Some(ELEM),
         name: Some(name.into()),
         raw_data: Some(raw),
         ..TensorProto::default()
