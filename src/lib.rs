@@ -9,6 +9,8 @@ pub use nn_macros::network;
 
 // The save / load methods `network!` generates, present with the `safetensors` feature.
 mod persist_macros;
+// `__onnx_methods!`, emitted by `network!`: the ONNX methods when the `onnx` feature is on.
+mod onnx_macros;
 
 // Batches (`D × N`, one sample per column), a training step's input, class labels.
 pub use nn_core::{
@@ -33,6 +35,8 @@ pub use nn_core::{alloc_counter, data, gradcheck, layers, optim, parallel, state
 // of this crate's examples and tests may turn such a feature on without this crate's own.
 #[allow(unused_imports)] // empty when no feature of nn-core is on
 pub use nn_core::feature_gated::*;
+// Layers and networks as standard operators, for exporters (`onnx`).
+pub use nn_core::{LayerOp, Prediction};
 // The crates in nn's public types.
 pub use nn_core::{nalgebra, rand, rand_chacha};
 
@@ -56,6 +60,8 @@ pub mod __private {
         InitScheme, Input, Labels, Layer, LossLayer, MatMul, MeanSquaredError, Network, Optimizer, Param, Relu,
         Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Summary, SummaryRow, Tanh, Trainable,
     };
+
+    pub use nn_core::{LayerOp, Prediction};
 
     /// Panics, naming the first offending entry, if `x` holds a NaN or an infinity: a
     /// non-finite input would otherwise become a NaN loss far from its cause. Called by

@@ -18,6 +18,8 @@ mod kernels;
 mod labels;
 pub mod layers;
 mod network;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 pub mod optim;
 mod param;
 #[cfg(feature = "safetensors")]
@@ -31,6 +33,8 @@ pub mod state;
 pub mod feature_gated {
     #[cfg(feature = "safetensors")]
     pub use crate::persist;
+    #[cfg(feature = "onnx")]
+    pub use crate::onnx;
     #[cfg(feature = "plot")]
     pub use crate::plot;
 }
@@ -50,6 +54,8 @@ pub use layers::{
     SoftmaxWithLoss, Sum, Tanh, TanhFn, LOG_GUARD,
 };
 pub use network::{Network, Summary, SummaryRow, Trainable};
+// Layers as standard operators, for exporters (`onnx`).
+pub use layers::{LayerOp, Prediction};
 pub use optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd};
 pub use param::Param;
 pub use testing::{alloc_counter, gradcheck};

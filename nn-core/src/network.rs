@@ -6,7 +6,7 @@ use core::fmt;
 use crate::batch::{BatchMut, BatchRef};
 use crate::float::Float;
 use crate::input::Input;
-use crate::layers::LossLayer;
+use crate::layers::{LayerOp, LossLayer, Prediction};
 use crate::optim::Optimizer;
 use crate::param::Param;
 use crate::state::{TensorMut, TensorRef};
@@ -49,6 +49,15 @@ pub trait Network<T: Float, const IN: usize, const OUT: usize> {
 
     /// The same tensors, writable (loading), in the same order.
     fn visit_tensors_mut(&mut self, f: &mut dyn FnMut(&'static str, TensorMut<'_, T>));
+    /// Visits every layer but the loss in model order as a standard operator (its field
+    /// name and [`Layer::op`](crate::layers::Layer::op); `None` for a layer without one):
+    /// what exporters such as `nn::onnx` (feature `onnx`) write.
+    fn visit_ops(&self, f: &mut dyn FnMut(&'static str, Option<LayerOp<'_, T>>));
+
+    /// What the scores mean for a deployed model: the loss layer's
+    /// [`PREDICTION`](crate::layers::LossLayer::PREDICTION), [`Prediction::Scores`] for a
+    /// network without a loss.
+    fn prediction(&self) -> Prediction;
 }
 
 /// A network that ends in a loss layer: the book's `forward` / `backward` and a fused

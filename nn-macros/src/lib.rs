@@ -129,6 +129,9 @@ use proc_macro::TokenStream;
 ///   correct)`, `predict(x) -> view` (own buffers), `predict_into(&self, x, out)` (shared
 ///   `&self`, per-thread scratch), `visit_params(f)`, `param_count()`, `summary()`, and the
 ///   constants `INPUT`, `OUTPUT`, `PARAMS` (`TwoLayerNet::<f32>::PARAMS`).
+/// - For exporters: `visit_ops(f)` (every layer but the loss as its `Layer::op`) and
+///   `prediction()` (the loss's `LossLayer::PREDICTION`); with `nn`'s `onnx` feature,
+///   `to_onnx()` and `save_onnx(path)` (`nn::onnx`).
 /// - `x` is anything `nn::AsBatch` (`&Batch<T, IN>`, a view, a static
 ///   matrix); `t` is anything that converts into the loss's target: class indices (`&Vec<usize>`,
 ///   `&[usize]`) or one-hot columns (`&Batch<T, D>`) for the classification losses, a

@@ -335,6 +335,30 @@ const _: () = {
             self.fc2.visit_tensors_mut(&mut |p| f("fc2", p));
             self.fc3.visit_tensors_mut(&mut |p| f("fc3", p));
         }
+        /// Visits every layer but the loss in model order as a standard operator: its
+        /// field name and `Layer::op` (`None` for a layer without one). What exporters
+        /// such as `nn::onnx` write.
+        pub fn visit_ops(
+            &self,
+            f: &mut dyn FnMut(
+                &'static str,
+                ::core::option::Option<::nn::__private::LayerOp<'_, T>>,
+            ),
+        ) {
+            f("fc1", self.fc1.op());
+            f("relu1", self.relu1.op());
+            f("fc2", self.fc2.op());
+            f("relu2", self.relu2.op());
+            f("fc3", self.fc3.op());
+        }
+        /// What the scores mean for a deployed model: the loss layer's `PREDICTION`
+        /// (`Prediction::Scores` without a loss).
+        pub fn prediction(&self) -> ::nn::__private::Prediction {
+            <::nn::__private::SoftmaxWithLoss<
+                T,
+                10,
+            > as ::nn::__private::LossLayer<T, 10>>::PREDICTION
+        }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Network<T, 784, 10> for Mlp<T> {
         fn predict(
@@ -371,6 +395,18 @@ const _: () = {
         ) {
             Self::visit_tensors_mut(self, f)
         }
+        fn visit_ops(
+            &self,
+            f: &mut dyn FnMut(
+                &'static str,
+                ::core::option::Option<::nn::__private::LayerOp<'_, T>>,
+            ),
+        ) {
+            Self::visit_ops(self, f)
+        }
+        fn prediction(&self) -> ::nn::__private::Prediction {
+            Self::prediction(self)
+        }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Trainable<T, 784, 10> for Mlp<T> {
         type Loss = ::nn::__private::SoftmaxWithLoss<T, 10>;
@@ -401,4 +437,5 @@ const _: () = {
         }
     }
     ::nn::__private::__persist_methods!(Mlp, 784, 10);
+    ::nn::__onnx_methods!(Mlp);
 };

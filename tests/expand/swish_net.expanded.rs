@@ -514,6 +514,42 @@ const _: () = {
             >>::visit_tensors_mut(&mut self.proj, &mut |p| f("proj", p));
             self.fc2.visit_tensors_mut(&mut |p| f("fc2", p));
         }
+        /// Visits every layer but the loss in model order as a standard operator: its
+        /// field name and `Layer::op` (`None` for a layer without one). What exporters
+        /// such as `nn::onnx` write.
+        pub fn visit_ops(
+            &self,
+            f: &mut dyn FnMut(
+                &'static str,
+                ::core::option::Option<::nn::__private::LayerOp<'_, T>>,
+            ),
+        ) {
+            f("fc1", self.fc1.op());
+            f(
+                "swish",
+                <crate::layers::Swish<
+                    T,
+                    8,
+                > as ::nn::__private::Layer<T, 8, 8>>::op(&self.swish),
+            );
+            f(
+                "proj",
+                <crate::layers::Project<
+                    T,
+                    8,
+                    5,
+                > as ::nn::__private::Layer<T, 8, 5>>::op(&self.proj),
+            );
+            f("fc2", self.fc2.op());
+        }
+        /// What the scores mean for a deployed model: the loss layer's `PREDICTION`
+        /// (`Prediction::Scores` without a loss).
+        pub fn prediction(&self) -> ::nn::__private::Prediction {
+            <::nn::__private::SoftmaxWithLoss<
+                T,
+                3,
+            > as ::nn::__private::LossLayer<T, 3>>::PREDICTION
+        }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Network<T, 4, 3> for SwishNet<T> {
         fn predict(
@@ -550,6 +586,18 @@ const _: () = {
         ) {
             Self::visit_tensors_mut(self, f)
         }
+        fn visit_ops(
+            &self,
+            f: &mut dyn FnMut(
+                &'static str,
+                ::core::option::Option<::nn::__private::LayerOp<'_, T>>,
+            ),
+        ) {
+            Self::visit_ops(self, f)
+        }
+        fn prediction(&self) -> ::nn::__private::Prediction {
+            Self::prediction(self)
+        }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Trainable<T, 4, 3> for SwishNet<T> {
         type Loss = ::nn::__private::SoftmaxWithLoss<T, 3>;
@@ -580,4 +628,5 @@ const _: () = {
         }
     }
     ::nn::__private::__persist_methods!(SwishNet, 4, 3);
+    ::nn::__onnx_methods!(SwishNet);
 };

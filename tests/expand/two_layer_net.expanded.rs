@@ -283,6 +283,28 @@ const _: () = {
             self.affine1.visit_tensors_mut(&mut |p| f("affine1", p));
             self.affine2.visit_tensors_mut(&mut |p| f("affine2", p));
         }
+        /// Visits every layer but the loss in model order as a standard operator: its
+        /// field name and `Layer::op` (`None` for a layer without one). What exporters
+        /// such as `nn::onnx` write.
+        pub fn visit_ops(
+            &self,
+            f: &mut dyn FnMut(
+                &'static str,
+                ::core::option::Option<::nn::__private::LayerOp<'_, T>>,
+            ),
+        ) {
+            f("affine1", self.affine1.op());
+            f("sigmoid", self.sigmoid.op());
+            f("affine2", self.affine2.op());
+        }
+        /// What the scores mean for a deployed model: the loss layer's `PREDICTION`
+        /// (`Prediction::Scores` without a loss).
+        pub fn prediction(&self) -> ::nn::__private::Prediction {
+            <::nn::__private::SoftmaxWithLoss<
+                T,
+                3,
+            > as ::nn::__private::LossLayer<T, 3>>::PREDICTION
+        }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Network<T, 2, 3>
     for TwoLayerNet<T> {
@@ -320,6 +342,18 @@ const _: () = {
         ) {
             Self::visit_tensors_mut(self, f)
         }
+        fn visit_ops(
+            &self,
+            f: &mut dyn FnMut(
+                &'static str,
+                ::core::option::Option<::nn::__private::LayerOp<'_, T>>,
+            ),
+        ) {
+            Self::visit_ops(self, f)
+        }
+        fn prediction(&self) -> ::nn::__private::Prediction {
+            Self::prediction(self)
+        }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Trainable<T, 2, 3>
     for TwoLayerNet<T> {
@@ -351,4 +385,5 @@ const _: () = {
         }
     }
     ::nn::__private::__persist_methods!(TwoLayerNet, 2, 3);
+    ::nn::__onnx_methods!(TwoLayerNet);
 };

@@ -12,7 +12,7 @@ use core::marker::PhantomData;
 
 use crate::batch::{BatchBuf, BatchMut, BatchRef};
 use crate::float::{finite_zero, Float};
-use crate::layers::Layer;
+use crate::layers::{Layer, LayerOp};
 
 /// An element-wise function and its derivative: what an [`Activation`] layer needs.
 ///
@@ -56,6 +56,11 @@ pub trait ActivationFn {
 
     /// `f'(x)`, given `x` and `y = f(x)`.
     fn df<T: Float>(x: T, y: T) -> T;
+
+    /// The ONNX operator type computing `f` element-wise without attributes (`"Sigmoid"`,
+    /// `"Tanh"`, `"Relu"`), for exporters; `None` (the default) if there is none, and
+    /// exporting a network with this activation then fails with an error naming it.
+    const OP: Option<&'static str> = None;
 }
 
 /// An element-wise activation layer on `D` features: `y = f(x)`, `dx = dout ⊙ f'(x)`.
@@ -114,6 +119,11 @@ impl<T: Float, const D: usize, F: ActivationFn> fmt::Debug for Activation<T, D, 
 }
 
 impl<T: Float, const D: usize, F: ActivationFn> Layer<T, D, D> for Activation<T, D, F> {
+    /// `Unary(F::OP)`, `None` if the function has no ONNX operator.
+    fn op(&self) -> Option<LayerOp<'_, T>> {
+        F::OP.map(LayerOp::Unary)
+    }
+
     fn forward(&mut self, x: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
         self.y.resize(x.ncols());
         F::f(x.as_slice(), self.y.as_mut_slice());
@@ -161,6 +171,7 @@ pub struct SigmoidFn;
 
 impl ActivationFn for SigmoidFn {
     const NAME: &'static str = "Sigmoid";
+    const OP: Option<&'static str> = Some("Sigmoid");
     #[inline]
     fn f<T: Float>(x: &[T], y: &mut [T]) {
         T::sigmoid_slice(x, y)
@@ -177,6 +188,7 @@ pub struct TanhFn;
 
 impl ActivationFn for TanhFn {
     const NAME: &'static str = "Tanh";
+    const OP: Option<&'static str> = Some("Tanh");
     #[inline]
     fn f<T: Float>(x: &[T], y: &mut [T]) {
         T::tanh_slice(x, y)
@@ -197,6 +209,7 @@ pub struct ReluFn;
 
 impl ActivationFn for ReluFn {
     const NAME: &'static str = "Relu";
+    const OP: Option<&'static str> = Some("Relu");
     #[inline]
     fn f<T: Float>(x: &[T], y: &mut [T]) {
         assert_eq!(x.len(), y.len(), "Relu: input and output lengths differ");

@@ -12,6 +12,7 @@
 use crate::batch::{BatchMut, BatchRef};
 use crate::float::Float;
 use crate::init::Init;
+use crate::layers::op::{LayerOp, Prediction};
 use crate::param::Param;
 use crate::state::{TensorMut, TensorRef};
 
@@ -196,6 +197,16 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
     fn visit_tensors_mut(&mut self, f: &mut dyn FnMut(TensorMut<'_, T>)) {
         let _ = f;
     }
+
+    // --- Export (`nn::onnx`) ---
+
+    /// The layer as a standard operator, for exporters such as `nn::onnx` (feature `onnx`):
+    /// a fully connected product, an element-wise function, or the identity. The default,
+    /// `None`, means "no standard form": exporting a network with this layer fails with an
+    /// error naming it.
+    fn op(&self) -> Option<LayerOp<'_, T>> {
+        None
+    }
 }
 
 /// A loss layer on `D` scores per sample (the book's `SoftmaxWithLoss`): the last layer of a
@@ -232,4 +243,9 @@ pub trait LossLayer<T: Float, const D: usize> {
         let _ = (score, target);
         None
     }
+
+    /// What the scores mean for a deployed model: raw scores (the default, regression),
+    /// the softmax of each sample's scores (class probabilities) or the sigmoid of each
+    /// score. Exporters add that step after the scores.
+    const PREDICTION: Prediction = Prediction::Scores;
 }

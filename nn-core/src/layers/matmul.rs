@@ -6,7 +6,7 @@ use crate::float::Float;
 use crate::init::Init;
 use crate::input::Input;
 use crate::kernels::heap::{boxed_clone, boxed_zeros};
-use crate::layers::Layer;
+use crate::layers::{Layer, LayerOp};
 use crate::param::Param;
 use crate::state::{TensorMut, TensorRef};
 
@@ -69,6 +69,16 @@ impl<T: Float, const IN: usize, const OUT: usize> Default for MatMul<T, IN, OUT>
 
 impl<T: Float, const IN: usize, const OUT: usize> Layer<T, IN, OUT> for MatMul<T, IN, OUT> {
     const PARAMS: usize = IN * OUT;
+
+    /// `Linear` with `W` and no bias.
+    fn op(&self) -> Option<LayerOp<'_, T>> {
+        Some(LayerOp::Linear {
+            weight: self.w.as_slice(),
+            bias: None,
+            inputs: IN,
+            outputs: OUT,
+        })
+    }
 
     fn forward(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT> {
         linear::forward_buf::<T, IN, OUT>(self.w.as_slice(), None, x, &mut self.y)

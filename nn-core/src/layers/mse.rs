@@ -1,6 +1,6 @@
 use crate::batch::{BatchBuf, BatchRef};
 use crate::float::Float;
-use crate::layers::LossLayer;
+use crate::layers::{LossLayer, Prediction};
 
 /// Mean squared error over every element (PyTorch's `MSELoss`), for regression.
 ///
@@ -27,6 +27,7 @@ impl<T: Float, const D: usize> MeanSquaredError<T, D> {
 
 impl<T: Float, const D: usize> LossLayer<T, D> for MeanSquaredError<T, D> {
     type Target<'a> = BatchRef<'a, T, D>;
+    const PREDICTION: Prediction = Prediction::Scores;
 
     fn target_columns<'a>(t: Self::Target<'a>, start: usize, len: usize) -> Self::Target<'a> {
         crate::batch::columns("MeanSquaredError::target_columns", t, start, len)

@@ -1,7 +1,7 @@
 use crate::batch::{BatchBuf, BatchRef};
 use crate::float::Float;
 use crate::labels::Labels;
-use crate::layers::LossLayer;
+use crate::layers::{LossLayer, Prediction};
 
 /// The book's `SigmoidWithLoss`: a sigmoid on every output followed by the binary
 /// cross-entropy, averaged over the batch.
@@ -77,6 +77,7 @@ impl<T: Float, const D: usize> SigmoidWithLoss<T, D> {
 
 impl<T: Float, const D: usize> LossLayer<T, D> for SigmoidWithLoss<T, D> {
     type Target<'a> = Labels<'a, T, D>;
+    const PREDICTION: Prediction = Prediction::Sigmoid;
 
     fn target_columns<'a>(t: Self::Target<'a>, start: usize, len: usize) -> Self::Target<'a> {
         t.columns(start, len)

@@ -1,6 +1,6 @@
 use crate::batch::{BatchBuf, BatchMut, BatchRef};
 use crate::float::{finite_zero, Float};
-use crate::layers::Layer;
+use crate::layers::{Layer, LayerOp};
 
 /// Softmax of every sample (column) of `x` into `y`, with the column maximum subtracted
 /// first so `exp` never overflows: `y = exp(x − max x) / Σ exp(x − max x)`.
@@ -68,6 +68,11 @@ impl<T: Float, const D: usize> Softmax<T, D> {
 }
 
 impl<T: Float, const D: usize> Layer<T, D, D> for Softmax<T, D> {
+    /// `Unary("Softmax")`: over each sample's features (ONNX's default axis from opset 13).
+    fn op(&self) -> Option<LayerOp<'_, T>> {
+        Some(LayerOp::Unary("Softmax"))
+    }
+
     fn forward(&mut self, x: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
         self.y.resize(x.ncols());
         softmax_into(x, self.y.view_mut());

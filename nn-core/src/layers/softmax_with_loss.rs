@@ -2,7 +2,7 @@ use super::softmax::softmax_into;
 use crate::batch::{BatchBuf, BatchRef};
 use crate::float::{finite_zero, Float};
 use crate::labels::Labels;
-use crate::layers::LossLayer;
+use crate::layers::{LossLayer, Prediction};
 
 /// The book's `SoftmaxWithLoss`: softmax followed by the mean cross-entropy error.
 ///
@@ -61,6 +61,7 @@ impl<T: Float, const D: usize> SoftmaxWithLoss<T, D> {
 
 impl<T: Float, const D: usize> LossLayer<T, D> for SoftmaxWithLoss<T, D> {
     type Target<'a> = Labels<'a, T, D>;
+    const PREDICTION: Prediction = Prediction::Softmax;
 
     fn target_columns<'a>(t: Self::Target<'a>, start: usize, len: usize) -> Self::Target<'a> {
         t.columns(start, len)

@@ -435,7 +435,7 @@ pub(crate) fn read_floats<T: Float>(file: &SafeTensors<'_>, key: &str, origin: &
             dtype: v.dtype().to_string(),
         });
     }
-    if let Some((at, value)) = first_non_finite(v.dtype(), v.data()) {
+    if let Some((at, value)) = first_not_finite_as::<T>(v.dtype(), v.data()) {
         return Err(LoadError::NonFinite {
             origin: origin.clone(),
             tensor: key.to_string(),

@@ -19,10 +19,12 @@
 //!         visit_params, param_count                          params.rs
 //!         summary                                            summary.rs
 //!         visit_tensors, visit_tensors_mut                   tensors.rs
+//!         visit_ops, prediction                              ops.rs
 //!     }
 //!     impl Network for Net<T>, impl Trainable for Net<T>     trait_impls.rs
 //!     ::nn::__private::__persist_methods!(Net, IN, OUT);     tensors.rs (save, load, ...:
 //!                                                            the facade's macro)
+//!     ::nn::__onnx_methods!(Net);                            ops.rs (to_onnx, save_onnx)
 //! };
 //! ```
 //!
@@ -41,6 +43,7 @@ mod constructors;
 mod forward;
 mod layers;
 mod names;
+mod ops;
 mod params;
 mod predict_into;
 mod strukt;
@@ -162,6 +165,7 @@ pub fn generate(m: &Model) -> TokenStream {
     let methods = inherent_methods(&net);
     let cfgs = cfg_attrs(m);
     let persist = tensors::persist_methods(&net);
+    let onnx_methods = ops::onnx_methods(&net);
     quote! {
         #strukt
 
@@ -180,6 +184,7 @@ pub fn generate(m: &Model) -> TokenStream {
             #trainable_impl
 
             #persist
+            #onnx_methods
         };
     }
 }
@@ -201,6 +206,7 @@ fn inherent_methods(net: &Net) -> TokenStream {
     let param_count = params::param_count(net);
     let summary = summary::summary(net);
     let tensors = tensors::visit_tensors(net);
+    let ops = ops::methods(net);
     quote! {
         #consts
         #constructors
@@ -211,6 +217,7 @@ fn inherent_methods(net: &Net) -> TokenStream {
         #param_count
         #summary
         #tensors
+        #ops
     }
 }
 

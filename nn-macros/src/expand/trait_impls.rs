@@ -19,7 +19,7 @@ use super::Net;
 use crate::validate::LossModel;
 
 /// `impl Network`: `predict`, `predict_into`, `visit_params`, `param_count`, `summary`,
-/// `visit_tensors`, `visit_tensors_mut`.
+/// `visit_tensors`, `visit_tensors_mut` (tensors.rs), `visit_ops` and `prediction` (ops.rs).
 pub(super) fn network(net: &Net) -> TokenStream {
     let Net {
         m,
@@ -31,6 +31,7 @@ pub(super) fn network(net: &Net) -> TokenStream {
     } = net;
     let (ident, x, out, f) = (&m.ident, &v.x, &v.out, &v.f);
     let tensors = tensors::trait_forwarding(net);
+    let ops = super::ops::forwarding(net);
     quote! {
         impl<T: #float> ::nn::__private::Network<T, #input_w, #output_w> for #ident<T> {
             fn predict(
@@ -61,6 +62,7 @@ pub(super) fn network(net: &Net) -> TokenStream {
             }
 
             #tensors
+            #ops
         }
     }
 }
