@@ -8,6 +8,9 @@
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+// Atomic file replacement, shared by `persist` and `onnx`.
+#[cfg(any(feature = "safetensors", feature = "onnx"))]
+mod atomic;
 pub mod batch;
 pub mod data;
 mod float;
@@ -31,10 +34,10 @@ pub mod state;
 /// The modules behind Cargo features, for the `nn` facade to re-export whichever are on.
 #[doc(hidden)]
 pub mod feature_gated {
-    #[cfg(feature = "safetensors")]
-    pub use crate::persist;
     #[cfg(feature = "onnx")]
     pub use crate::onnx;
+    #[cfg(feature = "safetensors")]
+    pub use crate::persist;
     #[cfg(feature = "plot")]
     pub use crate::plot;
 }

@@ -49,7 +49,6 @@ mod error;
 mod graph;
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 mod proto;
-mod save;
 #[cfg(test)]
 mod tests;
 
@@ -85,7 +84,7 @@ pub fn save_onnx<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, 
 ) -> Result<(), OnnxError> {
     let path = path.as_ref();
     let bytes = to_onnx(net)?;
-    save::write_atomic(path, &bytes).map_err(|source| OnnxError::Io {
+    crate::atomic::write_atomic(path, |w| w.write_all(&bytes)).map_err(|source| OnnxError::Io {
         path: path.to_path_buf(),
         source,
     })

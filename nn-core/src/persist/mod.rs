@@ -51,7 +51,6 @@
 //! # std::fs::remove_file(&path).unwrap();
 //! ```
 
-mod atomic;
 mod dtype;
 mod error;
 mod keys;
@@ -62,7 +61,7 @@ mod options;
 mod save;
 mod view;
 
-pub use atomic::write_atomic;
+pub use crate::atomic::write_atomic;
 pub use error::{LoadError, Origin, SaveError};
 pub use load::{__load_fresh, from_safetensors_into, load_into};
 pub use options::{LoadOptions, SaveOptions};

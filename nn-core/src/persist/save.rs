@@ -7,11 +7,11 @@ use std::path::Path;
 
 use safetensors::{Dtype, View};
 
-use super::atomic::write_atomic;
 use super::dtype::{float_dtype, write_from};
 use super::error::SaveError;
 use super::metadata::network_metadata;
 use super::options::SaveOptions;
+use crate::atomic::write_atomic;
 use crate::float::Float;
 use crate::network::Network;
 
