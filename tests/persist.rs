@@ -139,6 +139,44 @@ fn metadata_names_the_network() {
     );
 }
 
+/// The same network gives the same bytes: in one process (each save's metadata map hashes
+/// with new random keys) and in another process (the test binary run again, writing its
+/// bytes to a file).
+#[test]
+fn saves_are_byte_reproducible() {
+    let bytes = random::<f32>(7).to_safetensors();
+    if let Some(out) = std::env::var_os("NN_REPRODUCIBLE_OUT") {
+        std::fs::write(out, &bytes).unwrap();
+        return;
+    }
+    for _ in 0..10 {
+        assert!(random::<f32>(7).to_safetensors() == bytes, "two saves differ");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.safetensors");
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "saves_are_byte_reproducible", "--test-threads=1", "--quiet"])
+        .env("NN_REPRODUCIBLE_OUT", &other)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        std::fs::read(&other).unwrap() == bytes,
+        "another process saved other bytes"
+    );
+    // Still a valid, aligned safetensors file holding the same network.
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+    assert_eq!(n % 8, 0, "header length {n}");
+    let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    assert_eq!(meta.metadata().as_ref().unwrap()["nn.network"], "Net");
+    assert_eq!(safetensors::SafeTensors::deserialize(&bytes).unwrap().len(), 5);
+    assert_eq!(
+        bits(&Net::<f32>::from_safetensors(&bytes).unwrap()),
+        bits(&random::<f32>(7))
+    );
+}
+
 #[test]
 fn rename_maps_layers_both_ways() {
     let a = random::<f32>(6);
@@ -374,7 +412,10 @@ fn a_new_file_gets_the_usual_permissions_and_a_replaced_one_keeps_its_own() {
     random::<f32>(18).save(&path.0).unwrap();
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&path.0), mode(&reference)); // as `File::create` (0o666 less the umask)
-    std::fs::set_permissions(&path.0, std::fs::Permissions::from_mode(0o640)).unwrap();
-    random::<f32>(19).save(&path.0).unwrap();
-    assert_eq!(mode(&path.0), 0o640);
+                                                 // Modes the umask would narrow (group or other write) are kept exactly too.
+    for kept in [0o640, 0o664, 0o666, 0o600] {
+        std::fs::set_permissions(&path.0, std::fs::Permissions::from_mode(kept)).unwrap();
+        random::<f32>(19).save(&path.0).unwrap();
+        assert_eq!(mode(&path.0), kept, "{kept:o}");
+    }
 }

@@ -243,7 +243,7 @@ fn wrong_shape_names_expected_and_found() {
     }
     assert_eq!(
         err.to_string(),
-        "safetensors bytes: tensor `fc1.weight` has shape [3, 5] in the file but the network expects [5, 3]"
+        "safetensors bytes: tensor `fc1.weight` has shape [3, 5] in the file where [5, 3] is expected"
     );
     // A bias of another length, and a rank the network does not have.
     let mut tensors = raw(&trained(7));

@@ -9,10 +9,11 @@ use std::path::Path;
 /// (`.{name}.XXXXXX.tmp`), which is flushed, `fsync`ed and renamed over `path`; on unix
 /// the directory is `fsync`ed too, so the rename survives a crash. If anything fails
 /// (`write` returns an error, the disk is full, the directory is read-only), the previous
-/// file at `path` stays as it was and the temporary file is removed.
+/// file at `path` stays as it was and the temporary file is removed. The directory's `fsync`
+/// after the rename is best effort (the new file is in place either way).
 ///
 /// A new file gets the permissions `File::create` would give it; a replaced file keeps its
-/// own.
+/// own. A symbolic link at `path` is replaced by the new file (its target is untouched).
 ///
 /// ```
 /// use std::io::Write;
@@ -43,7 +44,8 @@ pub fn write_atomic(path: impl AsRef<Path>, write: impl FnOnce(&mut dyn Write) -
     prefix.push(".");
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
-    let permissions = fs::metadata(path).ok().map(|m| m.permissions());
+    let replaced = fs::metadata(path).ok().map(|m| m.permissions());
+    let permissions = replaced.clone();
     #[cfg(unix)]
     let permissions = permissions.or_else(|| {
         use std::os::unix::fs::PermissionsExt;
@@ -54,6 +56,10 @@ pub fn write_atomic(path: impl AsRef<Path>, write: impl FnOnce(&mut dyn Write) -
     }
     // Dropped on any error below: the temporary file is deleted.
     let tmp = builder.tempfile_in(dir)?;
+    if let Some(p) = &replaced {
+        // The umask applied to the mode given at creation; the replaced file's mode exactly.
+        tmp.as_file().set_permissions(p.clone())?;
+    }
     {
         let mut w = BufWriter::new(tmp.as_file());
         write(&mut w)?;
@@ -61,7 +67,9 @@ pub fn write_atomic(path: impl AsRef<Path>, write: impl FnOnce(&mut dyn Write) -
     }
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
+    // Best effort: the file is in place whatever this gives (some network and FUSE file
+    // systems refuse to sync a directory), so a failure here is not a failed save.
     #[cfg(unix)]
-    fs::File::open(dir)?.sync_all()?;
+    let _ = fs::File::open(dir).and_then(|d| d.sync_all());
     Ok(())
 }

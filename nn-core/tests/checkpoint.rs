@@ -28,12 +28,17 @@ nn::network! {
 }
 
 fn net(seed: u64) -> TwoLayerNet<f64> {
+    net_in(seed)
+}
+
+fn net_in<T: nn_core::Float>(seed: u64) -> TwoLayerNet<T> {
     TwoLayerNet::with_init(&mut ChaCha8Rng::seed_from_u64(seed), InitScheme::Auto)
 }
 
-fn bits<N: Network<f64, 2, 3>>(net: &mut N) -> Vec<Vec<u64>> {
+fn bits<T: nn_core::Float, N: Network<T, 2, 3>>(net: &mut N) -> Vec<Vec<u64>> {
     let mut out = Vec::new();
-    net.visit_params(&mut |p| out.push(p.value.iter().map(|v| v.to_bits()).collect()));
+    // f32 → f64 is exact, so equal f64 bits are equal f32 bits.
+    net.visit_params(&mut |p| out.push(p.value.iter().map(|v| v.as_f64().to_bits()).collect()));
     out
 }
 
@@ -67,20 +72,31 @@ fn data() -> (Dataset<f64, 2>, Dataset<f64, 2>) {
 /// hyperparameters) and a fresh trainer resume from the file; `n` more epochs == `2n`
 /// straight.
 fn check_file_resume<O: Optimizer<f64> + Clone>(name: &str, opt: O, fresh: O, n: usize, dir: &Path) {
-    let (train, test) = data();
-    let mut straight_net = net(3);
+    check_file_resume_in::<f64, O>(name, opt, fresh, n, dir);
+}
+
+/// [`check_file_resume`] for a network, data set and optimizer of `T`.
+fn check_file_resume_in<T: nn_core::Float, O: Optimizer<T> + Clone>(
+    name: &str,
+    opt: O,
+    fresh: O,
+    n: usize,
+    dir: &Path,
+) {
+    let (train, test) = spiral::<T>(SPIRAL_SEED).split(0.2, 1);
+    let mut straight_net = net_in::<T>(3);
     let all = trainer(opt.clone(), 2 * n)
         .fit(&mut straight_net, &train, Some(&test))
         .unwrap();
 
     let path = dir.join(format!("{name}.safetensors"));
-    let mut first_net = net(3);
+    let mut first_net = net_in::<T>(3);
     trainer(opt, n)
         .checkpoint(Checkpoint::to(&path).every(n + 1)) // written after the last epoch
         .fit(&mut first_net, &train, Some(&test))
         .unwrap();
 
-    let mut second_net = TwoLayerNet::<f64>::zeroed();
+    let mut second_net = TwoLayerNet::<T>::zeroed();
     let mut second = trainer(fresh, 2 * n).seed(999);
     second.resume(&mut second_net, &path).unwrap();
     assert_eq!(
@@ -98,6 +114,9 @@ fn sgd_and_adam_resume_from_a_file_bit_identically() {
     let dir = tempfile::tempdir().unwrap();
     check_file_resume("Sgd", Sgd::new(1.0), Sgd::new(0.1), 3, dir.path());
     check_file_resume("Adam", Adam::with_lr(0.01), Adam::default(), 3, dir.path());
+    // f32: the network, the optimizer's scalars and buffers as F32 tensors.
+    check_file_resume_in::<f32, _>("Sgd32", Sgd::new(1.0), Sgd::new(0.1), 3, dir.path());
+    check_file_resume_in::<f32, _>("Adam32", Adam::with_lr(0.01), Adam::default(), 3, dir.path());
 }
 
 #[test]

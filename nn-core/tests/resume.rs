@@ -24,14 +24,15 @@ fn net<T: Float>(seed: u64) -> TwoLayerNet<T> {
 }
 
 /// Every parameter of `net`, as bits, in visit order.
-fn param_bits<N: Network<f64, 2, 3>>(net: &mut N) -> Vec<Vec<u64>> {
+fn param_bits<T: Float, N: Network<T, 2, 3>>(net: &mut N) -> Vec<Vec<u64>> {
     let mut out = Vec::new();
-    net.visit_params(&mut |p| out.push(p.value.iter().map(|v| v.to_bits()).collect()));
+    // f32 → f64 is exact, so equal f64 bits are equal f32 bits.
+    net.visit_params(&mut |p| out.push(p.value.iter().map(|v| v.as_f64().to_bits()).collect()));
     out
 }
 
 /// Copies every parameter of `from` into `to` (the same network type).
-fn copy_params<N: Network<f64, 2, 3>>(from: &mut N, to: &mut N) {
+fn copy_params<T: Float, N: Network<T, 2, 3>>(from: &mut N, to: &mut N) {
     let mut values = Vec::new();
     from.visit_params(&mut |p| values.push(p.value.to_vec()));
     let mut i = 0;
@@ -74,14 +75,19 @@ fn trainer<O>(opt: O, epochs: usize, s: &Setup) -> Trainer<O> {
 
 /// `n` epochs, restore into fresh everything, `n` more == `2n` straight, bit for bit.
 fn check_resume<O: Optimizer<f64> + Clone>(name: &str, opt: O, fresh: O, n: usize, s: &Setup) {
-    let (train, test) = spiral::<f64>(SPIRAL_SEED).split(0.2, 1);
+    check_resume_in::<f64, O>(name, opt, fresh, n, s);
+}
 
-    let mut straight_net = net(3);
+/// [`check_resume`] for a network, data set and optimizer of `T`.
+fn check_resume_in<T: Float, O: Optimizer<T> + Clone>(name: &str, opt: O, fresh: O, n: usize, s: &Setup) {
+    let (train, test) = spiral::<T>(SPIRAL_SEED).split(0.2, 1);
+
+    let mut straight_net = net::<T>(3);
     let mut straight = trainer(opt.clone(), 2 * n, s);
     let all = straight.fit(&mut straight_net, &train, Some(&test)).unwrap();
     assert_eq!(all.epochs.len(), 2 * n);
 
-    let mut first_net = net(3);
+    let mut first_net = net::<T>(3);
     let mut first = trainer(opt, n, s);
     let half = first.fit(&mut first_net, &train, Some(&test)).unwrap();
     assert_eq!(half.epochs.len(), n);
@@ -90,7 +96,7 @@ fn check_resume<O: Optimizer<f64> + Clone>(name: &str, opt: O, fresh: O, n: usiz
 
     // Fresh network (other initial weights, then the trained ones copied in), fresh
     // optimizer with other hyperparameters, fresh trainer with another seed.
-    let mut second_net = net(99);
+    let mut second_net = net::<T>(99);
     copy_params(&mut first_net, &mut second_net);
     let mut second = trainer(fresh, 2 * n, &Setup { seed: 12345, ..*s });
     second.restore(&mut second_net, state).unwrap();
@@ -105,7 +111,7 @@ fn check_resume<O: Optimizer<f64> + Clone>(name: &str, opt: O, fresh: O, n: usiz
     assert_eq!(history_bits(&resumed), history_bits(&all), "{name}: history");
     assert_eq!(resumed, all, "{name}: history");
     // and the state at the end is the straight run's
-    let (a, b) = (second.state::<f64>().unwrap(), straight.state::<f64>().unwrap());
+    let (a, b) = (second.state::<T>().unwrap(), straight.state::<T>().unwrap());
     assert_eq!(a.rng, b.rng, "{name}: shuffling stream");
     assert_eq!((a.order, a.iteration, a.best), (b.order, b.iteration, b.best), "{name}");
     assert_eq!(a.optimizer, b.optimizer, "{name}: optimizer state");
@@ -133,6 +139,13 @@ fn adam_resumes_bit_identically() {
         seed: 0,
     };
     check_resume("Adam, drop_last", Adam::with_lr(0.01), Adam::default(), 2, &dropping);
+}
+
+/// The same in f32: its optimizer scalars and buffers are saved as F32.
+#[test]
+fn sgd_and_adam_resume_bit_identically_in_f32() {
+    check_resume_in::<f32, _>("Sgd f32", Sgd::new(1.0), Sgd::new(0.1), 3, &SHORT_LAST);
+    check_resume_in::<f32, _>("Adam f32", Adam::with_lr(0.01), Adam::default(), 3, &SHORT_LAST);
 }
 
 #[test]

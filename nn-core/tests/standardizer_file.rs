@@ -72,7 +72,7 @@ fn a_bad_file_is_a_load_error_naming_the_tensor() {
     let err = load(&[good_mean.clone(), ("std", Dtype::F64, vec![2], f64s(&[1.0, 1.0]))]);
     assert_eq!(
         err.to_string(),
-        "safetensors bytes: tensor `std` has shape [2] in the file but the network expects [3]"
+        "safetensors bytes: tensor `std` has shape [2] in the file where [3] is expected"
     );
     let err = load(&[good_mean.clone(), ("std", Dtype::I64, vec![3], vec![0; 24])]);
     assert!(
@@ -90,7 +90,17 @@ fn a_bad_file_is_a_load_error_naming_the_tensor() {
     let err = load(&[good_mean.clone(), ("std", Dtype::F64, vec![3], f64s(&[1.0, 0.0, 2.0]))]);
     assert_eq!(
         err.to_string(),
-        "safetensors bytes: not a valid safetensors file (tensor `std` holds 0 at index [1]; a standard deviation must be positive)"
+        "safetensors bytes: tensor `std` holds 0 at index [1]; a standard deviation must be positive"
+    );
+    // F64 beyond f32's range would become ±∞ in an f32 standardizer.
+    let err = Standardizer::<f32, 3>::from_safetensors(&file(&[
+        ("mean", Dtype::F64, vec![3], f64s(&[1e300, 0.0, 0.0])),
+        good_std.clone(),
+    ]))
+    .unwrap_err();
+    assert!(
+        matches!(&err, LoadError::NonFinite { tensor, index, value, .. } if tensor == "mean" && index == &[0] && *value == 1e300),
+        "{err}"
     );
     let err = Standardizer::<f64, 3>::from_safetensors(b"\xff\xff\xff\xff\xff\xff\xff\x7fnot a header").unwrap_err();
     assert!(

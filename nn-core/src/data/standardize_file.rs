@@ -15,7 +15,7 @@ use crate::float::Float;
 use safetensors::tensor::TensorView;
 
 use crate::persist::{
-    first_non_finite, loads, parse, read_file, read_into, serialize, write_atomic, Entries, LoadError, Origin,
+    first_not_finite_as, loads, parse, read_file, read_into, serialize, write_atomic, Entries, LoadError, Origin,
     SaveError,
 };
 use crate::state::Order;
@@ -113,19 +113,20 @@ impl<T: Float, const D: usize> Standardizer<T, D> {
             read_vector(&view, &mut dst[..], name, origin)?;
         }
         if let Some((i, &v)) = out.std.iter().enumerate().find(|(_, v)| v.as_f64() <= 0.0) {
-            return Err(LoadError::Corrupt {
+            return Err(LoadError::InvalidValue {
                 origin: origin.clone(),
-                reason: format!(
-                    "tensor `std` holds {} at index [{i}]; a standard deviation must be positive",
-                    v.as_f64()
-                ),
+                tensor: "std".to_string(),
+                index: vec![i],
+                value: v.as_f64(),
+                expected: "a standard deviation must be positive",
             });
         }
         Ok(out)
     }
 }
 
-/// Checks tensor `name` (shape `[len]`, a float dtype, finite) and converts it into `dst`.
+/// Checks tensor `name` (shape `[len]`, a float dtype, finite as `T`) and converts it into
+/// `dst`.
 fn read_vector<T: Float>(view: &TensorView<'_>, dst: &mut [T], name: &str, origin: &Origin) -> Result<(), LoadError> {
     if view.shape() != [dst.len()] {
         return Err(LoadError::Shape {
@@ -142,7 +143,7 @@ fn read_vector<T: Float>(view: &TensorView<'_>, dst: &mut [T], name: &str, origi
             dtype: view.dtype().to_string(),
         });
     }
-    if let Some((at, value)) = first_non_finite(view.dtype(), view.data()) {
+    if let Some((at, value)) = first_not_finite_as::<T>(view.dtype(), view.data()) {
         return Err(LoadError::NonFinite {
             origin: origin.clone(),
             tensor: name.to_string(),

@@ -81,7 +81,7 @@ pub enum LoadError {
         unexpected: Vec<String>,
     },
     /// A tensor has another shape than the network's (PyTorch's convention: `[OUT, IN]`).
-    #[error("{origin}: tensor `{tensor}` has shape {} in the file but the network expects {}", dims(.found), dims(.expected))]
+    #[error("{origin}: tensor `{tensor}` has shape {} in the file where {} is expected", dims(.found), dims(.expected))]
     Shape {
         /// The file or bytes.
         origin: Origin,
@@ -117,10 +117,25 @@ pub enum LoadError {
         /// The value.
         value: f64,
     },
+    /// A finite value outside what the loaded object accepts (a `Standardizer`'s standard
+    /// deviation that is not positive): the first one in row-major order.
+    #[error("{origin}: tensor `{tensor}` holds {value} at index {}; {expected}", dims(.index))]
+    InvalidValue {
+        /// The file or bytes.
+        origin: Origin,
+        /// The key in the file.
+        tensor: String,
+        /// The element's index in the tensor's shape.
+        index: Vec<usize>,
+        /// The value.
+        value: f64,
+        /// What the value must be.
+        expected: &'static str,
+    },
     /// The file was saved from a network with other layers (its `nn.layers` metadata
     /// differs; [`LoadOptions::check_layers`](super::LoadOptions::check_layers) skips the check).
     #[error(
-        "{origin}: the file was saved from another network\n  file:    {file_layers}\n  network: {expected_layers}"
+        "{origin}: the file was saved from another network\n  file:    {}\n  network: {expected_layers}", capped(.file_layers)
     )]
     OtherNetwork {
         /// The file or bytes.
@@ -162,6 +177,7 @@ impl LoadError {
             | LoadError::Shape { origin, .. }
             | LoadError::Dtype { origin, .. }
             | LoadError::NonFinite { origin, .. }
+            | LoadError::InvalidValue { origin, .. }
             | LoadError::OtherNetwork { origin, .. } => Some(origin),
             LoadError::LayerWithoutTensors { .. } => None,
         }
@@ -214,13 +230,22 @@ fn list(keys: &[String]) -> String {
     let mut s = keys
         .iter()
         .take(8)
-        .map(|k| format!("`{k}`"))
+        .map(|k| format!("`{}`", capped(k)))
         .collect::<Vec<_>>()
         .join(", ");
     if keys.len() > 8 {
         s.push_str(&format!(" and {} more", keys.len() - 8));
     }
     s
+}
+
+/// `s`, or its first 200 characters and "…" (a file's strings can be megabytes long).
+fn capped(s: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 200;
+    match s.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &s[..at]).into(),
+        None => s.into(),
+    }
 }
 
 /// "; the file holds `x`, `y`" or "; the file holds no tensors".

@@ -1,7 +1,10 @@
 //! Loading: a checked safetensors header → every check on every tensor → the network's
 //! tensors written. Nothing is written before every check has passed, so a failed load
-//! leaves the network bit-identical. Bytes in memory are checked and converted in place; a
-//! file is read a chunk at a time (twice for `load_into`: the values are checked first).
+//! leaves the network bit-identical. Bytes in memory are checked and converted in place.
+//! `load_into` reads its file whole, then loads those bytes: every value it writes is one
+//! it checked, even if another program rewrites the file meanwhile. A network made for the
+//! load (`load`, `load_with`: dropped on an error) streams the file a chunk at a time
+//! instead, each chunk checked, then converted while it is in cache: no copy of the file.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -44,8 +47,7 @@ pub(crate) fn parse<'a>(bytes: &'a [u8], origin: &Origin) -> Result<Parsed<'a>, 
     })
 }
 
-/// Reads a whole file (checkpoints, which are read from bytes).
-#[allow(dead_code)] // for the checkpoint code
+/// Reads a whole file.
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     std::fs::read(path).map_err(|source| LoadError::Io {
         origin: Origin::File(path.to_path_buf()),
@@ -325,15 +327,13 @@ fn chunks(
     Ok(())
 }
 
-/// Loads the file at `path` into `net`, reading it a chunk at a time (no copy of the whole
-/// file in memory). With `fresh` false, a first pass checks every value before the second
-/// writes any, so a failed load leaves `net` unchanged; with `fresh` true (a network made
-/// for this load, dropped on an error) one pass checks and writes.
-fn load_path<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT> + ?Sized>(
+/// Loads the file at `path` into a network made for this load (dropped on an error: the
+/// network may be partly written then), reading the file a chunk at a time (no copy of the
+/// whole file in memory): each chunk is checked, then converted while it is in cache.
+fn load_fresh_path<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT> + ?Sized>(
     net: &mut N,
     path: &Path,
     opts: &LoadOptions,
-    fresh: bool,
 ) -> Result<(), LoadError> {
     let origin = Origin::File(path.to_path_buf());
     let io = |source| LoadError::Io {
@@ -345,24 +345,6 @@ fn load_path<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT>
     let (data_start, meta) = read_header(&mut file, len, &origin)?;
     let planned = plan(net, &meta, meta.metadata().as_ref(), &origin, opts, &|_| false)?;
     let mut buf = Vec::new();
-    if !fresh {
-        for p in &planned {
-            let elem = p.dtype.bitsize() / 8;
-            let chunk = CHUNK / elem * elem;
-            chunks(
-                &mut file,
-                span(&meta, data_start, &p.key),
-                chunk,
-                elem,
-                &mut buf,
-                &origin,
-                |c, first| match first_not_finite_as::<T>(p.dtype, c) {
-                    Some((at, value)) => Err(non_finite(p, &origin, first + at, value)),
-                    None => Ok(()),
-                },
-            )?;
-        }
-    }
 
     let mut result = Ok(());
     let mut next = 0;
@@ -390,10 +372,8 @@ fn load_path<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT>
             &mut buf,
             &origin,
             |c, first| {
-                if fresh {
-                    if let Some((at, value)) = first_not_finite_as::<T>(p.dtype, c) {
-                        return Err(non_finite(p, &origin, first + at, value));
-                    }
+                if let Some((at, value)) = first_not_finite_as::<T>(p.dtype, c) {
+                    return Err(non_finite(p, &origin, first + at, value));
                 }
                 if matrix {
                     read_rows_into(p.dtype, c, data, rows, cols, first / cols);
@@ -412,41 +392,6 @@ fn load_path<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT>
         "`Layer::visit_tensors_mut` visited fewer tensors than before; a layer must visit the same tensors every time"
     );
     Ok(())
-}
-
-/// A float tensor of a parsed file as `T`s in the file's (row-major) order, checked like a
-/// network's: present, a loadable dtype, every value finite (for the checkpoint code's own
-/// tensors, e.g. optimizer buffers).
-#[allow(dead_code)] // for the checkpoint code
-pub(crate) fn read_floats<T: Float>(file: &SafeTensors<'_>, key: &str, origin: &Origin) -> Result<Vec<T>, LoadError> {
-    let Ok(v) = file.tensor(key) else {
-        let mut available = file.keys();
-        available.sort();
-        return Err(LoadError::MissingTensors {
-            origin: origin.clone(),
-            missing: vec![key.to_string()],
-            available,
-        });
-    };
-    if !loads(v.dtype()) {
-        return Err(LoadError::Dtype {
-            origin: origin.clone(),
-            tensor: key.to_string(),
-            dtype: v.dtype().to_string(),
-        });
-    }
-    if let Some((at, value)) = first_not_finite_as::<T>(v.dtype(), v.data()) {
-        return Err(LoadError::NonFinite {
-            origin: origin.clone(),
-            tensor: key.to_string(),
-            index: unravel(at, v.shape()),
-            value,
-        });
-    }
-    let n = v.shape().iter().product();
-    let mut out = vec![T::zero(); n];
-    read_into(v.dtype(), v.data(), &mut out, Order::RowMajor, n, 1);
-    Ok(out)
 }
 
 /// The multi-index (row-major, PyTorch's) of flat element `at` of a tensor of `dims`.
@@ -483,7 +428,8 @@ pub fn from_safetensors_into<T: Float, const IN: usize, const OUT: usize, N: Net
 }
 
 /// Loads a network's tensors from the safetensors file at `path` into `net`, all or
-/// nothing: on an error `net` is unchanged.
+/// nothing: on an error `net` is unchanged. The file is read whole first (every value
+/// written is one that was checked, whatever another program does to the file meanwhile).
 ///
 /// ```
 /// use nn::persist::{LoadError, LoadOptions};
@@ -497,18 +443,21 @@ pub fn load_into<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, 
     path: impl AsRef<Path>,
     opts: &LoadOptions,
 ) -> Result<(), LoadError> {
-    load_path(net, path.as_ref(), opts, false)
+    let path = path.as_ref();
+    let bytes = read_file(path)?;
+    load_bytes(net, &bytes, Origin::File(path.to_path_buf()), opts)
 }
 
-/// [`load_into`] for a network made for this load (`load`, `load_with`): one pass over the
-/// file that checks and writes, since the network is dropped on an error. Not a public API.
+/// [`load_into`] for a network made for this load (`load`, `load_with`): one streamed pass
+/// over the file that checks and writes, since the network is dropped on an error. Not a
+/// public API.
 #[doc(hidden)]
 pub fn __load_fresh<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT> + ?Sized>(
     net: &mut N,
     path: impl AsRef<Path>,
     opts: &LoadOptions,
 ) -> Result<(), LoadError> {
-    load_path(net, path.as_ref(), opts, true)
+    load_fresh_path(net, path.as_ref(), opts)
 }
 
 fn load_bytes<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT> + ?Sized>(
@@ -526,33 +475,6 @@ fn load_bytes<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn read_floats_checks_and_converts() {
-        let mut e = crate::persist::Entries::new();
-        e.push_floats::<f64>("buf".into(), vec![2, 2], &[1.0, 2.0, 3.0, 4.0])
-            .unwrap();
-        e.push_floats::<f32>("bad".into(), vec![2], &[1.0, f32::NAN]).unwrap();
-        e.push_i64("step".into(), &[3]).unwrap();
-        let bytes = crate::persist::serialize(&e, HashMap::new());
-        let file = parse(&bytes, &Origin::Bytes).unwrap();
-        let t = &file.tensors;
-        assert_eq!(
-            read_floats::<f32>(t, "buf", &Origin::Bytes).unwrap(),
-            [1.0, 2.0, 3.0, 4.0]
-        );
-        assert!(
-            matches!(read_floats::<f32>(t, "bad", &Origin::Bytes), Err(LoadError::NonFinite { index, .. }) if index == [1])
-        );
-        assert!(matches!(
-            read_floats::<f64>(t, "step", &Origin::Bytes),
-            Err(LoadError::Dtype { .. })
-        ));
-        assert!(matches!(
-            read_floats::<f64>(t, "nope", &Origin::Bytes),
-            Err(LoadError::MissingTensors { .. })
-        ));
-    }
 
     #[test]
     fn unravel_is_row_major() {

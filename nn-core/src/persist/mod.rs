@@ -70,10 +70,10 @@ pub use view::{state, StateView};
 
 // The building blocks of other files that hold a network (checkpoints).
 #[allow(unused_imports)]
-pub(crate) use load::{load_network, parse, read_file, read_floats, Parsed};
+pub(crate) use load::{load_network, parse, read_file, Parsed};
 #[allow(unused_imports)]
 pub(crate) use metadata::{check_layers, layer_list, network_metadata};
 // Float tensors outside a network (`Standardizer`).
-pub(crate) use dtype::{first_non_finite, loads, read_into};
+pub(crate) use dtype::{first_not_finite_as, loads, read_into};
 #[allow(unused_imports)]
 pub(crate) use save::{network_entries, serialize, Entries, Entry};

@@ -166,11 +166,46 @@ pub(crate) fn rows_cols(dims: &[usize]) -> (usize, usize) {
 
 /// The safetensors bytes of `entries` with `metadata` as `__metadata__`.
 ///
+/// The same entries and metadata always give the same bytes: the safetensors crate writes
+/// `__metadata__` from a `HashMap` in its (per-process random) order, so the header is
+/// rewritten with every JSON object's keys sorted, padded with spaces to a multiple of 8
+/// bytes as the crate pads it.
+///
 /// Panics only if the header would exceed the safetensors limit of 100 MB (millions of
 /// tensors).
 pub(crate) fn serialize(entries: &Entries, metadata: HashMap<String, String>) -> Vec<u8> {
     let data = entries.items().iter().map(|e| (e.key.as_str(), e));
-    safetensors::serialize(data, Some(metadata)).unwrap_or_else(|e| panic!("cannot serialize the tensors: {e}"))
+    let bytes =
+        safetensors::serialize(data, Some(metadata)).unwrap_or_else(|e| panic!("cannot serialize the tensors: {e}"));
+    canonical_header(&bytes)
+}
+
+/// `bytes` (a safetensors file) with its header's JSON keys sorted at every level.
+fn canonical_header(bytes: &[u8]) -> Vec<u8> {
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("an 8-byte length")) as usize;
+    let (header, data) = bytes[8..].split_at(n);
+    let header: serde_json::Value = serde_json::from_slice(header).expect("the safetensors crate writes JSON");
+    let mut header = serde_json::to_vec(&sorted(header)).expect("a JSON value serializes");
+    header.resize(header.len().next_multiple_of(8), b' ');
+    let mut out = Vec::with_capacity(8 + header.len() + data.len());
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(data);
+    out
+}
+
+/// `v` with every object's keys in sorted order (whether or not serde_json's maps keep
+/// insertion order).
+fn sorted(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut items: Vec<(String, serde_json::Value)> = map.into_iter().collect();
+            items.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(items.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 /// The safetensors bytes of a network, as [`save`] writes them (PyTorch's names and

@@ -108,7 +108,9 @@ impl Checkpoint {
     }
 }
 
-/// Why a checkpoint could not be written or resumed. Every variant names the file.
+/// Why a checkpoint could not be written or resumed. Every variant names the file, except
+/// the network-level errors inside `Load` and `Save` that no file causes (a layer without
+/// tensors, a duplicate key).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckpointError {
