@@ -6,14 +6,19 @@
 //! to the best and median times. The file sits in the page cache (read once before), so
 //! `fs::read` is a copy out of memory: the strictest baseline.
 //!
-//! Variants: `fs::read`; `Net::load(path)` (a new network: zeroed + load); `load_into` an
-//! existing network; `from_safetensors` of bytes already in memory (no I/O); `to_safetensors`
+//! Variants: `fs::read`; two floors that convert nothing — `fs::read + memcpy` (the file read,
+//! then copied into an existing buffer of its size: the least any load into memory the
+//! network owns can cost) and `streamed read` (the file read 256 KiB at a time into one
+//! reused buffer: the I/O of a streamed load); `Net::load(path)` (a new network: zeroed +
+//! load, streamed); `load_into` an existing network (the file read whole, checked, then
+//! written); `from_safetensors` of bytes already in memory (no I/O); `to_safetensors`
 //! (serialise to bytes); `save` (atomic: temporary file, fsync, rename — the fsync dominates
 //! and depends on the disk, so it is reported but not part of the ratio).
 //!
 //! Run: `cargo bench --bench persist` (`ROUNDS=n` to change the 100 rounds).
 
 use std::hint::black_box;
+use std::io::Read;
 use std::time::Instant;
 
 use nn::network;
@@ -51,8 +56,12 @@ fn main() {
     let bytes = std::fs::read(&path).unwrap();
     let mut target = Big::<f32>::zeroed();
 
+    let mut copy = vec![0u8; bytes.len()];
+    let mut chunk = vec![0u8; 1 << 18];
     let labels = [
         "fs::read",
+        "fs::read + memcpy",
+        "streamed read",
         "Big::load",
         "load_into",
         "from_safetensors",
@@ -66,16 +75,23 @@ fn main() {
             for _ in 0..ITERS {
                 match k {
                     0 => drop(black_box(std::fs::read(&path).unwrap())),
-                    1 => drop(black_box(Big::<f32>::load(&path).unwrap())),
-                    2 => target.load_into(&path).unwrap(),
-                    3 => drop(black_box(Big::<f32>::from_safetensors(&bytes).unwrap())),
-                    4 => drop(black_box(net.to_safetensors())),
+                    1 => copy.copy_from_slice(&std::fs::read(&path).unwrap()),
+                    2 => {
+                        let mut f = std::fs::File::open(&path).unwrap();
+                        while f.read(&mut chunk).unwrap() > 0 {
+                            black_box(&chunk);
+                        }
+                    }
+                    3 => drop(black_box(Big::<f32>::load(&path).unwrap())),
+                    4 => target.load_into(&path).unwrap(),
+                    5 => drop(black_box(Big::<f32>::from_safetensors(&bytes).unwrap())),
+                    6 => drop(black_box(net.to_safetensors())),
                     _ => net.save(&save_path).unwrap(),
                 }
             }
             t.push(start.elapsed().as_secs_f64() * 1e3 / ITERS as f64);
         }
-        black_box(&target);
+        black_box((&target, &copy));
     }
     // The first two rounds warm up.
     for t in times.iter_mut() {
@@ -89,9 +105,15 @@ fn main() {
     );
     for (label, t) in labels.iter().zip(&times) {
         let [_, med, _] = quartiles(t.clone());
-        println!("  {label:<18} best {:7.3} ms  median {med:7.3} ms", best(t));
+        println!("  {label:<20} best {:7.3} ms  median {med:7.3} ms", best(t));
     }
-    for (k, label) in [(1, "Big::load"), (2, "load_into"), (3, "from_safetensors")] {
+    for (k, label) in [
+        (1, "fs::read + memcpy"),
+        (2, "streamed read"),
+        (3, "Big::load"),
+        (4, "load_into"),
+        (5, "from_safetensors"),
+    ] {
         let ratio: Vec<f64> = times[k].iter().zip(&times[0]).map(|(a, b)| a / b).collect();
         let [q1, med, q3] = quartiles(ratio);
         println!(
