@@ -45,20 +45,16 @@ pub fn write_atomic(path: impl AsRef<Path>, write: impl FnOnce(&mut dyn Write) -
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
     let replaced = fs::metadata(path).ok().map(|m| m.permissions());
-    let permissions = replaced.clone();
     #[cfg(unix)]
-    let permissions = permissions.or_else(|| {
+    if replaced.is_none() {
         use std::os::unix::fs::PermissionsExt;
-        Some(fs::Permissions::from_mode(0o666)) // less the umask, as `File::create`
-    });
-    if let Some(p) = permissions {
-        builder.permissions(p);
+        builder.permissions(fs::Permissions::from_mode(0o666)); // less the umask, as `File::create`
     }
     // Dropped on any error below: the temporary file is deleted.
     let tmp = builder.tempfile_in(dir)?;
-    if let Some(p) = &replaced {
-        // The umask applied to the mode given at creation; the replaced file's mode exactly.
-        tmp.as_file().set_permissions(p.clone())?;
+    if let Some(p) = replaced {
+        // Set after creation: a mode given at creation would be narrowed by the umask.
+        tmp.as_file().set_permissions(p)?;
     }
     {
         let mut w = BufWriter::new(tmp.as_file());

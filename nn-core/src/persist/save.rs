@@ -177,16 +177,23 @@ pub(crate) fn serialize(entries: &Entries, metadata: HashMap<String, String>) ->
     let data = entries.items().iter().map(|e| (e.key.as_str(), e));
     let bytes =
         safetensors::serialize(data, Some(metadata)).unwrap_or_else(|e| panic!("cannot serialize the tensors: {e}"));
-    canonical_header(&bytes)
+    canonical_header(bytes)
 }
 
-/// `bytes` (a safetensors file) with its header's JSON keys sorted at every level.
-fn canonical_header(bytes: &[u8]) -> Vec<u8> {
+/// `bytes` (a safetensors file) with its header's JSON keys sorted at every level. The
+/// sorted header has the same length as the crate's (the same keys and values in another
+/// order), so it is written over it in place; otherwise the file is rebuilt around it.
+fn canonical_header(mut bytes: Vec<u8>) -> Vec<u8> {
     let n = u64::from_le_bytes(bytes[..8].try_into().expect("an 8-byte length")) as usize;
-    let (header, data) = bytes[8..].split_at(n);
-    let header: serde_json::Value = serde_json::from_slice(header).expect("the safetensors crate writes JSON");
+    let header: serde_json::Value =
+        serde_json::from_slice(&bytes[8..8 + n]).expect("the safetensors crate writes JSON");
     let mut header = serde_json::to_vec(&sorted(header)).expect("a JSON value serializes");
     header.resize(header.len().next_multiple_of(8), b' ');
+    if header.len() == n {
+        bytes[8..8 + n].copy_from_slice(&header);
+        return bytes;
+    }
+    let data = &bytes[8 + n..];
     let mut out = Vec::with_capacity(8 + header.len() + data.len());
     out.extend_from_slice(&(header.len() as u64).to_le_bytes());
     out.extend_from_slice(&header);
