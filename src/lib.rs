@@ -19,7 +19,7 @@ pub use nn_core::{
 };
 // The float types, and the traits a layer, loss, network or optimizer implements.
 pub use nn_core::{
-    ActivationFn, Float, Init, InitScheme, Layer, LossLayer, Network, Optimizer, Param, Summary, SummaryRow, Trainable,
+    ActivationFn, Float, Init, InitScheme, Layer, LossLayer, Mode, Network, Optimizer, Param, Summary, SummaryRow, Trainable,
 };
 // The built-in layers and losses.
 pub use nn_core::{
@@ -57,11 +57,11 @@ pub mod __private {
     pub use crate::__persist_methods;
     pub use nn_core::{
         batch_view, batch_view_mut, Affine, AsBatch, AsInput, BatchBuf, BatchMut, BatchRef, Float, FusedLinear, Init,
-        InitScheme, Input, Labels, Layer, LossLayer, MatMul, MeanSquaredError, Network, Optimizer, Param, Relu,
+        InitScheme, Input, Labels, Layer, LossLayer, MatMul, Mode, MeanSquaredError, Network, Optimizer, Param, Relu,
         Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Summary, SummaryRow, Tanh, Trainable,
     };
 
-    pub use nn_core::{LayerOp, Prediction};
+    pub use nn_core::{layer_seed, LayerOp, Prediction};
 
     /// Panics, naming the first offending entry, if `x` holds a NaN or an infinity: a
     /// non-finite input would otherwise become a NaN loss far from its cause. Called by

@@ -52,8 +52,8 @@ pub use labels::Labels;
 #[doc(hidden)]
 pub use layers::FusedLinear;
 pub use layers::{
-    argmax, cross_entropy_error, repeat_into, softmax_into, sum_into, Activation, ActivationFn, Affine, Layer,
-    LossLayer, MatMul, MeanSquaredError, Relu, ReluFn, Repeat, Sigmoid, SigmoidFn, SigmoidWithLoss, Softmax,
+    argmax, cross_entropy_error, layer_seed, repeat_into, softmax_into, sum_into, Activation, ActivationFn, Affine,
+    Layer, LossLayer, MatMul, Mode, MeanSquaredError, Relu, ReluFn, Repeat, Sigmoid, SigmoidFn, SigmoidWithLoss, Softmax,
     SoftmaxWithLoss, Sum, Tanh, TanhFn, LOG_GUARD,
 };
 pub use network::{Network, Summary, SummaryRow, Trainable};

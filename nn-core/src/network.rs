@@ -6,7 +6,7 @@ use core::fmt;
 use crate::batch::{BatchMut, BatchRef};
 use crate::float::Float;
 use crate::input::Input;
-use crate::layers::{LayerOp, LossLayer, Prediction};
+use crate::layers::{LayerOp, LossLayer, Mode, Prediction};
 use crate::optim::Optimizer;
 use crate::param::Param;
 use crate::state::{TensorMut, TensorRef};
@@ -58,6 +58,23 @@ pub trait Network<T: Float, const IN: usize, const OUT: usize> {
     /// [`PREDICTION`](crate::layers::LossLayer::PREDICTION), [`Prediction::Scores`] for a
     /// network without a loss.
     fn prediction(&self) -> Prediction;
+
+    // --- Training and inference ---
+
+    /// Puts every layer in `mode` ([`Layer::set_mode`](crate::Layer::set_mode)). The
+    /// generated methods do it themselves (`forward` and `train_step` train, `predict` and
+    /// `evaluate` evaluate), so a caller needs it only to drive layers by hand. Default (a
+    /// hand-written network): nothing.
+    fn set_mode(&mut self, mode: Mode) {
+        let _ = mode;
+    }
+
+    /// Restarts every layer's random stream from `seed` ([`Layer::reseed`](crate::Layer::reseed);
+    /// layer `k` gets [`layer_seed(seed, k)`](crate::layers::layer_seed)). Default (a
+    /// hand-written network): nothing.
+    fn reseed(&mut self, seed: u64) {
+        let _ = seed;
+    }
 }
 
 /// A network that ends in a loss layer: the book's `forward` / `backward` and a fused

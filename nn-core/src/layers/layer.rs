@@ -179,6 +179,34 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
         let _ = init;
     }
 
+    // --- Training and inference (`Mode`), random streams ---
+
+    /// Switches what [`forward`](Layer::forward) computes between training and inference
+    /// (PyTorch's `module.train()` / `module.eval()`): `Dropout` drops only in
+    /// [`Mode::Train`], `BatchNorm` uses batch statistics in training and its running
+    /// statistics in [`Mode::Eval`]. [`backward`](Layer::backward) follows the mode of the
+    /// last forward; [`infer`](Layer::infer) always computes the inference form.
+    ///
+    /// A `network!` network calls it on every layer that may depend on it (the built-ins that
+    /// do, and every user layer) before running them: with `Mode::Train` in `forward` and
+    /// `train_step`, with `Mode::Eval` in `predict` and `evaluate`; `predict_into` and
+    /// `predict_one` call `infer`. A layer is in `Mode::Train` when created. Default: ignores
+    /// the mode (the layer computes the same in both).
+    fn set_mode(&mut self, mode: Mode) {
+        let _ = mode;
+    }
+
+    /// Restarts the layer's random stream (the one `Dropout` draws its masks from) at
+    /// `seed`. A layer with a stream takes its first seed from the [`Init`] stream in
+    /// [`init_params`](Layer::init_params), so a network drawn from a seeded generator is
+    /// reproducible; the [`Trainer`](crate::train::Trainer) calls it before every epoch with a
+    /// seed made from its own seed and the epoch (so a resumed run draws the same masks as
+    /// an uninterrupted one), and the gradient checker before every forward (so the
+    /// perturbed forwards see one mask). Default: ignores it (no randomness).
+    fn reseed(&mut self, seed: u64) {
+        let _ = seed;
+    }
+
     // --- Saved state (`nn::state`, `nn::persist`) ---
 
     /// The tensors a saved file holds for this layer (PyTorch's `state_dict`): every
@@ -207,6 +235,28 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
     fn op(&self) -> Option<LayerOp<'_, T>> {
         None
     }
+}
+
+/// Whether a layer computes its training form or its inference form (see
+/// [`Layer::set_mode`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Training: `Dropout` drops, `BatchNorm` normalises by the batch's statistics and
+    /// updates its running statistics. What a layer starts in.
+    #[default]
+    Train,
+    /// Inference: `Dropout` is the identity, `BatchNorm` uses its running statistics.
+    Eval,
+}
+
+/// The seed of layer `index` (0-based, in model order) of a network reseeded with `seed`
+/// (what `network!`'s `reseed` hands each layer): SplitMix64 of the two, so neighbouring
+/// layers and neighbouring seeds get unrelated streams.
+pub const fn layer_seed(seed: u64, index: u64) -> u64 {
+    let mut z = seed ^ index.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// A loss layer on `D` scores per sample (the book's `SoftmaxWithLoss`): the last layer of a

@@ -22,7 +22,7 @@ pub use activation::{Activation, ActivationFn, Relu, ReluFn, Sigmoid, SigmoidFn,
 pub use affine::Affine;
 pub use broadcast::{repeat_into, sum_into};
 pub use cross_entropy::{cross_entropy_error, LOG_GUARD};
-pub use layer::{Layer, LossLayer};
+pub use layer::{layer_seed, Layer, LossLayer, Mode};
 #[doc(hidden)]
 pub use linear::FusedLinear;
 pub use matmul::MatMul;
