@@ -54,7 +54,7 @@ fn main() {
     let net: Big = Big::new(&mut ChaCha8Rng::seed_from_u64(0));
     net.save(&path).expect("saving the network");
     let bytes = std::fs::read(&path).unwrap();
-    let mut target = Big::<f32>::zeroed();
+    let mut target = Big::zeroed();
 
     let mut copy = vec![0u8; bytes.len()];
     let mut chunk = vec![0u8; 1 << 18];
@@ -100,7 +100,7 @@ fn main() {
     let best = |t: &[f64]| t.iter().copied().fold(f64::MAX, f64::min);
     println!(
         "784-1000-1000-10 f32, {} parameters, {:.1} MB file; {rounds} interleaved rounds of {ITERS}",
-        Big::<f32>::zeroed().param_count(),
+        Big::zeroed().param_count(),
         bytes.len() as f64 / 1e6
     );
     for (label, t) in labels.iter().zip(&times) {

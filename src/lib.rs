@@ -19,7 +19,8 @@ pub use nn_core::{
 };
 // The float types, and the traits a layer, loss, network or optimizer implements.
 pub use nn_core::{
-    ActivationFn, Float, Init, InitScheme, Layer, LossLayer, Mode, Network, Optimizer, Param, Summary, SummaryRow, Trainable,
+    ActivationFn, Float, Init, InitScheme, Layer, LossLayer, Mode, Network, Number, Optimizer, Param, Summary,
+    SummaryRow, Trainable,
 };
 // The built-in layers and losses.
 pub use nn_core::{
@@ -30,7 +31,7 @@ pub use nn_core::{
 pub use nn_core::{AdaGrad, Adam, DataParallel, Momentum, ParallelStats, RmsProp, Sgd};
 // The modules: every layer and its helper functions, optimizers, data sets, the trainer,
 // two-thread training, the gradient checker, the allocation counter, saved state (`state`).
-pub use nn_core::{alloc_counter, data, gradcheck, layers, optim, parallel, state, train};
+pub use nn_core::{alloc_counter, data, gradcheck, inference, layers, optim, parallel, state, train};
 // Items behind nn-core's Cargo features (`plot`): the one glob, because the dev-dependencies
 // of this crate's examples and tests may turn such a feature on without this crate's own.
 #[allow(unused_imports)] // empty when no feature of nn-core is on
@@ -57,11 +58,11 @@ pub mod __private {
     pub use crate::__persist_methods;
     pub use nn_core::{
         batch_view, batch_view_mut, Affine, AsBatch, AsInput, BatchBuf, BatchMut, BatchRef, Float, FusedLinear, Init,
-        InitScheme, Input, Labels, Layer, LossLayer, MatMul, Mode, MeanSquaredError, Network, Optimizer, Param, Relu,
-        Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Summary, SummaryRow, Tanh, Trainable,
+        InitScheme, Input, Labels, Layer, LossLayer, MatMul, MeanSquaredError, Mode, Network, Number, Optimizer, Param,
+        Relu, Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Summary, SummaryRow, Tanh, Trainable,
     };
 
-    pub use nn_core::{layer_seed, LayerOp, Prediction};
+    pub use nn_core::{inference, layer_seed, LayerOp, Prediction};
 
     /// Panics, naming the first offending entry, if `x` holds a NaN or an infinity: a
     /// non-finite input would otherwise become a NaN loss far from its cause. Called by

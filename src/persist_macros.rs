@@ -49,7 +49,7 @@ macro_rules! __persist_methods {
                 path: impl ::core::convert::AsRef<::std::path::Path>,
                 options: &$crate::persist::LoadOptions,
             ) -> ::core::result::Result<Self, $crate::persist::LoadError> {
-                let mut net = Self::zeroed();
+                let mut net = <Self as $crate::Network<T, $in, $out>>::zeroed();
                 $crate::persist::__load_fresh::<T, $in, $out, Self>(&mut net, path, options)?;
                 ::core::result::Result::Ok(net)
             }
@@ -82,7 +82,7 @@ macro_rules! __persist_methods {
                 bytes: &[u8],
                 options: &$crate::persist::LoadOptions,
             ) -> ::core::result::Result<Self, $crate::persist::LoadError> {
-                let mut net = Self::zeroed();
+                let mut net = <Self as $crate::Network<T, $in, $out>>::zeroed();
                 $crate::persist::from_safetensors_into::<T, $in, $out, Self>(&mut net, bytes, options)?;
                 ::core::result::Result::Ok(net)
             }

@@ -19,16 +19,16 @@ network! {
 
 #[test]
 fn builtins_written_by_path_are_builtins() {
-    assert_eq!(ByPath::<f32>::PARAMS, 2 * 4 + 4 + 4 * 3 + 3);
-    let net = ByPath::<f32>::zeroed();
+    assert_eq!(ByPath::PARAMS, 2 * 4 + 4 + 4 * 3 + 3);
+    let net = ByPath::zeroed();
     let kinds: Vec<String> = net.summary().rows.iter().map(|r| r.kind.clone()).collect();
     assert_eq!(kinds, ["Affine<2, 4>", "Relu<4>", "Affine<4, 3>", "SoftmaxWithLoss<3>"]);
 }
 
 #[test]
 fn the_f64_alias_can_be_renamed() {
-    let net: ByPathDouble = ByPath::<f64>::zeroed();
-    assert_eq!(nn::Network::param_count(&net), ByPath::<f64>::PARAMS);
+    let net: ByPathDouble = ByPath::zeroed_f64();
+    assert_eq!(nn::Network::param_count(&net), ByPath::PARAMS);
 }
 
 #[test]
@@ -73,13 +73,8 @@ fn a_layer_in_an_inline_module_of_a_function_can_be_named() {
         }
     }
 
-    assert_eq!(Local::<f32>::PARAMS, 2 * 3 + 3);
-    let kinds: Vec<String> = Local::<f32>::zeroed()
-        .summary()
-        .rows
-        .iter()
-        .map(|r| r.kind.clone())
-        .collect();
+    assert_eq!(Local::PARAMS, 2 * 3 + 3);
+    let kinds: Vec<String> = Local::zeroed().summary().rows.iter().map(|r| r.kind.clone()).collect();
     assert_eq!(kinds, ["Same<2>", "Affine<2, 3>"]);
 }
 

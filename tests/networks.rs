@@ -257,7 +257,7 @@ fn gradcheck_chapter1_net_with_index_and_one_hot_labels() {
 
 #[test]
 fn gradcheck_chapter1_net_batch_of_one() {
-    let mut net: TwoLayerNetF64 = TwoLayerNet::with_init(&mut rng(4), InitScheme::Book);
+    let mut net: TwoLayerNetF64 = TwoLayerNet::with_init_f64(&mut rng(4), InitScheme::Book);
     let x = random_batch::<f64, 2>(1, -1.0, 1.0, 5);
     check_network(&mut net, x.as_view(), Labels::Classes(&[2])).assert_ok();
 }
@@ -499,13 +499,13 @@ fn training_reduces_the_loss() {
 fn constants_summary_and_visit_order() {
     assert_eq!(TwoLayerNet::<f32>::INPUT, 2);
     assert_eq!(TwoLayerNet::<f32>::OUTPUT, 3);
-    assert_eq!(TwoLayerNet::<f32>::PARAMS, 2 * 10 + 10 + 10 * 3 + 3);
-    assert_eq!(Mlp::<f32>::PARAMS, 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10);
-    assert_eq!(SwishNet::<f64>::PARAMS, 4 * 8 + 8 + 8 + 8 * 5 + 5 * 3 + 3);
-    assert_eq!(TanhNet::<f32>::PARAMS, 3 * 6 + 6 + 6 * 4 + 4 * 2 + 2);
+    assert_eq!(TwoLayerNet::PARAMS, 2 * 10 + 10 + 10 * 3 + 3);
+    assert_eq!(Mlp::PARAMS, 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10);
+    assert_eq!(SwishNet::PARAMS, 4 * 8 + 8 + 8 + 8 * 5 + 5 * 3 + 3);
+    assert_eq!(TanhNet::PARAMS, 3 * 6 + 6 + 6 * 4 + 4 * 2 + 2);
 
     let mut net = SwishNet::new(&mut rng(60));
-    assert_eq!(net.param_count(), SwishNet::<f32>::PARAMS);
+    assert_eq!(net.param_count(), SwishNet::PARAMS);
     let names: Vec<String> = params_of(&mut net).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["fc1.w", "fc1.b", "swish.beta", "proj.w", "fc2.w", "fc2.b"]);
 
@@ -569,7 +569,7 @@ fn the_same_seed_gives_the_same_network() {
     assert_eq!(a.affine1.w, b.affine1.w);
     assert_eq!(a.affine2.w, b.affine2.w);
     assert_ne!(a.affine1.w, c.affine1.w);
-    let zero = TwoLayerNet::<f32>::zeroed();
+    let zero = TwoLayerNet::zeroed();
     assert!(zero.affine1.w.iter().all(|&w| w == 0.0));
 }
 

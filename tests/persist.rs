@@ -32,7 +32,7 @@ fn bits<T: nn::Float>(net: &Net<T>) -> Vec<(String, Vec<f64>)> {
 
 fn random<T: nn::Float>(seed: u64) -> Net<T> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut net = Net::<T>::with_init(&mut rng, nn::InitScheme::Auto);
+    let mut net = <Net<T> as nn::Network<T, 3, 2>>::with_init(&mut rng, nn::InitScheme::Auto);
     // Non-zero biases, so that they are checked too.
     net.visit_tensors_mut(|_, t| {
         for (i, v) in t.data.iter_mut().enumerate() {
@@ -82,7 +82,7 @@ fn file_round_trip_is_bit_identical_f32_and_f64() {
     assert_eq!(bits(&a), bits(&Net::<f32>::load(&path.0).unwrap()));
     let a = random::<f64>(4);
     a.save(&path.0).unwrap();
-    let mut b = Net::<f64>::zeroed();
+    let mut b = Net::zeroed_f64();
     b.load_into(&path.0).unwrap();
     assert_eq!(bits(&a), bits(&b));
 }
@@ -99,7 +99,7 @@ fn f32_file_into_f64_network_and_back() {
 
 #[test]
 fn weights_are_pytorch_layout_out_by_in_row_major() {
-    let mut net = Net::<f32>::zeroed();
+    let mut net = Net::zeroed();
     for r in 0..5 {
         for c in 0..3 {
             net.fc1.w[(r, c)] = (10 * r + c) as f32;
@@ -125,7 +125,7 @@ fn weights_are_pytorch_layout_out_by_in_row_major() {
 
 #[test]
 fn metadata_names_the_network() {
-    let bytes = Net::<f64>::zeroed().to_safetensors();
+    let bytes = Net::zeroed_f64().to_safetensors();
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
     let meta = meta.metadata().clone().unwrap();
     assert_eq!(meta["format"], "pt");
@@ -196,7 +196,7 @@ fn rename_maps_layers_both_ways() {
         .rename("mm", "2")
         .rename("fc2.weight", "4.weight");
     assert_eq!(bits(&a), bits(&Net::<f32>::load_with(&path.0, &load).unwrap()));
-    let mut b = Net::<f32>::zeroed();
+    let mut b = Net::zeroed();
     b.load_into_with(&path.0, &load).unwrap();
     assert_eq!(bits(&a), bits(&b));
     assert_eq!(
@@ -251,7 +251,7 @@ fn converted(net: &Net<f32>, dtype: safetensors::Dtype, enc: impl Fn(f32) -> Vec
 
 /// A network whose values are exact in f16 and bf16 (multiples of 1/64 in [-2, 2]).
 fn half_exact() -> Net<f32> {
-    let mut net = Net::<f32>::zeroed();
+    let mut net = Net::zeroed();
     let mut k = 0i32;
     net.visit_tensors_mut(|_, t| {
         for v in t.data.iter_mut() {
@@ -277,7 +277,7 @@ fn f16_and_bf16_files_load_exactly_into_f32_and_f64() {
     }
     // Rounded values really are converted, not reinterpreted: 1/3 in f16.
     let third = half::f16::from_f64(1.0 / 3.0);
-    let mut one = Net::<f32>::zeroed();
+    let mut one = Net::zeroed();
     one.fc2.b[0] = 1.0 / 3.0;
     let bytes = converted(&one, safetensors::Dtype::F16, |v| {
         half::f16::from_f32(v).to_le_bytes().to_vec()
@@ -287,7 +287,7 @@ fn f16_and_bf16_files_load_exactly_into_f32_and_f64() {
 
 #[test]
 fn f64_file_into_f32_network_rounds_to_nearest() {
-    let mut wide = Net::<f64>::zeroed();
+    let mut wide = Net::zeroed_f64();
     wide.fc1.w[(2, 1)] = 0.1;
     wide.fc2.b[1] = 1.0 + 1e-12;
     let narrow = Net::<f32>::from_safetensors(&wide.to_safetensors()).unwrap();

@@ -506,7 +506,7 @@ nn::network! {
 
 #[test]
 fn user_layer_without_tensors_is_refused() {
-    let net = UnlistedNet::<f32>::zeroed();
+    let net = UnlistedNet::zeroed();
     let err = nn::persist::to_safetensors_with(&net, &SaveOptions::new())
         .err()
         .unwrap();
@@ -534,7 +534,7 @@ fn user_layer_without_tensors_is_refused() {
     );
 
     // Loading into it is refused too (its parameter would silently keep its value).
-    let listed = ListedNet::<f32>::zeroed();
+    let listed = ListedNet::zeroed();
     let bytes = listed.to_safetensors();
     let err = UnlistedNet::<f32>::from_safetensors_with(
         &bytes,
@@ -551,7 +551,7 @@ fn user_layer_without_tensors_is_refused() {
 
 #[test]
 fn user_layer_with_tensors_round_trips() {
-    let mut net = ListedNet::<f64>::zeroed();
+    let mut net = ListedNet::zeroed_f64();
     net.scale.a = 1.75;
     net.fc.w[(1, 0)] = -2.0;
     let back = ListedNet::<f64>::from_safetensors(&net.to_safetensors()).unwrap();

@@ -44,7 +44,7 @@ const ALLOCATION_BOUND: usize = 64 << 10;
 
 /// A trained-looking network of either float type (seeded, not zero).
 fn network<T: Float>() -> FuzzNet<T> {
-    let mut net = FuzzNet::<T>::zeroed();
+    let mut net = <FuzzNet<T> as nn::Network<T, 3, 2>>::zeroed();
     net.init_params(&mut ChaCha8Rng::seed_from_u64(11), nn::InitScheme::Xavier);
     net
 }

@@ -39,7 +39,7 @@ fn keys_shapes_and_order_follow_pytorch() {
 
 #[test]
 fn visit_tensors_mut_writes_the_parameters() {
-    let mut net = StateNet::<f64>::zeroed();
+    let mut net = StateNet::zeroed_f64();
     let mut k = 0.0;
     net.visit_tensors_mut(|_, t| {
         for v in t.data.iter_mut() {

@@ -101,6 +101,39 @@ impl<T: Float, const D: usize> AsBatch<T, D> for BatchBuf<T, D> {
     }
 }
 
+/// One sample, `[x₀, …, x_{D−1}]`: a batch of one column.
+impl<T: Float, const D: usize> AsBatch<T, D> for [T; D] {
+    #[inline]
+    fn as_batch(&self) -> BatchRef<'_, T, D> {
+        batch_view(self.as_slice())
+    }
+}
+
+/// Samples as rows of features, `&[[x₀, x₁], [y₀, y₁]]`: a batch of one column per sample
+/// (the rows lie in memory exactly as the `D × N` columns do; nothing is copied).
+impl<T: Float, const D: usize> AsBatch<T, D> for [[T; D]] {
+    #[inline]
+    fn as_batch(&self) -> BatchRef<'_, T, D> {
+        batch_view(self.as_flattened())
+    }
+}
+
+/// `N` samples of `D` features: a batch of `N` columns.
+impl<T: Float, const D: usize, const N: usize> AsBatch<T, D> for [[T; D]; N] {
+    #[inline]
+    fn as_batch(&self) -> BatchRef<'_, T, D> {
+        batch_view(self.as_flattened())
+    }
+}
+
+/// Samples in a `Vec`, one `[T; D]` each.
+impl<T: Float, const D: usize> AsBatch<T, D> for Vec<[T; D]> {
+    #[inline]
+    fn as_batch(&self) -> BatchRef<'_, T, D> {
+        batch_view(self.as_flattened())
+    }
+}
+
 impl<T, const D: usize, B: AsBatch<T, D> + ?Sized> AsBatch<T, D> for &B {
     #[inline]
     fn as_batch(&self) -> BatchRef<'_, T, D> {

@@ -13,7 +13,9 @@ use crate::kernels::Elem;
 /// vectorisable approximation for `f32`, libm for `f64` so gradient checks stay exact). It is
 /// sealed: its other supertrait, through which the matrix-product kernels are picked per float
 /// type, cannot be named outside this crate.
-pub trait Float: nalgebra::RealField + Copy + Default + Debug + Display + Sum + Send + Sync + Elem + 'static {
+pub trait Float:
+    nalgebra::RealField + Copy + Default + Debug + Display + Sum + Send + Sync + Elem + From<Number> + 'static
+{
     /// Converts from `f64` (rounding for `f32`).
     fn cast(v: f64) -> Self;
     /// Converts to `f64` (exact).
@@ -30,6 +32,36 @@ pub trait Float: nalgebra::RealField + Copy + Default + Debug + Display + Sum + 
     fn tanh_slice(x: &[Self], y: &mut [Self]);
     /// `x[i] = exp(x[i])` in place (IEEE limits: exp(−∞) = 0, exp(+∞) = +∞, NaN stays NaN).
     fn exp_in_place(x: &mut [Self]);
+}
+
+/// A number written in a `network!` layer list, on its way to a layer's constructor.
+///
+/// `network!` passes a user layer's float literal argument as
+/// `Into::into(Number(0.01))`, so `crate::Leaky(0.01)` reaches a `new(alpha: T)` as the
+/// network's float type `T` (every [`Float`] converts from it) and a `new(alpha: f64)` as an
+/// `f64`, without the user spelling a type.
+///
+/// ```
+/// use nn::Number;
+/// fn scale<T: nn::Float>(a: T) -> T { a }
+/// assert_eq!(scale::<f32>(Number(0.25).into()), 0.25f32);
+/// let exact: f64 = Number(0.1).into();
+/// assert_eq!(exact, 0.1);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Number(pub f64);
+
+impl From<Number> for f32 {
+    /// Rounds to the nearest `f32`.
+    fn from(n: Number) -> f32 {
+        n.0 as f32
+    }
+}
+
+impl From<Number> for f64 {
+    fn from(n: Number) -> f64 {
+        n.0
+    }
 }
 
 /// `+0` for a finite `x`, NaN for NaN and ±∞ (`x − x`). Added to a value (or compared

@@ -5,7 +5,7 @@
 use crate::kernels::gemm::Gathered;
 use nalgebra::{Const, Dyn, Matrix, SMatrix, VecStorage};
 
-use crate::batch::{batch_view, BatchBuf, BatchMut, BatchRef};
+use crate::batch::{batch_view, AsBatch, BatchBuf, BatchMut, BatchRef};
 use crate::float::Float;
 
 /// A mini-batch read in place: sample `j` is column `idx[j]` of `source` (`D × M`, one
@@ -236,6 +236,38 @@ impl<T: Float, const D: usize> AsInput<T, D> for BatchBuf<T, D> {
     #[inline]
     fn as_input(&self) -> Input<'_, T, D> {
         Input::Batch(self.view())
+    }
+}
+
+/// One sample, a batch of one.
+impl<T: Float, const D: usize> AsInput<T, D> for [T; D] {
+    #[inline]
+    fn as_input(&self) -> Input<'_, T, D> {
+        Input::Batch(self.as_batch())
+    }
+}
+
+/// Samples as rows of features (one column each, nothing copied).
+impl<T: Float, const D: usize> AsInput<T, D> for [[T; D]] {
+    #[inline]
+    fn as_input(&self) -> Input<'_, T, D> {
+        Input::Batch(self.as_batch())
+    }
+}
+
+/// `N` samples of `D` features.
+impl<T: Float, const D: usize, const N: usize> AsInput<T, D> for [[T; D]; N] {
+    #[inline]
+    fn as_input(&self) -> Input<'_, T, D> {
+        Input::Batch(self.as_batch())
+    }
+}
+
+/// Samples in a `Vec`, one `[T; D]` each.
+impl<T: Float, const D: usize> AsInput<T, D> for Vec<[T; D]> {
+    #[inline]
+    fn as_input(&self) -> Input<'_, T, D> {
+        Input::Batch(self.as_batch())
     }
 }
 

@@ -14,6 +14,7 @@ mod atomic;
 pub mod batch;
 pub mod data;
 mod float;
+pub mod inference;
 mod init;
 mod input;
 #[allow(unsafe_code)]
@@ -45,7 +46,7 @@ mod testing;
 pub mod train;
 
 pub use batch::{batch_from_rows, batch_view, batch_view_mut, AsBatch, Batch, BatchBuf, BatchMut, BatchRef};
-pub use float::Float;
+pub use float::{Float, Number};
 pub use init::{Init, InitScheme};
 pub use input::{AsInput, Gather, Input};
 pub use labels::Labels;
@@ -53,8 +54,8 @@ pub use labels::Labels;
 pub use layers::FusedLinear;
 pub use layers::{
     argmax, cross_entropy_error, layer_seed, repeat_into, softmax_into, sum_into, Activation, ActivationFn, Affine,
-    Layer, LossLayer, MatMul, Mode, MeanSquaredError, Relu, ReluFn, Repeat, Sigmoid, SigmoidFn, SigmoidWithLoss, Softmax,
-    SoftmaxWithLoss, Sum, Tanh, TanhFn, LOG_GUARD,
+    Layer, LossLayer, MatMul, MeanSquaredError, Mode, Relu, ReluFn, Repeat, Sigmoid, SigmoidFn, SigmoidWithLoss,
+    Softmax, SoftmaxWithLoss, Sum, Tanh, TanhFn, LOG_GUARD,
 };
 pub use network::{Network, Summary, SummaryRow, Trainable};
 // Layers as standard operators, for exporters (`onnx`).

@@ -13,6 +13,19 @@ use crate::state::{TensorMut, TensorRef};
 
 /// A network from `IN` to `OUT` features per sample: inference and parameter access.
 pub trait Network<T: Float, const IN: usize, const OUT: usize> {
+    /// A network with every parameter zero (`network!`'s `Net::zeroed()` in `f32`,
+    /// `Net::zeroed_f64()` in `f64`; this is the form for code generic over the float type
+    /// or the network: `N::zeroed()`, `<Net<T> as Network<T, IN, OUT>>::zeroed()`).
+    fn zeroed() -> Self
+    where
+        Self: Sized;
+
+    /// A network with weights drawn from `rng` by `scheme`, biases zero (the generic form of
+    /// `network!`'s `Net::with_init` / `Net::with_init_f64`).
+    fn with_init(rng: &mut dyn rand::RngCore, scheme: crate::init::InitScheme) -> Self
+    where
+        Self: Sized;
+
     /// Runs every layer but the loss on `x` (`IN × N`) using the network's own buffers and
     /// returns the output (`OUT × N`, the book's `predict`: scores before the softmax).
     fn predict(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT>;
@@ -40,7 +53,7 @@ pub trait Network<T: Float, const IN: usize, const OUT: usize> {
     ///
     /// ```
     /// nn::network! { pub struct Tiny { input: 2, fc: Affine(3), act: Tanh, out: MatMul(1) } }
-    /// let net = Tiny::<f32>::zeroed();
+    /// let net = Tiny::zeroed();
     /// let mut keys = Vec::new();
     /// nn::Network::visit_tensors(&net, &mut |layer, t| keys.push(format!("{layer}.{} {}", t.name, t.shape)));
     /// assert_eq!(keys, ["fc.weight [3, 2]", "fc.bias [3]", "out.weight [1, 3]"]);

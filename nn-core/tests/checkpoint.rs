@@ -32,7 +32,7 @@ fn net(seed: u64) -> TwoLayerNet<f64> {
 }
 
 fn net_in<T: nn_core::Float>(seed: u64) -> TwoLayerNet<T> {
-    TwoLayerNet::with_init(&mut ChaCha8Rng::seed_from_u64(seed), InitScheme::Auto)
+    <TwoLayerNet<T> as nn_core::Network<T, 2, 3>>::with_init(&mut ChaCha8Rng::seed_from_u64(seed), InitScheme::Auto)
 }
 
 fn bits<T: nn_core::Float, N: Network<T, 2, 3>>(net: &mut N) -> Vec<Vec<u64>> {
@@ -96,7 +96,7 @@ fn check_file_resume_in<T: nn_core::Float, O: Optimizer<T> + Clone>(
         .fit(&mut first_net, &train, Some(&test))
         .unwrap();
 
-    let mut second_net = TwoLayerNet::<T>::zeroed();
+    let mut second_net = <TwoLayerNet<T> as nn::Network<T, 2, 3>>::zeroed();
     let mut second = trainer(fresh, 2 * n).seed(999);
     second.resume(&mut second_net, &path).unwrap();
     assert_eq!(
@@ -180,7 +180,7 @@ fn every_k_epochs_and_keep_best() {
     trainer(Sgd::new(3.0), b)
         .fit(&mut at_best, &train, Some(&test))
         .unwrap();
-    let mut from_best = TwoLayerNet::<f64>::zeroed();
+    let mut from_best = TwoLayerNet::zeroed_f64();
     let mut t = trainer(Sgd::new(1.0), 9);
     t.resume(&mut from_best, &best).unwrap();
     assert_eq!(bits(&mut from_best), bits(&mut at_best));
@@ -352,7 +352,7 @@ fn another_network_float_optimizer_or_batch_size_is_an_error() {
     adam_checkpoint(&path);
     let shown = |e: CheckpointError| e.to_string().replace(&*path.to_string_lossy(), "FILE");
 
-    let mut wide = WideNet::<f64>::zeroed();
+    let mut wide = WideNet::zeroed_f64();
     let err = trainer(Adam::<f64>::default(), 4).resume(&mut wide, &path).unwrap_err();
     assert!(
         matches!(err, CheckpointError::Load(LoadError::OtherNetwork { .. })),
@@ -360,7 +360,7 @@ fn another_network_float_optimizer_or_batch_size_is_an_error() {
     );
     assert!(shown(err).starts_with("FILE: the file was saved from another network"));
 
-    let mut n32 = TwoLayerNet::<f32>::zeroed();
+    let mut n32 = TwoLayerNet::zeroed();
     let err = trainer(Adam::<f32>::default(), 4).resume(&mut n32, &path).unwrap_err();
     assert_eq!(
         shown(err),

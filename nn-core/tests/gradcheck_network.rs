@@ -42,6 +42,12 @@ impl Net {
 }
 
 impl Network<f64, 4, 3> for Net {
+    fn zeroed() -> Self {
+        unimplemented!("not needed by the gradient checker")
+    }
+    fn with_init(_rng: &mut dyn nn_core::rand::RngCore, _scheme: nn_core::InitScheme) -> Self {
+        unimplemented!("not needed by the gradient checker")
+    }
     fn visit_ops(&self, _f: &mut dyn FnMut(&'static str, Option<nn_core::LayerOp<'_, f64>>)) {
         unimplemented!("not needed by the gradient checker")
     }

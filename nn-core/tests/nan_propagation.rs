@@ -299,7 +299,7 @@ fn through_input_check<R>(what: &str, f: impl FnOnce() -> R) -> Option<R> {
 #[test]
 fn train_step_with_a_non_finite_input_returns_a_non_finite_loss() {
     for (i, v) in injections::<f32>(2 * 4) {
-        let mut net = SigmoidNet::<f32>::with_init(&mut rng(1), InitScheme::Book);
+        let mut net = SigmoidNet::with_init(&mut rng(1), InitScheme::Book);
         let mut x = finite::<f32, 2>(4, 8);
         x.as_mut_slice()[i] = v;
         let loss = through_input_check("SigmoidNet::train_step", || {
@@ -310,7 +310,7 @@ fn train_step_with_a_non_finite_input_returns_a_non_finite_loss() {
         }
     }
     for (i, v) in injections::<f32>(3 * 4) {
-        let mut net = ReluTanhNet::<f32>::with_init(&mut rng(2), InitScheme::He);
+        let mut net = ReluTanhNet::with_init(&mut rng(2), InitScheme::He);
         let mut x = finite::<f32, 3>(4, 9);
         x.as_mut_slice()[i] = v;
         let loss = through_input_check("ReluTanhNet::train_step", || {
@@ -321,7 +321,7 @@ fn train_step_with_a_non_finite_input_returns_a_non_finite_loss() {
         }
     }
     for (i, v) in injections::<f64>(2 * 4) {
-        let mut net = MseNet::<f64>::with_init(&mut rng(3), InitScheme::Xavier);
+        let mut net = MseNet::with_init_f64(&mut rng(3), InitScheme::Xavier);
         let mut x = finite::<f64, 2>(4, 10);
         x.as_mut_slice()[i] = v;
         let t = finite::<f64, 2>(4, 11);
@@ -338,7 +338,7 @@ fn train_step_with_a_non_finite_input_returns_a_non_finite_loss() {
 fn train_step_with_a_non_finite_parameter_returns_a_non_finite_loss() {
     let x = finite::<f32, 2>(4, 12);
     let labels = [0usize, 1, 2, 1];
-    let base = SigmoidNet::<f32>::with_init(&mut rng(4), InitScheme::Book);
+    let base = SigmoidNet::with_init(&mut rng(4), InitScheme::Book);
     for v in poisons::<f32>() {
         for k in 0..30 {
             let mut net = base.clone();
@@ -359,7 +359,7 @@ fn train_step_with_a_non_finite_parameter_returns_a_non_finite_loss() {
             assert!(!loss.is_finite(), "affine2 parameter {k} = {v}: loss {loss}");
         }
     }
-    let base = ReluTanhNet::<f32>::with_init(&mut rng(5), InitScheme::He);
+    let base = ReluTanhNet::with_init(&mut rng(5), InitScheme::He);
     let x = finite::<f32, 3>(4, 13);
     for v in poisons::<f32>() {
         for k in 0..24 {
@@ -376,7 +376,7 @@ fn train_step_with_a_non_finite_parameter_returns_a_non_finite_loss() {
 #[test]
 fn evaluate_with_an_infinite_input_gives_a_non_finite_loss() {
     let data = spiral::<f32>(SPIRAL_SEED);
-    let mut net = SigmoidNet::<f32>::with_init(&mut rng(6), InitScheme::Book);
+    let mut net = SigmoidNet::with_init(&mut rng(6), InitScheme::Book);
     // Trained a little, so that some samples are classified correctly.
     let mut t = Trainer::new(Sgd::new(1.0))
         .epochs(30)
@@ -443,7 +443,7 @@ nn::network! {
 fn a_poisoned_sample_stops_training_with_an_error() {
     for (k, sign) in [(17, 1.0), (250, -1.0)] {
         let data = poisoned_spiral(k, sign);
-        let mut net = Net3::<f32>::with_init(&mut rng(7), InitScheme::Book);
+        let mut net = Net3::with_init(&mut rng(7), InitScheme::Book);
         let mut t = Trainer::new(Sgd::new(1.0))
             .epochs(5)
             .batch_size(300)
@@ -471,7 +471,7 @@ fn a_poisoned_sample_stops_training_with_an_error() {
 #[test]
 fn trainer_evaluate_reports_a_non_finite_loss() {
     let data = poisoned_spiral(99, -1.0);
-    let mut net = Net3::<f32>::with_init(&mut rng(8), InitScheme::Book);
+    let mut net = Net3::with_init(&mut rng(8), InitScheme::Book);
     if let Some(e) = through_input_check("Net3::evaluate", || evaluate(&mut net, &data, 50)) {
         assert!(!e.loss.is_finite(), "{e:?}");
     }
@@ -565,7 +565,7 @@ fn gemm_keeps_non_finite_operands_non_finite() {
 #[test]
 fn data_parallel_returns_a_non_finite_loss() {
     use nn_core::DataParallel;
-    let base = SigmoidNet::<f32>::with_init(&mut rng(9), InitScheme::Book);
+    let base = SigmoidNet::with_init(&mut rng(9), InitScheme::Book);
     let labels = [0usize, 1, 2, 1, 0, 2];
     for s in [0, 5] {
         for v in poisons::<f32>() {

@@ -20,7 +20,7 @@ nn::network! {
 }
 
 fn net<T: Float>(seed: u64) -> TwoLayerNet<T> {
-    TwoLayerNet::with_init(&mut ChaCha8Rng::seed_from_u64(seed), InitScheme::Auto)
+    <TwoLayerNet<T> as nn_core::Network<T, 2, 3>>::with_init(&mut ChaCha8Rng::seed_from_u64(seed), InitScheme::Auto)
 }
 
 /// Every parameter of `net`, as bits, in visit order.
@@ -257,7 +257,7 @@ fn an_optimizer_of_another_kind_or_network_is_an_error() {
         err.to_string(),
         "the saved optimizer state is from Adam, but it is being loaded into Sgd"
     );
-    let mut wide = WideNet::<f64>::with_init(&mut ChaCha8Rng::seed_from_u64(0), InitScheme::Auto);
+    let mut wide = WideNet::with_init_f64(&mut ChaCha8Rng::seed_from_u64(0), InitScheme::Auto);
     let mut t = trainer(Adam::default(), 4, &SHORT_LAST);
     let err = t.restore(&mut wide, state).unwrap_err();
     assert_eq!(

@@ -13,7 +13,7 @@ mod two_layer_net;
 use two_layer_net::TwoLayerNet;
 
 fn net<T: Float>(seed: u64) -> TwoLayerNet<T> {
-    TwoLayerNet::with_init(&mut ChaCha8Rng::seed_from_u64(seed), InitScheme::Book)
+    <TwoLayerNet<T> as nn_core::Network<T, 2, 3>>::with_init(&mut ChaCha8Rng::seed_from_u64(seed), InitScheme::Book)
 }
 
 #[test]

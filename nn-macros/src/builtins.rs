@@ -13,6 +13,13 @@ pub struct Builtin {
     /// `Affine<T, IN, OUT>`. Without one, the layer keeps the width: `Sigmoid`, field type
     /// `Sigmoid<T, IN>`.
     pub takes_width: bool,
+    /// Its scalar arguments, in order (`Dropout(0.2)`, `BatchNorm(1e-5, 0.1)`): each optional
+    /// from the right, the default filled in by the macro, passed to `Type::new` as `f64`.
+    /// Empty for a layer written without arguments (and for `takes_width` layers).
+    pub args: &'static [Arg],
+    /// Whether its `forward` depends on the `Mode` or a random stream (`Dropout`,
+    /// `BatchNorm`): the generated methods call its `set_mode` and `reseed`.
+    pub modal: bool,
     /// Its trainable parameters.
     pub params: Params,
     /// Whether `InitScheme::Auto` draws the layer before this one by He (else Xavier).
@@ -22,6 +29,48 @@ pub struct Builtin {
     pub loss_target: Option<&'static str>,
     /// The doc line of its field, from the input and output widths (equal for a loss).
     pub field_doc: fn(usize, usize) -> String,
+}
+
+/// A scalar argument of a built-in layer.
+pub struct Arg {
+    /// Its name (PyTorch's), for messages and docs.
+    pub name: &'static str,
+    /// Its value when not written (PyTorch's default).
+    pub default: f64,
+    /// The check of a written value: `Err(what is allowed)`.
+    pub check: fn(f64) -> Result<(), &'static str>,
+}
+
+fn probability(p: f64) -> Result<(), &'static str> {
+    if (0.0..1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err("a drop probability in [0, 1)")
+    }
+}
+
+fn positive(v: f64) -> Result<(), &'static str> {
+    if v > 0.0 && v.is_finite() {
+        Ok(())
+    } else {
+        Err("a positive number")
+    }
+}
+
+fn fraction(v: f64) -> Result<(), &'static str> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err("a number in [0, 1]")
+    }
+}
+
+fn finite(v: f64) -> Result<(), &'static str> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err("a finite number")
+    }
 }
 
 /// The trainable parameters of a built-in layer.
@@ -34,6 +83,8 @@ pub enum Params {
         /// Whether there is a bias vector.
         bias: bool,
     },
+    /// A per-feature scale γ and shift β (`BatchNorm`, `LayerNorm`): 2 × width.
+    Norm,
 }
 
 /// Every built-in, the layers before the losses (the order of the "built-in layers are ..."
@@ -42,6 +93,8 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "Affine",
         takes_width: true,
+        args: &[],
+        modal: false,
         params: Params::Linear { bias: true },
         he_before: false,
         loss_target: None,
@@ -50,6 +103,8 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "MatMul",
         takes_width: true,
+        args: &[],
+        modal: false,
         params: Params::Linear { bias: false },
         he_before: false,
         loss_target: None,
@@ -58,6 +113,8 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "Sigmoid",
         takes_width: false,
+        args: &[],
+        modal: false,
         params: Params::None,
         he_before: false,
         loss_target: None,
@@ -66,6 +123,8 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "Tanh",
         takes_width: false,
+        args: &[],
+        modal: false,
         params: Params::None,
         he_before: false,
         loss_target: None,
@@ -74,6 +133,8 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "Relu",
         takes_width: false,
+        args: &[],
+        modal: false,
         params: Params::None,
         he_before: true,
         loss_target: None,
@@ -82,14 +143,123 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "Softmax",
         takes_width: false,
+        args: &[],
+        modal: false,
         params: Params::None,
         he_before: false,
         loss_target: None,
         field_doc: |i, o| format!(" `Softmax` on {i} features; output {o} × N."),
     },
     Builtin {
+        name: "LeakyRelu",
+        takes_width: false,
+        args: &[Arg {
+            name: "negative_slope",
+            default: 0.01,
+            check: finite,
+        }],
+        modal: false,
+        params: Params::None,
+        he_before: true,
+        loss_target: None,
+        field_doc: |i, o| format!(" `LeakyRelu` on {i} features; output {o} × N."),
+    },
+    Builtin {
+        name: "Gelu",
+        takes_width: false,
+        args: &[],
+        modal: false,
+        params: Params::None,
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| format!(" `Gelu` (exact, with erf) on {i} features; output {o} × N."),
+    },
+    Builtin {
+        name: "GeluTanh",
+        takes_width: false,
+        args: &[],
+        modal: false,
+        params: Params::None,
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| format!(" `GeluTanh` (GELU, tanh approximation) on {i} features; output {o} × N."),
+    },
+    Builtin {
+        name: "Softplus",
+        takes_width: false,
+        args: &[],
+        modal: false,
+        params: Params::None,
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| format!(" `Softplus` on {i} features; output {o} × N."),
+    },
+    Builtin {
+        name: "Identity",
+        takes_width: false,
+        args: &[],
+        modal: false,
+        params: Params::None,
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| format!(" `Identity` on {i} features; output {o} × N."),
+    },
+    Builtin {
+        name: "Dropout",
+        takes_width: false,
+        args: &[Arg {
+            name: "p",
+            default: 0.5,
+            check: probability,
+        }],
+        modal: true,
+        params: Params::None,
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| format!(" `Dropout` on {i} features (training only); output {o} × N."),
+    },
+    Builtin {
+        name: "BatchNorm",
+        takes_width: false,
+        args: &[
+            Arg {
+                name: "eps",
+                default: 1e-5,
+                check: positive,
+            },
+            Arg {
+                name: "momentum",
+                default: 0.1,
+                check: fraction,
+            },
+        ],
+        modal: true,
+        params: Params::Norm,
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| {
+            format!(" `BatchNorm` over {i} features: γ {i}, β {i}, running mean and variance {i}; output {o} × N.")
+        },
+    },
+    Builtin {
+        name: "LayerNorm",
+        takes_width: false,
+        args: &[Arg {
+            name: "eps",
+            default: 1e-5,
+            check: positive,
+        }],
+        modal: false,
+        params: Params::Norm,
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| format!(" `LayerNorm` over {i} features: γ {i}, β {i}; output {o} × N."),
+    },
+    Builtin {
         name: "SoftmaxWithLoss",
         takes_width: false,
+        args: &[],
+        modal: false,
         params: Params::None,
         he_before: false,
         loss_target: Some("Labels"),
@@ -100,6 +270,8 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "SigmoidWithLoss",
         takes_width: false,
+        args: &[],
+        modal: false,
         params: Params::None,
         he_before: false,
         loss_target: Some("Labels"),
@@ -110,6 +282,8 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "MeanSquaredError",
         takes_width: false,
+        args: &[],
+        modal: false,
         params: Params::None,
         he_before: false,
         loss_target: Some("BatchRef"),
@@ -148,6 +322,7 @@ impl Params {
             Params::None => String::new(),
             Params::Linear { bias: true } => format!("{out_w} × {in_w} + {out_w}"),
             Params::Linear { bias: false } => format!("{out_w} × {in_w}"),
+            Params::Norm => format!("{in_w} + {in_w}"),
         }
     }
 }
@@ -169,6 +344,14 @@ mod tests {
                 "{}",
                 b.name
             );
+            assert!(
+                b.args.is_empty() || !b.takes_width,
+                "{}: a width or scalar arguments",
+                b.name
+            );
+            for a in b.args {
+                assert!((a.check)(a.default).is_ok(), "{}: default of `{}`", b.name, a.name);
+            }
             if b.is_loss() {
                 assert!(
                     !b.takes_width && !b.has_params(),

@@ -118,7 +118,7 @@ use proc_macro::TokenStream;
 ///   (`pub affine1: Affine<T, 2, 10>`, ...) and a private copy of the last input;
 ///   `pub type TwoLayerNetF64 = TwoLayerNet<f64>`.
 /// - Constructors: `TwoLayerNet::new(&mut rng)` (`f32`, no turbofish needed),
-///   `TwoLayerNet::new_f64(&mut rng)`, `TwoLayerNet::<T>::with_init(&mut rng, scheme)` with
+///   `TwoLayerNet::new_f64(&mut rng)`, `TwoLayerNet::with_init(&mut rng, scheme)` (`with_init_f64`; generic code: `Network::with_init`) with
 ///   `InitScheme::{Book, Xavier, He, Normal { std }, Auto}` (`Auto`, the default: He for a
 ///   layer followed by `Relu`, else Xavier), `zeroed()`, and `init_params(&mut rng, scheme)`.
 ///   `rng` is any `rand::RngCore`; `nn::rand_chacha::ChaCha8Rng` gives a stream that is

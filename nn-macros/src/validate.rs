@@ -53,6 +53,11 @@ pub struct LayerModel {
     /// Whether `InitScheme::Auto` picks He for it: the next layer is a `Relu` (a built-in
     /// with [`he_before`](crate::builtins::Builtin::he_before)).
     pub before_relu: bool,
+    /// The next layer when it is a user layer: `Auto` then asks its `Layer::RECTIFIER` at
+    /// run time (He before a rectifier).
+    pub before_user: Option<(syn::Path, bool, usize, usize, Span)>,
+    /// A built-in's scalar arguments, every one filled in (`Dropout(0.2)`: `[0.2]`).
+    pub args: Vec<f64>,
 }
 
 /// A built-in layer or a user layer given by path.
@@ -119,7 +124,7 @@ impl Errors {
 
 /// What an entry's value turned out to be.
 enum Resolved {
-    Layer(Kind, Option<usize>, Option<(usize, Span)>),
+    Layer(Kind, Option<usize>, Option<(usize, Span)>, Vec<f64>),
     Loss(&'static Builtin),
 }
 
@@ -307,9 +312,9 @@ impl Chain {
         }
         match resolved {
             Resolved::Loss(kind) => self.push_loss(attrs, name, kind),
-            Resolved::Layer(kind, out, explicit_in) => {
+            Resolved::Layer(kind, out, explicit_in, args) => {
                 let span = value.span().unwrap_or(name.span());
-                self.push_layer(attrs, name, kind, out, explicit_in, span, errors)
+                self.push_layer(attrs, name, kind, (out, explicit_in, args), span, errors)
             }
         }
     }
@@ -328,14 +333,12 @@ impl Chain {
 
     /// A layer with output width `out` (`None`: it keeps the width) and maybe an explicit
     /// input width, checked against the width flowing in; `span` is the layer's.
-    #[allow(clippy::too_many_arguments)]
     fn push_layer(
         &mut self,
         attrs: Vec<Attribute>,
         name: Ident,
         kind: Kind,
-        out: Option<usize>,
-        explicit_in: Option<(usize, Span)>,
+        (out, explicit_in, args): (Option<usize>, Option<(usize, Span)>, Vec<f64>),
         span: Span,
         errors: &mut Errors,
     ) {
@@ -362,6 +365,15 @@ impl Chain {
         }
         if let Some(prev) = self.layers.last_mut() {
             prev.before_relu = matches!(kind, Kind::Builtin(b) if b.he_before);
+            if let Kind::User {
+                path,
+                changes_width,
+                span,
+                ..
+            } = &kind
+            {
+                prev.before_user = Some((path.clone(), *changes_width, in_w, out_w, *span));
+            }
         }
         self.source = name.to_string();
         self.width = Some(out_w);
@@ -372,6 +384,8 @@ impl Chain {
             in_w,
             out_w,
             before_relu: false,
+            before_user: None,
+            args,
         });
     }
 }
@@ -383,9 +397,17 @@ impl Chain {
     fn count(&mut self, name: &Ident, kind: &Kind, in_w: usize, out_w: usize) -> Result<(), String> {
         let max = usize::MAX;
         if let Kind::Builtin(b) = kind {
-            if let builtins::Params::Linear { bias } = b.params {
-                let product = in_w.checked_mul(out_w);
-                let params = product.and_then(|p| if bias { p.checked_add(out_w) } else { Some(p) });
+            let params = match b.params {
+                builtins::Params::None => None,
+                builtins::Params::Linear { bias } => {
+                    Some(
+                        in_w.checked_mul(out_w)
+                            .and_then(|p| if bias { p.checked_add(out_w) } else { Some(p) }),
+                    )
+                }
+                builtins::Params::Norm => Some(in_w.checked_mul(2)),
+            };
+            if let Some(params) = params {
                 let shapes = b.params.shapes(in_w, out_w);
                 let Some(params) = params else {
                     return Err(format!(
@@ -514,14 +536,8 @@ fn resolve_builtin(b: &'static Builtin, spec: &LayerSpec, errors: &mut Errors) -
         return None;
     }
     if !b.takes_width {
-        if let Some(args) = &spec.args {
-            errors.add(
-                args.span(),
-                format!("`{name}` takes no arguments: it keeps the width of the previous layer, so write `{name}`"),
-            );
-            return None;
-        }
-        return Some(Resolved::Layer(Kind::Builtin(b), None, None));
+        let args = scalar_args(b, spec, errors)?;
+        return Some(Resolved::Layer(Kind::Builtin(b), None, None, args));
     }
     let usage = format!("`{name}(N)` with N the number of outputs (or `{name}(IN -> OUT)`)");
     let Some(args) = &spec.args else {
@@ -565,7 +581,86 @@ fn resolve_builtin(b: &'static Builtin, spec: &LayerSpec, errors: &mut Errors) -
             }
         },
     };
-    Some(Resolved::Layer(Kind::Builtin(b), Some(out), explicit_in))
+    Some(Resolved::Layer(Kind::Builtin(b), Some(out), explicit_in, Vec::new()))
+}
+
+/// The scalar arguments of a built-in that keeps the width (`Dropout(0.2)`), each a number
+/// literal checked by its row; the ones not written take their defaults.
+fn scalar_args(b: &'static Builtin, spec: &LayerSpec, errors: &mut Errors) -> Option<Vec<f64>> {
+    let name = b.name;
+    let Some(args) = &spec.args else {
+        return Some(b.args.iter().map(|a| a.default).collect());
+    };
+    if b.args.is_empty() {
+        errors.add(
+            args.span(),
+            format!("`{name}` takes no arguments: it keeps the width of the previous layer, so write `{name}`"),
+        );
+        return None;
+    }
+    let names: Vec<String> = b.args.iter().map(|a| format!("{} = {}", a.name, a.default)).collect();
+    let usage = format!("`{name}({})`, each optional from the right", names.join(", "));
+    let exprs = match args.exprs() {
+        Ok(e) => e,
+        Err(e) => {
+            errors.add(e.span(), format!("malformed arguments of `{name}`: {e}; write {usage}"));
+            return None;
+        }
+    };
+    if exprs.len() > b.args.len() {
+        errors.add(
+            args.span(),
+            format!(
+                "`{name}` takes at most {} argument{}, found {}: {usage}",
+                b.args.len(),
+                if b.args.len() == 1 { "" } else { "s" },
+                exprs.len()
+            ),
+        );
+        return None;
+    }
+    let mut values = Vec::with_capacity(b.args.len());
+    for (i, arg) in b.args.iter().enumerate() {
+        let Some(expr) = exprs.iter().nth(i) else {
+            values.push(arg.default);
+            continue;
+        };
+        let what = format!("`{}` of `{name}`", arg.name);
+        let v = match number(expr) {
+            Some(v) => v,
+            None => {
+                let text = quote::ToTokens::to_token_stream(expr).to_string().replace("- ", "-");
+                errors.add(
+                    expr.span(),
+                    format!(
+                        "{what} must be a number literal such as `{}`, found `{text}`",
+                        arg.default
+                    ),
+                );
+                return None;
+            }
+        };
+        if let Err(allowed) = (arg.check)(v) {
+            errors.add(expr.span(), format!("{what} must be {allowed}, found {v}"));
+            return None;
+        }
+        values.push(v);
+    }
+    Some(values)
+}
+
+/// The value of a number literal, maybe negated: `0.2`, `1e-5`, `-3`, `2_f64`.
+pub fn number(expr: &Expr) -> Option<f64> {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Float(f) if matches!(f.suffix(), "" | "f32" | "f64") => f.base10_parse::<f64>().ok(),
+            Lit::Int(i) if i.suffix().is_empty() => i.base10_parse::<f64>().ok(),
+            _ => None,
+        },
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => number(&u.expr).map(|v| -v),
+        Expr::Paren(p) => number(&p.expr),
+        _ => None,
+    }
 }
 
 fn resolve_user(spec: &LayerSpec, errors: &mut Errors) -> Option<Resolved> {
@@ -604,6 +699,7 @@ fn resolve_user(spec: &LayerSpec, errors: &mut Errors) -> Option<Resolved> {
         },
         out,
         None,
+        Vec::new(),
     ))
 }
 

@@ -25,69 +25,76 @@ pub type MlpF64 = Mlp<f64>;
 const _: () = {
     use ::nn::__private::{AsBatch as _, FusedLinear as _, Layer as _, LossLayer as _};
     impl Mlp<f32> {
-        /// An `f32` network with weights drawn from `rng` (e.g. `ChaCha8Rng::seed_from_u64(seed)`)
-        /// by `InitScheme::Auto`, biases zero. For `f64` use [`Mlp::new_f64`] or [`MlpF64`]; for
-        /// another scheme, [`with_init`](Mlp::with_init).
-        pub fn new(rng: &mut impl ::nn::__private::RngCore) -> Self {
-            Self::with_init(rng, ::nn::__private::InitScheme::Auto)
-        }
-    }
-    impl Mlp<f64> {
-        /// Like [`Mlp::new`], in `f64`.
-        pub fn new_f64(rng: &mut impl ::nn::__private::RngCore) -> Self {
-            Self::with_init(rng, ::nn::__private::InitScheme::Auto)
-        }
-    }
-    impl<T: ::nn::__private::Float> Mlp<T> {
         /// Input features per sample.
         pub const INPUT: usize = 784;
         /// Output features per sample (the scores the loss takes).
         pub const OUTPUT: usize = 10;
         /// Trainable scalars: the sum of each layer's `Layer::PARAMS` (`fc1` 256 × 784 + 256, `fc2`
         /// 128 × 256 + 128, `fc3` 10 × 128 + 10).
-        pub const PARAMS: usize = 0
-            + <::nn::__private::Affine<
-                T,
-                784,
-                256,
-            > as ::nn::__private::Layer<T, 784, 256>>::PARAMS
-            + <::nn::__private::Affine<
-                T,
-                256,
-                128,
-            > as ::nn::__private::Layer<T, 256, 128>>::PARAMS
-            + <::nn::__private::Affine<
-                T,
-                128,
-                10,
-            > as ::nn::__private::Layer<T, 128, 10>>::PARAMS;
-        /// A network with every parameter zero (set the weights by hand, or call
-        /// [`init_params`](Self::init_params)).
-        pub fn zeroed() -> Self {
-            Self {
-                fc1: ::nn::__private::Affine::new(),
-                relu1: ::nn::__private::Relu::new(),
-                fc2: ::nn::__private::Affine::new(),
-                relu2: ::nn::__private::Relu::new(),
-                fc3: ::nn::__private::Affine::new(),
-                loss: ::nn::__private::SoftmaxWithLoss::new(),
-                input: ::nn::__private::BatchBuf::new(),
-            }
+        /// The same number for `f64` (the built-ins' counts do not depend on the float type);
+        /// generic code calls `param_count()`.
+        pub const PARAMS: usize = {
+            type T = f32;
+            0
+                + <::nn::__private::Affine<
+                    T,
+                    784,
+                    256,
+                > as ::nn::__private::Layer<T, 784, 256>>::PARAMS
+                + <::nn::__private::Affine<
+                    T,
+                    256,
+                    128,
+                > as ::nn::__private::Layer<T, 256, 128>>::PARAMS
+                + <::nn::__private::Affine<
+                    T,
+                    128,
+                    10,
+                > as ::nn::__private::Layer<T, 128, 10>>::PARAMS
+        };
+        /// An `f32` network with weights drawn from `rng` (e.g. `ChaCha8Rng::seed_from_u64(seed)`)
+        /// by `InitScheme::Auto`, biases zero. For `f64` use [`Mlp::new_f64`] or [`MlpF64`]; for
+        /// another scheme, [`with_init`](Mlp::with_init).
+        pub fn new(rng: &mut impl ::nn::__private::RngCore) -> Self {
+            Self::with_init(rng, ::nn::__private::InitScheme::Auto)
         }
-        /// A network with weights drawn from `rng` by `scheme` (`Book`: the book's
+        /// An `f32` network with every parameter zero (set the weights by hand, or call
+        /// [`init_params`](Mlp::init_params)). `Mlp::zeroed_f64()` in `f64`; generic code calls
+        /// `Network::zeroed()`.
+        pub fn zeroed() -> Self {
+            <Self as ::nn::__private::Network<f32, 784, 10>>::zeroed()
+        }
+        /// An `f32` network with weights drawn from `rng` by `scheme` (`Book`: the book's
         /// `0.01 * randn`, `Xavier`, `He`, `Auto`), biases zero.
         pub fn with_init(
             rng: &mut impl ::nn::__private::RngCore,
             scheme: ::nn::__private::InitScheme,
         ) -> Self {
-            let mut net = Self::zeroed();
-            net.init_params(rng, scheme);
-            net
+            <Self as ::nn::__private::Network<f32, 784, 10>>::with_init(rng, scheme)
         }
+    }
+    impl Mlp<f64> {
+        /// Like [`Mlp::new`], in `f64`.
+        pub fn new_f64(rng: &mut impl ::nn::__private::RngCore) -> Self {
+            Self::with_init_f64(rng, ::nn::__private::InitScheme::Auto)
+        }
+        /// Like [`Mlp::zeroed`], in `f64`.
+        pub fn zeroed_f64() -> Self {
+            <Self as ::nn::__private::Network<f64, 784, 10>>::zeroed()
+        }
+        /// Like [`Mlp::with_init`], in `f64`.
+        pub fn with_init_f64(
+            rng: &mut impl ::nn::__private::RngCore,
+            scheme: ::nn::__private::InitScheme,
+        ) -> Self {
+            <Self as ::nn::__private::Network<f64, 784, 10>>::with_init(rng, scheme)
+        }
+    }
+    impl<T: ::nn::__private::Float> Mlp<T> {
         /// Draws every weight again from `rng` by `scheme`, layer after layer; biases
         /// become zero.
-        /// `InitScheme::Auto` resolves per layer (He before a `Relu`, else Xavier): `fc1`: He,
-        /// `fc2`: He, `fc3`: Xavier.
+        /// `InitScheme::Auto` resolves per layer (He before a rectifier such as `Relu`, else
+        /// Xavier): `fc1`: He, `fc2`: He, `fc3`: Xavier.
         pub fn init_params(
             &mut self,
             rng: &mut impl ::nn::__private::RngCore,
@@ -101,7 +108,8 @@ const _: () = {
         }
         /// The mean loss of a batch (the book's `forward(x, t)`): `x` is `IN × N`, `t` the N
         /// labels or targets. Keeps a copy of `x` and what every layer needs for
-        /// [`backward`](Self::backward).
+        /// [`backward`](Self::backward). Runs in training mode (`Dropout` drops, `BatchNorm`
+        /// uses the batch's statistics).
         pub fn forward<'t>(
             &mut self,
             x: impl ::nn::__private::AsBatch<T, 784>,
@@ -171,7 +179,8 @@ const _: () = {
             loss
         }
         /// Loss and, for classification losses, the number of correctly classified samples
-        /// of a batch (no gradients are computed). A non-finite value reaching the scores
+        /// of a batch (no gradients are computed), in inference mode (`Dropout` off,
+        /// `BatchNorm`'s running statistics). A non-finite value reaching the scores
         /// makes the loss non-finite and its sample wrong; debug builds panic first on a
         /// non-finite `x`.
         pub fn evaluate<'t>(
@@ -191,8 +200,9 @@ const _: () = {
             (loss, self.loss.correct(fc3, t))
         }
         /// Runs every layer but the loss on `x` (784 × N) in the network's own buffers and returns
-        /// the output (10 × N; scores before any softmax of the loss). Allocates nothing once a
-        /// batch this large has been seen.
+        /// the output (10 × N; scores before any softmax of the loss), in inference mode (`Dropout`
+        /// off, `BatchNorm`'s running statistics). Allocates nothing once a batch this large has
+        /// been seen.
         pub fn predict(
             &mut self,
             x: impl ::nn::__private::AsBatch<T, 784>,
@@ -245,6 +255,50 @@ const _: () = {
                 },
             );
         }
+        /// The 10 scores of one sample of 784 features (`[T; 784]` in, `[T; 10]` out), in inference
+        /// mode through `&self` ([`predict_into`](Self::predict_into) on a batch of one). Allocates
+        /// nothing once this thread has predicted with the network.
+        pub fn predict_one(&self, x: &[T; 784]) -> [T; 10] {
+            ::nn::__private::inference::predict_one(self, x)
+        }
+        /// The probabilities of one sample: the softmax of its scores (what `SoftmaxWithLoss`
+        /// trains), in inference mode. A non-finite score makes them NaN.
+        pub fn predict_proba(&self, x: &[T; 784]) -> [T; 10] {
+            let mut out = [<T as ::nn::__private::Float>::cast(0.0); 10];
+            ::nn::__private::inference::predict_proba_into(
+                self,
+                ::nn::__private::batch_view(x),
+                ::nn::__private::batch_view_mut(&mut out),
+            );
+            out
+        }
+        /// The probabilities of every sample of `x` (784 × N) in a caller-owned `out` (10 × N): the
+        /// softmax of its scores, in inference mode through `&self`.
+        #[track_caller]
+        pub fn predict_proba_into(
+            &self,
+            x: impl ::nn::__private::AsBatch<T, 784>,
+            out: ::nn::__private::BatchMut<'_, T, 10>,
+        ) {
+            ::nn::__private::inference::predict_proba_into(self, x.as_batch(), out)
+        }
+        /// The class of one sample: the largest of the 10 scores (`0..10`), in inference mode;
+        /// `None` if a score is not finite (a NaN in the input or the weights).
+        pub fn predict_class(&self, x: &[T; 784]) -> ::core::option::Option<usize> {
+            let scores = ::nn::__private::inference::predict_one(self, x);
+            ::nn::__private::inference::class_of(
+                ::nn::__private::Network::prediction(self),
+                &scores,
+            )
+        }
+        /// The class of every sample of `x` (784 × N; a `Batch`, `&[[T; 784]]`, ...): the largest of
+        /// the 10 scores (`0..10`), `None` where a score is not finite.
+        pub fn predict_classes(
+            &self,
+            x: impl ::nn::__private::AsBatch<T, 784>,
+        ) -> ::std::vec::Vec<::core::option::Option<usize>> {
+            ::nn::__private::inference::predict_classes(self, x.as_batch())
+        }
         /// Visits every (parameter, gradient) pair in model order (the book's `params`
         /// and `grads`), each tagged with its layer's field name.
         pub fn visit_params(
@@ -255,9 +309,24 @@ const _: () = {
             self.fc2.visit_params(&mut |p| f(p.in_layer("fc2")));
             self.fc3.visit_params(&mut |p| f(p.in_layer("fc3")));
         }
-        /// Number of trainable scalars (equals [`PARAMS`](Self::PARAMS)).
+        /// Number of trainable scalars (the `f32` network's `PARAMS`).
         pub fn param_count(&self) -> usize {
-            Self::PARAMS
+            0
+                + <::nn::__private::Affine<
+                    T,
+                    784,
+                    256,
+                > as ::nn::__private::Layer<T, 784, 256>>::PARAMS
+                + <::nn::__private::Affine<
+                    T,
+                    256,
+                    128,
+                > as ::nn::__private::Layer<T, 256, 128>>::PARAMS
+                + <::nn::__private::Affine<
+                    T,
+                    128,
+                    10,
+                > as ::nn::__private::Layer<T, 128, 10>>::PARAMS
         }
         /// A table of the layers: name, type, output shape, parameters.
         pub fn summary(&self) -> ::nn::__private::Summary {
@@ -359,8 +428,38 @@ const _: () = {
                 10,
             > as ::nn::__private::LossLayer<T, 10>>::PREDICTION
         }
+        /// Puts every layer in `mode` (`Layer::set_mode`). `forward` and `train_step` train,
+        /// `predict` and `evaluate` evaluate by themselves; this is for driving the layers by
+        /// hand.
+        pub fn set_mode(&mut self, mode: ::nn::__private::Mode) {
+            let _ = mode;
+        }
+        /// Restarts every layer's random stream (`Layer::reseed`; layer `k` of the list gets
+        /// `layer_seed(seed, k)`): two networks reseeded alike draw the same `Dropout` masks.
+        pub fn reseed(&mut self, seed: u64) {
+            let _ = seed;
+        }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Network<T, 784, 10> for Mlp<T> {
+        fn zeroed() -> Self {
+            Self {
+                fc1: ::nn::__private::Affine::new(),
+                relu1: ::nn::__private::Relu::new(),
+                fc2: ::nn::__private::Affine::new(),
+                relu2: ::nn::__private::Relu::new(),
+                fc3: ::nn::__private::Affine::new(),
+                loss: ::nn::__private::SoftmaxWithLoss::new(),
+                input: ::nn::__private::BatchBuf::new(),
+            }
+        }
+        fn with_init(
+            mut rng: &mut dyn ::nn::__private::RngCore,
+            scheme: ::nn::__private::InitScheme,
+        ) -> Self {
+            let mut net = <Self as ::nn::__private::Network<T, 784, 10>>::zeroed();
+            net.init_params(&mut rng, scheme);
+            net
+        }
         fn predict(
             &mut self,
             x: ::nn::__private::BatchRef<'_, T, 784>,
@@ -406,6 +505,12 @@ const _: () = {
         }
         fn prediction(&self) -> ::nn::__private::Prediction {
             Self::prediction(self)
+        }
+        fn set_mode(&mut self, mode: ::nn::__private::Mode) {
+            Self::set_mode(self, mode)
+        }
+        fn reseed(&mut self, seed: u64) {
+            Self::reseed(self, seed)
         }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Trainable<T, 784, 10> for Mlp<T> {

@@ -21,62 +21,71 @@ pub type TwoLayerNetF64 = TwoLayerNet<f64>;
 const _: () = {
     use ::nn::__private::{AsBatch as _, FusedLinear as _, Layer as _, LossLayer as _};
     impl TwoLayerNet<f32> {
-        /// An `f32` network with weights drawn from `rng` (e.g. `ChaCha8Rng::seed_from_u64(seed)`)
-        /// by `InitScheme::Auto`, biases zero. For `f64` use [`TwoLayerNet::new_f64`] or
-        /// [`TwoLayerNetF64`]; for another scheme, [`with_init`](TwoLayerNet::with_init).
-        pub fn new(rng: &mut impl ::nn::__private::RngCore) -> Self {
-            Self::with_init(rng, ::nn::__private::InitScheme::Auto)
-        }
-    }
-    impl TwoLayerNet<f64> {
-        /// Like [`TwoLayerNet::new`], in `f64`.
-        pub fn new_f64(rng: &mut impl ::nn::__private::RngCore) -> Self {
-            Self::with_init(rng, ::nn::__private::InitScheme::Auto)
-        }
-    }
-    impl<T: ::nn::__private::Float> TwoLayerNet<T> {
         /// Input features per sample.
         pub const INPUT: usize = 2;
         /// Output features per sample (the scores the loss takes).
         pub const OUTPUT: usize = 3;
         /// Trainable scalars: the sum of each layer's `Layer::PARAMS` (`affine1` 10 × 2 + 10,
         /// `affine2` 3 × 10 + 3).
-        pub const PARAMS: usize = 0
-            + <::nn::__private::Affine<
-                T,
-                2,
-                10,
-            > as ::nn::__private::Layer<T, 2, 10>>::PARAMS
-            + <::nn::__private::Affine<
-                T,
-                10,
-                3,
-            > as ::nn::__private::Layer<T, 10, 3>>::PARAMS;
-        /// A network with every parameter zero (set the weights by hand, or call
-        /// [`init_params`](Self::init_params)).
-        pub fn zeroed() -> Self {
-            Self {
-                affine1: ::nn::__private::Affine::new(),
-                sigmoid: ::nn::__private::Sigmoid::new(),
-                affine2: ::nn::__private::Affine::new(),
-                loss: ::nn::__private::SoftmaxWithLoss::new(),
-                input: ::nn::__private::BatchBuf::new(),
-            }
+        /// The same number for `f64` (the built-ins' counts do not depend on the float type);
+        /// generic code calls `param_count()`.
+        pub const PARAMS: usize = {
+            type T = f32;
+            0
+                + <::nn::__private::Affine<
+                    T,
+                    2,
+                    10,
+                > as ::nn::__private::Layer<T, 2, 10>>::PARAMS
+                + <::nn::__private::Affine<
+                    T,
+                    10,
+                    3,
+                > as ::nn::__private::Layer<T, 10, 3>>::PARAMS
+        };
+        /// An `f32` network with weights drawn from `rng` (e.g. `ChaCha8Rng::seed_from_u64(seed)`)
+        /// by `InitScheme::Auto`, biases zero. For `f64` use [`TwoLayerNet::new_f64`] or
+        /// [`TwoLayerNetF64`]; for another scheme, [`with_init`](TwoLayerNet::with_init).
+        pub fn new(rng: &mut impl ::nn::__private::RngCore) -> Self {
+            Self::with_init(rng, ::nn::__private::InitScheme::Auto)
         }
-        /// A network with weights drawn from `rng` by `scheme` (`Book`: the book's
+        /// An `f32` network with every parameter zero (set the weights by hand, or call
+        /// [`init_params`](TwoLayerNet::init_params)). `TwoLayerNet::zeroed_f64()` in `f64`; generic
+        /// code calls `Network::zeroed()`.
+        pub fn zeroed() -> Self {
+            <Self as ::nn::__private::Network<f32, 2, 3>>::zeroed()
+        }
+        /// An `f32` network with weights drawn from `rng` by `scheme` (`Book`: the book's
         /// `0.01 * randn`, `Xavier`, `He`, `Auto`), biases zero.
         pub fn with_init(
             rng: &mut impl ::nn::__private::RngCore,
             scheme: ::nn::__private::InitScheme,
         ) -> Self {
-            let mut net = Self::zeroed();
-            net.init_params(rng, scheme);
-            net
+            <Self as ::nn::__private::Network<f32, 2, 3>>::with_init(rng, scheme)
         }
+    }
+    impl TwoLayerNet<f64> {
+        /// Like [`TwoLayerNet::new`], in `f64`.
+        pub fn new_f64(rng: &mut impl ::nn::__private::RngCore) -> Self {
+            Self::with_init_f64(rng, ::nn::__private::InitScheme::Auto)
+        }
+        /// Like [`TwoLayerNet::zeroed`], in `f64`.
+        pub fn zeroed_f64() -> Self {
+            <Self as ::nn::__private::Network<f64, 2, 3>>::zeroed()
+        }
+        /// Like [`TwoLayerNet::with_init`], in `f64`.
+        pub fn with_init_f64(
+            rng: &mut impl ::nn::__private::RngCore,
+            scheme: ::nn::__private::InitScheme,
+        ) -> Self {
+            <Self as ::nn::__private::Network<f64, 2, 3>>::with_init(rng, scheme)
+        }
+    }
+    impl<T: ::nn::__private::Float> TwoLayerNet<T> {
         /// Draws every weight again from `rng` by `scheme`, layer after layer; biases
         /// become zero.
-        /// `InitScheme::Auto` resolves per layer (He before a `Relu`, else Xavier): `affine1`:
-        /// Xavier, `affine2`: Xavier.
+        /// `InitScheme::Auto` resolves per layer (He before a rectifier such as `Relu`, else
+        /// Xavier): `affine1`: Xavier, `affine2`: Xavier.
         pub fn init_params(
             &mut self,
             rng: &mut impl ::nn::__private::RngCore,
@@ -90,7 +99,8 @@ const _: () = {
         }
         /// The mean loss of a batch (the book's `forward(x, t)`): `x` is `IN × N`, `t` the N
         /// labels or targets. Keeps a copy of `x` and what every layer needs for
-        /// [`backward`](Self::backward).
+        /// [`backward`](Self::backward). Runs in training mode (`Dropout` drops, `BatchNorm`
+        /// uses the batch's statistics).
         pub fn forward<'t>(
             &mut self,
             x: impl ::nn::__private::AsBatch<T, 2>,
@@ -152,7 +162,8 @@ const _: () = {
             loss
         }
         /// Loss and, for classification losses, the number of correctly classified samples
-        /// of a batch (no gradients are computed). A non-finite value reaching the scores
+        /// of a batch (no gradients are computed), in inference mode (`Dropout` off,
+        /// `BatchNorm`'s running statistics). A non-finite value reaching the scores
         /// makes the loss non-finite and its sample wrong; debug builds panic first on a
         /// non-finite `x`.
         pub fn evaluate<'t>(
@@ -171,8 +182,9 @@ const _: () = {
             (loss, self.loss.correct(affine2, t))
         }
         /// Runs every layer but the loss on `x` (2 × N) in the network's own buffers and returns the
-        /// output (3 × N; scores before any softmax of the loss). Allocates nothing once a batch
-        /// this large has been seen.
+        /// output (3 × N; scores before any softmax of the loss), in inference mode (`Dropout` off,
+        /// `BatchNorm`'s running statistics). Allocates nothing once a batch this large has been
+        /// seen.
         pub fn predict(
             &mut self,
             x: impl ::nn::__private::AsBatch<T, 2>,
@@ -212,6 +224,50 @@ const _: () = {
                 },
             );
         }
+        /// The 3 scores of one sample of 2 features (`[T; 2]` in, `[T; 3]` out), in inference mode
+        /// through `&self` ([`predict_into`](Self::predict_into) on a batch of one). Allocates
+        /// nothing once this thread has predicted with the network.
+        pub fn predict_one(&self, x: &[T; 2]) -> [T; 3] {
+            ::nn::__private::inference::predict_one(self, x)
+        }
+        /// The probabilities of one sample: the softmax of its scores (what `SoftmaxWithLoss`
+        /// trains), in inference mode. A non-finite score makes them NaN.
+        pub fn predict_proba(&self, x: &[T; 2]) -> [T; 3] {
+            let mut out = [<T as ::nn::__private::Float>::cast(0.0); 3];
+            ::nn::__private::inference::predict_proba_into(
+                self,
+                ::nn::__private::batch_view(x),
+                ::nn::__private::batch_view_mut(&mut out),
+            );
+            out
+        }
+        /// The probabilities of every sample of `x` (2 × N) in a caller-owned `out` (3 × N): the
+        /// softmax of its scores, in inference mode through `&self`.
+        #[track_caller]
+        pub fn predict_proba_into(
+            &self,
+            x: impl ::nn::__private::AsBatch<T, 2>,
+            out: ::nn::__private::BatchMut<'_, T, 3>,
+        ) {
+            ::nn::__private::inference::predict_proba_into(self, x.as_batch(), out)
+        }
+        /// The class of one sample: the largest of the 3 scores (`0..3`), in inference mode; `None`
+        /// if a score is not finite (a NaN in the input or the weights).
+        pub fn predict_class(&self, x: &[T; 2]) -> ::core::option::Option<usize> {
+            let scores = ::nn::__private::inference::predict_one(self, x);
+            ::nn::__private::inference::class_of(
+                ::nn::__private::Network::prediction(self),
+                &scores,
+            )
+        }
+        /// The class of every sample of `x` (2 × N; a `Batch`, `&[[T; 2]]`, ...): the largest of the
+        /// 3 scores (`0..3`), `None` where a score is not finite.
+        pub fn predict_classes(
+            &self,
+            x: impl ::nn::__private::AsBatch<T, 2>,
+        ) -> ::std::vec::Vec<::core::option::Option<usize>> {
+            ::nn::__private::inference::predict_classes(self, x.as_batch())
+        }
         /// Visits every (parameter, gradient) pair in model order (the book's `params`
         /// and `grads`), each tagged with its layer's field name.
         pub fn visit_params(
@@ -221,9 +277,19 @@ const _: () = {
             self.affine1.visit_params(&mut |p| f(p.in_layer("affine1")));
             self.affine2.visit_params(&mut |p| f(p.in_layer("affine2")));
         }
-        /// Number of trainable scalars (equals [`PARAMS`](Self::PARAMS)).
+        /// Number of trainable scalars (the `f32` network's `PARAMS`).
         pub fn param_count(&self) -> usize {
-            Self::PARAMS
+            0
+                + <::nn::__private::Affine<
+                    T,
+                    2,
+                    10,
+                > as ::nn::__private::Layer<T, 2, 10>>::PARAMS
+                + <::nn::__private::Affine<
+                    T,
+                    10,
+                    3,
+                > as ::nn::__private::Layer<T, 10, 3>>::PARAMS
         }
         /// A table of the layers: name, type, output shape, parameters.
         pub fn summary(&self) -> ::nn::__private::Summary {
@@ -305,9 +371,37 @@ const _: () = {
                 3,
             > as ::nn::__private::LossLayer<T, 3>>::PREDICTION
         }
+        /// Puts every layer in `mode` (`Layer::set_mode`). `forward` and `train_step` train,
+        /// `predict` and `evaluate` evaluate by themselves; this is for driving the layers by
+        /// hand.
+        pub fn set_mode(&mut self, mode: ::nn::__private::Mode) {
+            let _ = mode;
+        }
+        /// Restarts every layer's random stream (`Layer::reseed`; layer `k` of the list gets
+        /// `layer_seed(seed, k)`): two networks reseeded alike draw the same `Dropout` masks.
+        pub fn reseed(&mut self, seed: u64) {
+            let _ = seed;
+        }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Network<T, 2, 3>
     for TwoLayerNet<T> {
+        fn zeroed() -> Self {
+            Self {
+                affine1: ::nn::__private::Affine::new(),
+                sigmoid: ::nn::__private::Sigmoid::new(),
+                affine2: ::nn::__private::Affine::new(),
+                loss: ::nn::__private::SoftmaxWithLoss::new(),
+                input: ::nn::__private::BatchBuf::new(),
+            }
+        }
+        fn with_init(
+            mut rng: &mut dyn ::nn::__private::RngCore,
+            scheme: ::nn::__private::InitScheme,
+        ) -> Self {
+            let mut net = <Self as ::nn::__private::Network<T, 2, 3>>::zeroed();
+            net.init_params(&mut rng, scheme);
+            net
+        }
         fn predict(
             &mut self,
             x: ::nn::__private::BatchRef<'_, T, 2>,
@@ -353,6 +447,12 @@ const _: () = {
         }
         fn prediction(&self) -> ::nn::__private::Prediction {
             Self::prediction(self)
+        }
+        fn set_mode(&mut self, mode: ::nn::__private::Mode) {
+            Self::set_mode(self, mode)
+        }
+        fn reseed(&mut self, seed: u64) {
+            Self::reseed(self, seed)
         }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Trainable<T, 2, 3>

@@ -43,6 +43,6 @@ network! {
     }
 }
 
-const _: usize = Net::<f32>::PARAMS;
+const _: usize = Net::PARAMS;
 
 fn main() {}

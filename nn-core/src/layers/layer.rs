@@ -126,7 +126,7 @@ use crate::state::{TensorMut, TensorRef};
 /// let mut net = ScaledNet::new_f64(&mut rng);
 /// let labels = [0, 2, 1, 1, 0];
 /// nn::gradcheck::check_network(&mut net, x.as_view(), nn::Labels::Classes(&labels)).assert_ok();
-/// assert_eq!(ScaledNet::<f64>::PARAMS, (2 * 8 + 8) + 1 + (8 * 3 + 3));
+/// assert_eq!(ScaledNet::PARAMS, (2 * 8 + 8) + 1 + (8 * 3 + 3));
 ///
 /// // Trained like any network: `a` is a parameter the optimizer moves.
 /// let mut net = ScaledNet::new(&mut rng);
@@ -152,6 +152,12 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
     /// Number of trainable scalars, known at compile time (`network!` sums these into the
     /// network's `PARAMS`). Layers with parameters set it; the default is 0.
     const PARAMS: usize = 0;
+
+    /// Whether the layer is a rectifier (ReLU-like: identity for positive inputs, zero or a
+    /// small slope for negative ones). `InitScheme::Auto` draws the layer *before* a
+    /// rectifier by He instead of Xavier, as it does before the built-in `Relu` and
+    /// `LeakyRelu`. Default: `false`.
+    const RECTIFIER: bool = false;
 
     /// Forward pass on a batch `x` (`IN × N`): computes `y` (`OUT × N`) into the layer's own
     /// buffer, keeps what backward needs, and returns `y`.

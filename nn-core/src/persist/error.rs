@@ -188,7 +188,7 @@ impl LoadError {
 ///
 /// ```
 /// # nn::network! { pub struct Tiny { input: 2, fc: Affine(1) } }
-/// let net = Tiny::<f32>::zeroed();
+/// let net = Tiny::zeroed();
 /// let err = net.save("no/such/dir/model.safetensors").unwrap_err();
 /// assert!(matches!(err, nn::persist::SaveError::Io { .. }));
 /// ```

@@ -412,10 +412,10 @@ fn unravel(mut at: usize, dims: &[usize]) -> Vec<usize> {
 /// ```
 /// use nn::persist::LoadOptions;
 /// nn::network! { pub struct Tiny { input: 2, fc: Affine(3) } }
-/// let mut a = Tiny::<f32>::zeroed();
+/// let mut a = Tiny::zeroed();
 /// a.fc.b[1] = 0.5;
 /// let bytes = a.to_safetensors();
-/// let mut b = Tiny::<f32>::zeroed();
+/// let mut b = Tiny::zeroed();
 /// nn::persist::from_safetensors_into(&mut b, &bytes, &LoadOptions::new()).unwrap();
 /// assert_eq!(b.fc.b[1], 0.5);
 /// ```
@@ -434,7 +434,7 @@ pub fn from_safetensors_into<T: Float, const IN: usize, const OUT: usize, N: Net
 /// ```
 /// use nn::persist::{LoadError, LoadOptions};
 /// nn::network! { pub struct Tiny { input: 2, fc: Affine(3) } }
-/// let mut net = Tiny::<f32>::zeroed();
+/// let mut net = Tiny::zeroed();
 /// let err = nn::persist::load_into(&mut net, "missing.safetensors", &LoadOptions::new()).unwrap_err();
 /// assert!(matches!(err, LoadError::Io { .. }));
 /// ```

@@ -224,7 +224,7 @@ fn sorted(v: serde_json::Value) -> serde_json::Value {
 ///
 /// ```
 /// nn::network! { pub struct Tiny { input: 2, fc: Affine(3) } }
-/// let net = Tiny::<f32>::zeroed();
+/// let net = Tiny::zeroed();
 /// let bytes = nn::persist::to_safetensors(&net);
 /// let back = Tiny::<f32>::from_safetensors(&bytes).unwrap();
 /// assert_eq!(back.fc.w, net.fc.w);
@@ -241,7 +241,7 @@ pub fn to_safetensors<T: Float, const IN: usize, const OUT: usize, N: Network<T,
 /// ```
 /// use nn::persist::{LoadError, LoadOptions, SaveOptions};
 /// nn::network! { pub struct Tiny { input: 2, fc: Affine(3) } }
-/// let bytes = nn::persist::to_safetensors_with(&Tiny::<f32>::zeroed(), &SaveOptions::new().rename("fc", "0")).unwrap();
+/// let bytes = nn::persist::to_safetensors_with(&Tiny::zeroed(), &SaveOptions::new().rename("fc", "0")).unwrap();
 /// // Saved as `0.weight`, `0.bias`: read back with the same key map.
 /// let err = Tiny::<f32>::from_safetensors(&bytes).err().unwrap();
 /// assert!(matches!(err, LoadError::MissingTensors { .. }));
@@ -262,7 +262,7 @@ pub fn to_safetensors_with<T: Float, const IN: usize, const OUT: usize, N: Netwo
 /// ```
 /// nn::network! { pub struct Tiny { input: 2, fc: Affine(3) } }
 /// let path = std::env::temp_dir().join(format!("nn-doc-save-{}.safetensors", std::process::id()));
-/// let net = Tiny::<f64>::zeroed();
+/// let net = Tiny::zeroed_f64();
 /// nn::persist::save(&net, &path).unwrap();
 /// assert_eq!(Tiny::<f64>::load(&path).unwrap().fc.b, net.fc.b);
 /// # std::fs::remove_file(&path).unwrap();
@@ -280,7 +280,7 @@ pub fn save<T: Float, const IN: usize, const OUT: usize, N: Network<T, IN, OUT> 
 /// use nn::persist::{LoadOptions, SaveOptions};
 /// nn::network! { pub struct Tiny { input: 2, fc: Affine(3) } }
 /// let path = std::env::temp_dir().join(format!("nn-doc-save-with-{}.safetensors", std::process::id()));
-/// nn::persist::save_with(&Tiny::<f32>::zeroed(), &path, &SaveOptions::new().rename("fc", "0")).unwrap();
+/// nn::persist::save_with(&Tiny::zeroed(), &path, &SaveOptions::new().rename("fc", "0")).unwrap();
 /// let net = Tiny::<f32>::load_with(&path, &LoadOptions::new().rename("fc", "0")).unwrap();
 /// # let _ = net;
 /// # std::fs::remove_file(&path).unwrap();

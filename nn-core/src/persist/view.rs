@@ -16,7 +16,7 @@ use crate::state::TensorRef;
 ///
 /// ```
 /// nn::network! { pub struct Tiny { input: 2, fc: Affine(3) } }
-/// let net = Tiny::<f32>::zeroed();
+/// let net = Tiny::zeroed();
 /// let state = net.state();
 /// assert_eq!(state.len(), 2);
 /// assert_eq!(state.get("fc.weight").unwrap().shape.dims(), &[3, 2]);
@@ -92,7 +92,7 @@ impl<T> fmt::Display for StateView<'_, T> {
 ///
 /// ```
 /// nn::network! { pub struct Tiny { input: 2, fc: Affine(3) } }
-/// let net = Tiny::<f64>::zeroed();
+/// let net = Tiny::zeroed_f64();
 /// let state = nn::persist::state(&net);
 /// assert_eq!(state.get("fc.bias").unwrap().data, net.fc.b.as_slice());
 /// ```

@@ -24,11 +24,16 @@ use super::names::{docs, lit, rt};
 use super::Net;
 use crate::validate::{Kind, LayerModel, LossModel};
 
-/// `impl Net<f32> { new }` and `impl Net<f64> { new_f64 }`.
+/// `impl Net<f32> { new, zeroed, with_init }` and `impl Net<f64> { new_f64, zeroed_f64,
+/// with_init_f64 }`: one impl per float type, so `Net::zeroed()` needs no type annotation
+/// (an item defined for every `T` would leave `T` to infer). The bodies are the `Network`
+/// impl's `zeroed` and `with_init` (trait_impls.rs), the generic forms.
 pub(super) fn typed(net: &Net) -> TokenStream {
     let ident = &net.m.ident;
-    let rng = &net.v.rng;
+    let (rng, scheme) = (&net.v.rng, &net.v.scheme);
     let name = &net.name;
+    let (i, o) = (&net.input_w, &net.output_w);
+    let consts = super::params::consts(net);
     let new_doc = docs(&format!(
         " An `f32` network with weights drawn from `rng` (e.g. `ChaCha8Rng::seed_from_u64(seed)`) by \
          `InitScheme::Auto`, biases zero. For `f64` use [`{name}::new_f64`] or [`{}`]; for \
@@ -36,36 +41,68 @@ pub(super) fn typed(net: &Net) -> TokenStream {
         net.alias
     ));
     let new_f64_doc = docs(&format!(" Like [`{name}::new`], in `f64`."));
+    let zeroed_f64_doc = docs(&format!(" Like [`{name}::zeroed`], in `f64`."));
+    let with_init_f64_doc = docs(&format!(" Like [`{name}::with_init`], in `f64`."));
+    let zeroed_doc = docs(&format!(
+        " An `f32` network with every parameter zero (set the weights by hand, or call \
+         [`init_params`]({name}::init_params)). `{name}::zeroed_f64()` in `f64`; generic code \
+         calls `Network::zeroed()`."
+    ));
+    let network = quote!(::nn::__private::Network<f32, #i, #o>);
+    let network64 = quote!(::nn::__private::Network<f64, #i, #o>);
     quote! {
         impl #ident<f32> {
+            #consts
+
             #new_doc
             pub fn new(#rng: &mut impl ::nn::__private::RngCore) -> Self {
                 Self::with_init(#rng, ::nn::__private::InitScheme::Auto)
+            }
+
+            #zeroed_doc
+            pub fn zeroed() -> Self {
+                <Self as #network>::zeroed()
+            }
+
+            /// An `f32` network with weights drawn from `rng` by `scheme` (`Book`: the book's
+            /// `0.01 * randn`, `Xavier`, `He`, `Auto`), biases zero.
+            pub fn with_init(
+                #rng: &mut impl ::nn::__private::RngCore,
+                #scheme: ::nn::__private::InitScheme,
+            ) -> Self {
+                <Self as #network>::with_init(#rng, #scheme)
             }
         }
 
         impl #ident<f64> {
             #new_f64_doc
             pub fn new_f64(#rng: &mut impl ::nn::__private::RngCore) -> Self {
-                Self::with_init(#rng, ::nn::__private::InitScheme::Auto)
+                Self::with_init_f64(#rng, ::nn::__private::InitScheme::Auto)
+            }
+
+            #zeroed_f64_doc
+            pub fn zeroed_f64() -> Self {
+                <Self as #network64>::zeroed()
+            }
+
+            #with_init_f64_doc
+            pub fn with_init_f64(
+                #rng: &mut impl ::nn::__private::RngCore,
+                #scheme: ::nn::__private::InitScheme,
+            ) -> Self {
+                <Self as #network64>::with_init(#rng, #scheme)
             }
         }
     }
 }
 
-/// `zeroed`, `with_init` and `init_params`, for every float type.
+/// `init_params`, for every float type.
 pub(super) fn generic(net: &Net) -> TokenStream {
-    let zeroed = zeroed(net);
-    let with_init = with_init(net);
-    let init_params = init_params(net);
-    quote! {
-        #zeroed
-        #with_init
-        #init_params
-    }
+    init_params(net)
 }
 
-fn zeroed(net: &Net) -> TokenStream {
+/// The `Network` impl's `zeroed` and `with_init`: every layer's `new`, then `init_params`.
+pub(super) fn trait_constructors(net: &Net) -> TokenStream {
     let fields = net.layers().iter().map(layer_new);
     let loss = net.m.loss.as_ref().map(loss_new);
     let input = net
@@ -73,15 +110,24 @@ fn zeroed(net: &Net) -> TokenStream {
         .loss
         .as_ref()
         .map(|_| quote!(input: ::nn::__private::BatchBuf::new(),));
+    let (rng, scheme, new) = (&net.v.rng, &net.v.scheme, &net.v.net);
+    let (i, o) = (&net.input_w, &net.output_w);
     quote! {
-        /// A network with every parameter zero (set the weights by hand, or call
-        /// [`init_params`](Self::init_params)).
-        pub fn zeroed() -> Self {
+        fn zeroed() -> Self {
             Self {
                 #(#fields)*
                 #loss
                 #input
             }
+        }
+
+        fn with_init(
+            mut #rng: &mut dyn ::nn::__private::RngCore,
+            #scheme: ::nn::__private::InitScheme,
+        ) -> Self {
+            let mut #new = <Self as ::nn::__private::Network<T, #i, #o>>::zeroed();
+            #new.init_params(&mut #rng, #scheme);
+            #new
         }
     }
 }
@@ -93,7 +139,8 @@ fn layer_new(l: &LayerModel) -> TokenStream {
     match &l.kind {
         Kind::Builtin(b) => {
             let ty = rt(b.name);
-            quote!(#name: #ty::new(),)
+            let args = l.args.iter().map(|&v| proc_macro2::Literal::f64_suffixed(v));
+            quote!(#name: #ty::new(#(#args),*),)
         }
         Kind::User {
             path,
@@ -107,9 +154,27 @@ fn layer_new(l: &LayerModel) -> TokenStream {
             } else {
                 quote_spanned!(*span=> ::<T, #i>)
             };
-            let args = args.iter();
+            let args = args.iter().map(user_arg);
             quote_spanned!(*span=> #name: #path #generics::new(#(#args),*),)
         }
+    }
+}
+
+/// A user layer's argument as written, except a float literal (maybe negated):
+/// `Into::into(Number(0.01))`, which becomes the `T` (or `f64`) its `new` takes.
+fn user_arg(e: &syn::Expr) -> TokenStream {
+    let is_float = match e {
+        syn::Expr::Lit(l) => matches!(&l.lit, syn::Lit::Float(f) if f.suffix().is_empty()),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
+            matches!(&*u.expr, syn::Expr::Lit(l) if matches!(&l.lit, syn::Lit::Float(f) if f.suffix().is_empty()))
+        }
+        _ => false,
+    };
+    if is_float {
+        let span = syn::spanned::Spanned::span(e);
+        quote_spanned!(span=> ::core::convert::Into::into(::nn::__private::Number(#e)))
+    } else {
+        quote::ToTokens::to_token_stream(e)
     }
 }
 
@@ -117,22 +182,6 @@ fn loss_new(l: &LossModel) -> TokenStream {
     let name = &l.name;
     let ty = rt(l.kind.name);
     quote!(#name: #ty::new(),)
-}
-
-fn with_init(net: &Net) -> TokenStream {
-    let (rng, scheme, new) = (&net.v.rng, &net.v.scheme, &net.v.net);
-    quote! {
-        /// A network with weights drawn from `rng` by `scheme` (`Book`: the book's
-        /// `0.01 * randn`, `Xavier`, `He`, `Auto`), biases zero.
-        pub fn with_init(
-            #rng: &mut impl ::nn::__private::RngCore,
-            #scheme: ::nn::__private::InitScheme,
-        ) -> Self {
-            let mut #new = Self::zeroed();
-            #new.init_params(#rng, #scheme);
-            #new
-        }
-    }
 }
 
 fn init_params(net: &Net) -> TokenStream {
@@ -171,6 +220,23 @@ fn init_params(net: &Net) -> TokenStream {
 fn init_call(net: &Net, l: &LayerModel) -> TokenStream {
     let init = &net.v.init;
     let which = if l.before_relu { quote!(He) } else { quote!(Xavier) };
+    if let Some((path, changes_width, i, o, span)) = &l.before_user {
+        // The next layer is a user layer: its `Layer::RECTIFIER` decides, a constant.
+        let (iw, ow) = (lit(*i), lit(*o));
+        let ty = if *changes_width {
+            quote_spanned!(*span=> #path<T, #iw, #ow>)
+        } else {
+            quote_spanned!(*span=> #path<T, #iw>)
+        };
+        let scheme = quote! {
+            if <#ty as ::nn::__private::Layer<T, #iw, #ow>>::RECTIFIER {
+                ::nn::__private::InitScheme::He
+            } else {
+                ::nn::__private::InitScheme::Xavier
+            }
+        };
+        return call_mut(l, "init_params", quote!(&mut #init.with_scheme(#scheme)));
+    }
     call_mut(
         l,
         "init_params",
@@ -184,13 +250,23 @@ fn auto_doc(net: &Net) -> String {
         .layers()
         .iter()
         .filter(|l| l.may_have_params())
-        .map(|l| format!("`{}`: {}", l.name, if l.before_relu { "He" } else { "Xavier" }))
+        .map(|l| {
+            let which = match &l.before_user {
+                Some((path, ..)) => format!(
+                    "He if `{}` is a rectifier (`Layer::RECTIFIER`), else Xavier",
+                    crate::ast::path_string(path)
+                ),
+                None if l.before_relu => String::from("He"),
+                None => String::from("Xavier"),
+            };
+            format!("`{}`: {which}", l.name)
+        })
         .collect();
     if per_layer.is_empty() {
         String::from(" The network has no parameters; this does nothing.")
     } else {
         format!(
-            " `InitScheme::Auto` resolves per layer (He before a `Relu`, else Xavier): {}.",
+            " `InitScheme::Auto` resolves per layer (He before a rectifier such as `Relu`, else Xavier): {}.",
             per_layer.join(", ")
         )
     }

@@ -79,10 +79,12 @@ pub(super) fn forward(net: &Net, loss: &LossModel) -> TokenStream {
     let target = target_type(loss, quote!('t));
     let check = net.finite_check("forward");
     let chain = forward_chain(net.layers(), quote!(self.input.view()));
+    let mode = super::modes::enter(net, true);
     quote! {
         /// The mean loss of a batch (the book's `forward(x, t)`): `x` is `IN × N`, `t` the N
         /// labels or targets. Keeps a copy of `x` and what every layer needs for
-        /// [`backward`](Self::backward).
+        /// [`backward`](Self::backward). Runs in training mode (`Dropout` drops, `BatchNorm`
+        /// uses the batch's statistics).
         pub fn forward<'t>(
             &mut self,
             #x: impl ::nn::__private::AsBatch<T, #input_w>,
@@ -91,6 +93,7 @@ pub(super) fn forward(net: &Net, loss: &LossModel) -> TokenStream {
             let #x = #x.as_batch();
             #check
             self.input.copy_from(#x);
+            #(#mode)*
             #(#chain)*
             self.#lname.forward(#last_name, #t.into())
         }
@@ -105,9 +108,11 @@ pub(super) fn evaluate(net: &Net, loss: &LossModel) -> TokenStream {
     let target = target_type(loss, quote!('t));
     let check = net.finite_check("evaluate");
     let chain = forward_chain(net.layers(), quote!(#x));
+    let mode = super::modes::enter(net, false);
     quote! {
         /// Loss and, for classification losses, the number of correctly classified samples
-        /// of a batch (no gradients are computed). A non-finite value reaching the scores
+        /// of a batch (no gradients are computed), in inference mode (`Dropout` off,
+        /// `BatchNorm`'s running statistics). A non-finite value reaching the scores
         /// makes the loss non-finite and its sample wrong; debug builds panic first on a
         /// non-finite `x`.
         pub fn evaluate<'t>(
@@ -118,6 +123,7 @@ pub(super) fn evaluate(net: &Net, loss: &LossModel) -> TokenStream {
             let #x = #x.as_batch();
             #check
             let #t = #t.into();
+            #(#mode)*
             #(#chain)*
             let #loss_v = self.#lname.forward(#last_name, #t);
             (#loss_v, self.#lname.correct(#last_name, #t))
@@ -146,10 +152,11 @@ pub(super) fn predict(net: &Net) -> TokenStream {
     };
     let last_call = call_mut(last, "forward", last_input);
     let check = net.finite_check("predict");
+    let mode = super::modes::enter(net, false);
     let doc = docs(&format!(
         " Runs every layer but the loss on `x` ({} × N) in the network's own buffers and returns \
-         the output ({} × N; scores before any softmax of the loss). Allocates nothing once a batch \
-         this large has been seen.",
+         the output ({} × N; scores before any softmax of the loss), in inference mode (`Dropout` off, \
+         `BatchNorm`'s running statistics). Allocates nothing once a batch this large has been seen.",
         net.m.input, last.out_w
     ));
     quote! {
@@ -160,6 +167,7 @@ pub(super) fn predict(net: &Net) -> TokenStream {
         ) -> ::nn::__private::BatchRef<'_, T, #output_w> {
             let #x = #x.as_batch();
             #check
+            #(#mode)*
             #(#chain)*
             #last_call
         }

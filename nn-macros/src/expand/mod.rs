@@ -7,21 +7,25 @@
 //! pub struct Net<T: Float = f32> { layers.., loss, input }   strukt.rs
 //! pub type NetF64 = Net<f64>;                                strukt.rs
 //! const _: () = {
-//!     impl Net<f32> { new }  impl Net<f64> { new_f64 }       constructors.rs
+//!     impl Net<f32> { INPUT, OUTPUT, PARAMS                  params.rs
+//!                     new, zeroed, with_init }               constructors.rs
+//!     impl Net<f64> { new_f64, zeroed_f64, with_init_f64 }   constructors.rs
 //!     impl<T: Float> Net<T> {
-//!         INPUT, OUTPUT, PARAMS                              params.rs
-//!         zeroed, with_init, init_params                     constructors.rs
+//!         init_params                                        constructors.rs
 //!         forward                                            forward.rs     (with a loss)
 //!         backward                                           backward.rs    (with a loss)
 //!         train_step                                         train_step.rs  (with a loss)
 //!         evaluate, predict                                  forward.rs
 //!         predict_into                                       predict_into.rs
+//!         predict_one, predict_proba(_into), predict_class(es) inference.rs
 //!         visit_params, param_count                          params.rs
 //!         summary                                            summary.rs
 //!         visit_tensors, visit_tensors_mut                   tensors.rs
 //!         visit_ops, prediction                              ops.rs
+//!         set_mode, reseed                                   modes.rs
 //!     }
-//!     impl Network for Net<T>, impl Trainable for Net<T>     trait_impls.rs
+//!     impl Network for Net<T> { zeroed, with_init, ... }     trait_impls.rs, constructors.rs
+//!     impl Trainable for Net<T>                              trait_impls.rs
 //!     ::nn::__private::__persist_methods!(Net, IN, OUT);     tensors.rs (save, load, ...:
 //!                                                            the facade's macro)
 //!     ::nn::__onnx_methods!(Net);                            ops.rs (to_onnx, save_onnx)
@@ -41,7 +45,9 @@
 mod backward;
 mod constructors;
 mod forward;
+mod inference;
 mod layers;
+mod modes;
 mod names;
 mod ops;
 mod params;
@@ -197,7 +203,6 @@ fn cfg_attrs(m: &Model) -> Vec<&syn::Attribute> {
 
 /// The items of `impl<T: Float> Net<T>`, in order.
 fn inherent_methods(net: &Net) -> TokenStream {
-    let consts = params::consts(net);
     let constructors = constructors::generic(net);
     let trainable = net.m.loss.as_ref().map(|l| trainable_methods(net, l));
     let predict = forward::predict(net);
@@ -207,17 +212,20 @@ fn inherent_methods(net: &Net) -> TokenStream {
     let summary = summary::summary(net);
     let tensors = tensors::visit_tensors(net);
     let ops = ops::methods(net);
+    let modes = modes::methods(net);
+    let inference = inference::methods(net);
     quote! {
-        #consts
         #constructors
         #trainable
         #predict
         #predict_into
+        #inference
         #visit_params
         #param_count
         #summary
         #tensors
         #ops
+        #modes
     }
 }
 

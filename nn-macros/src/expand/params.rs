@@ -1,4 +1,5 @@
-//! The network's constants (`INPUT`, `OUTPUT`, `PARAMS`) and its parameter access
+//! The network's constants (`INPUT`, `OUTPUT`, `PARAMS`, in `impl Net<f32>` so that
+//! `Net::PARAMS` needs no type annotation) and its parameter access
 //! (`visit_params`, `param_count`), over every layer that may have parameters:
 //!
 //! ```text
@@ -12,7 +13,7 @@
 //!     self.affine2.visit_params(&mut |p| f(p.in_layer("affine2")));
 //! }
 //! pub fn param_count(&self) -> usize {
-//!     Self::PARAMS
+//!     0 + <... as Layer<T, 2, 10>>::PARAMS + ...     (the same sum, for every `T`)
 //! }
 //! ```
 
@@ -35,7 +36,13 @@ pub(super) fn consts(net: &Net) -> TokenStream {
         /// Output features per sample (the scores the loss takes).
         pub const OUTPUT: usize = #output_w;
         #doc
-        pub const PARAMS: usize = #params;
+        /// The same number for `f64` (the built-ins' counts do not depend on the float type);
+        /// generic code calls `param_count()`.
+        pub const PARAMS: usize = {
+            // The layer types are written over `T`; this impl is `f32`'s.
+            type T = f32;
+            #params
+        };
     }
 }
 
@@ -103,12 +110,13 @@ pub(super) fn visit_params(net: &Net) -> TokenStream {
     }
 }
 
-/// `param_count()`: [`PARAMS`](Self::PARAMS).
-pub(super) fn param_count(_net: &Net) -> TokenStream {
+/// `param_count()`: the same sum as `PARAMS`, for every float type.
+pub(super) fn param_count(net: &Net) -> TokenStream {
+    let (params, _) = params_sum(net.layers());
     quote! {
-        /// Number of trainable scalars (equals [`PARAMS`](Self::PARAMS)).
+        /// Number of trainable scalars (the `f32` network's `PARAMS`).
         pub fn param_count(&self) -> usize {
-            Self::PARAMS
+            #params
         }
     }
 }

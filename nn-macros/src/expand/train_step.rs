@@ -32,6 +32,7 @@ pub(super) fn train_step(net: &Net, loss: &LossModel) -> TokenStream {
     let forward = input_chain(net);
     let backward = backward_chain(net, loss, quote!(#x), Chain::Step);
     let update = update(net);
+    let mode = super::modes::enter(net, true);
     quote! {
         /// One training step: forward, backward and an optimizer update (`begin_step`, then
         /// `update` for every parameter tensor in [`visit_params`](Self::visit_params) order)
@@ -51,6 +52,7 @@ pub(super) fn train_step(net: &Net, loss: &LossModel) -> TokenStream {
         ) -> T {
             let #x = ::nn::__private::AsInput::as_input(&#x);
             #check
+            #(#mode)*
             #(#forward)*
             let #loss_v = self.#lname.forward(#last_name, #t.into());
             #(#backward)*

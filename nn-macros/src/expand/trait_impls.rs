@@ -32,8 +32,12 @@ pub(super) fn network(net: &Net) -> TokenStream {
     let (ident, x, out, f) = (&m.ident, &v.x, &v.out, &v.f);
     let tensors = tensors::trait_forwarding(net);
     let ops = super::ops::forwarding(net);
+    let modes = super::modes::forwarding();
+    let constructors = super::constructors::trait_constructors(net);
     quote! {
         impl<T: #float> ::nn::__private::Network<T, #input_w, #output_w> for #ident<T> {
+            #constructors
+
             fn predict(
                 &mut self,
                 #x: ::nn::__private::BatchRef<'_, T, #input_w>,
@@ -63,6 +67,7 @@ pub(super) fn network(net: &Net) -> TokenStream {
 
             #tensors
             #ops
+            #modes
         }
     }
 }

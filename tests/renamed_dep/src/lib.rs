@@ -31,6 +31,6 @@ mod tests {
             last = net.train_step(&x, &labels, &mut opt);
         }
         assert!(last < first, "loss {first} -> {last}");
-        assert_eq!(Renamed::<f32>::PARAMS, 2 * 4 + 4 + 4 * 3 + 3);
+        assert_eq!(Renamed::PARAMS, 2 * 4 + 4 + 4 * 3 + 3);
     }
 }

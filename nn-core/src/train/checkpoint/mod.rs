@@ -55,7 +55,7 @@ const VERSION: &str = "1";
 /// trainer.fit(&mut net, &train, Some(&test))?;
 ///
 /// // Later (another process): the same setup, 8 epochs in all, continues at epoch 5.
-/// let mut net = Net::<f32>::zeroed();
+/// let mut net = Net::zeroed();
 /// let mut trainer = Trainer::new(nn::Adam::default()).epochs(8).progress(Progress::Silent);
 /// trainer.resume(&mut net, dir.join("last.safetensors"))?;
 /// let history = trainer.fit(&mut net, &train, Some(&test))?;
