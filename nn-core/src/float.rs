@@ -30,6 +30,9 @@ pub trait Float: nalgebra::RealField + Copy + Default + Debug + Display + Sum + 
     fn tanh_slice(x: &[Self], y: &mut [Self]);
     /// `x[i] = exp(x[i])` in place (IEEE limits: exp(−∞) = 0, exp(+∞) = +∞, NaN stays NaN).
     fn exp_in_place(x: &mut [Self]);
+    /// The complementary error function `erfc(x) = 1 − erf(x)` (libm's `erfcf` / `erfc`:
+    /// accurate in both tails, where `1 − erf(x)` would cancel). NaN stays NaN.
+    fn erfc(self) -> Self;
 }
 
 /// `+0` for a finite `x`, NaN for NaN and ±∞ (`x − x`). Added to a value (or compared
@@ -65,6 +68,10 @@ impl Float for f32 {
     #[inline]
     fn exp_in_place(x: &mut [Self]) {
         elementwise::exp_f32_in_place(x)
+    }
+    #[inline]
+    fn erfc(self) -> Self {
+        libm::erfcf(self)
     }
 }
 
@@ -102,5 +109,9 @@ impl Float for f64 {
         for v in x {
             *v = v.exp();
         }
+    }
+    #[inline]
+    fn erfc(self) -> Self {
+        libm::erfc(self)
     }
 }
