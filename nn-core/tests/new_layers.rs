@@ -58,6 +58,22 @@ fn dropout_gradients_in_both_modes() {
     assert!(dropped > 10 && kept > 10, "dropped {dropped}, kept {kept}");
 }
 
+#[test]
+fn the_checker_leaves_the_layer_in_the_checked_mode() {
+    let x: Batch<f64, 3> = gradcheck::random_batch(40, -1.0, 1.0, 9);
+    let mut drop = Dropout::<f64, 3>::new(0.5);
+    ok(GradCheck::new().mode(Mode::Eval).layer(&mut drop, x.as_view()));
+    assert_eq!(drop.forward(x.as_view()), x, "left in Mode::Eval: the identity");
+    ok(GradCheck::new().layer(&mut drop, x.as_view()));
+    assert_ne!(drop.forward(x.as_view()), x, "left in Mode::Train: drops");
+    // In training, the checker's last forward used layer_seed(seed, 0): the same mask again.
+    ok(GradCheck::new().seed(4).layer(&mut drop, x.as_view()));
+    let mask = drop.mask().clone_owned();
+    drop.reseed(layer_seed(4, 0));
+    drop.forward(x.as_view());
+    assert_eq!(drop.mask(), mask);
+}
+
 /// A BatchNorm with random `γ`, `β` and running statistics (a generic point).
 fn batch_norm<const D: usize>(seed: u64) -> BatchNorm<f64, D> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
