@@ -290,7 +290,10 @@ fn arrays_train_and_predict_like_batches() {
     assert_eq!(a.fc1.w, b.fc1.w);
     let v: Vec<[f32; 2]> = samples.to_vec();
     assert_eq!(a.predict(&v).clone_owned(), b.predict(&batch).clone_owned());
-    assert_eq!(a.predict(&samples[0]).clone_owned(), b.predict(&batch.columns(0, 1)).clone_owned());
+    assert_eq!(
+        a.predict(&samples[0]).clone_owned(),
+        b.predict(&batch.columns(0, 1)).clone_owned()
+    );
 }
 
 trait CloneForTest {

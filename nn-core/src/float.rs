@@ -32,6 +32,9 @@ pub trait Float:
     fn tanh_slice(x: &[Self], y: &mut [Self]);
     /// `x[i] = exp(x[i])` in place (IEEE limits: exp(−∞) = 0, exp(+∞) = +∞, NaN stays NaN).
     fn exp_in_place(x: &mut [Self]);
+    /// The complementary error function `erfc(x) = 1 − erf(x)` (libm's `erfcf` / `erfc`:
+    /// accurate in both tails, where `1 − erf(x)` would cancel). NaN stays NaN.
+    fn erfc(self) -> Self;
 }
 
 /// A number written in a `network!` layer list, on its way to a layer's constructor.
@@ -98,6 +101,10 @@ impl Float for f32 {
     fn exp_in_place(x: &mut [Self]) {
         elementwise::exp_f32_in_place(x)
     }
+    #[inline]
+    fn erfc(self) -> Self {
+        libm::erfcf(self)
+    }
 }
 
 impl Float for f64 {
@@ -134,5 +141,9 @@ impl Float for f64 {
         for v in x {
             *v = v.exp();
         }
+    }
+    #[inline]
+    fn erfc(self) -> Self {
+        libm::erfc(self)
     }
 }

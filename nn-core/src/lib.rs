@@ -54,8 +54,9 @@ pub use labels::Labels;
 pub use layers::FusedLinear;
 pub use layers::{
     argmax, cross_entropy_error, layer_seed, repeat_into, softmax_into, sum_into, Activation, ActivationFn, Affine,
-    Layer, LossLayer, MatMul, MeanSquaredError, Mode, Relu, ReluFn, Repeat, Sigmoid, SigmoidFn, SigmoidWithLoss,
-    Softmax, SoftmaxWithLoss, Sum, Tanh, TanhFn, LOG_GUARD,
+    BatchNorm, Dropout, Gelu, GeluFn, GeluTanh, GeluTanhFn, Identity, Layer, LayerNorm, LeakyRelu, LossLayer, MatMul,
+    MeanSquaredError, Mode, Relu, ReluFn, Repeat, Sigmoid, SigmoidFn, SigmoidWithLoss, Softmax, SoftmaxWithLoss,
+    Softplus, SoftplusFn, Sum, Tanh, TanhFn, LOG_GUARD,
 };
 pub use network::{Network, Summary, SummaryRow, Trainable};
 // Layers as standard operators, for exporters (`onnx`).

@@ -13,8 +13,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use nn_core::data::{spiral, Dataset, Standardizer, SPIRAL_SEED};
 use nn_core::train::{evaluate, Progress, TrainError, Trainer};
 use nn_core::{
-    batch_from_rows, cross_entropy_error, softmax_into, Affine, Batch, Float, InitScheme, Labels, Layer, LossLayer,
-    MatMul, MeanSquaredError, Relu, Repeat, Sgd, Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Sum, Tanh,
+    batch_from_rows, cross_entropy_error, softmax_into, Affine, Batch, BatchNorm, Dropout, Float, Gelu, GeluTanh,
+    Identity, InitScheme, Labels, Layer, LayerNorm, LeakyRelu, LossLayer, MatMul, MeanSquaredError, Mode, Relu, Repeat,
+    Sgd, Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Softplus, Sum, Tanh,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -89,6 +90,20 @@ fn layers_poison_their_column<T: Float>() {
     layer_poisons_its_column::<T, 3, 3, _>("Tanh", Tanh::new);
     layer_poisons_its_column::<T, 3, 3, _>("Relu", Relu::new);
     layer_poisons_its_column::<T, 3, 3, _>("Softmax", Softmax::new);
+    layer_poisons_its_column::<T, 3, 3, _>("LeakyRelu", || LeakyRelu::new(0.01));
+    layer_poisons_its_column::<T, 3, 3, _>("Gelu", Gelu::new);
+    layer_poisons_its_column::<T, 3, 3, _>("GeluTanh", GeluTanh::new);
+    layer_poisons_its_column::<T, 3, 3, _>("Softplus", Softplus::new);
+    layer_poisons_its_column::<T, 3, 3, _>("Identity", Identity::new);
+    layer_poisons_its_column::<T, 3, 3, _>("LayerNorm", || LayerNorm::new(1e-5));
+    // Dropout keeps a poison non-finite where it drops it (x·0), in training and inference.
+    layer_poisons_its_column::<T, 3, 3, _>("Dropout", || Dropout::new(0.5));
+    // BatchNorm in inference (training mixes the samples: one poison reaches every column).
+    layer_poisons_its_column::<T, 3, 3, _>("BatchNorm (eval)", || {
+        let mut bn = BatchNorm::new(1e-5, 0.1);
+        bn.set_mode(Mode::Eval);
+        bn
+    });
     // Every output of a fully connected layer reads every input: the whole column (fixed-width
     // kernels for small layers, the GEMM for these larger ones).
     layer_poisons_its_column::<T, 3, 4, _>("Affine 3->4", affine::<T, 3, 4>);

@@ -7,11 +7,17 @@
 //! same batch as `D × N` with one sample per column (the same memory, so a batch built with
 //! `batch_from_rows(&numpy_rows)` is numpy's array) and `W` as `OUT × IN`, the book's `W`
 //! transposed: `w[(o, i)] = W_book[i][o]`, and likewise for `dW`.
+//!
+//! The layers the book does not have (LeakyRelu, Gelu, GeluTanh, Softplus, LayerNorm,
+//! BatchNorm) follow PyTorch's definitions, written out in numpy in the same script; the
+//! normalisations' input gradients there go through the explicit Jacobian of `x̂` (a matrix
+//! per sample or feature), not the closed form the layers use.
 
 use nalgebra::{SMatrix, SVector};
 use nn_core::{
-    batch_from_rows, Affine, Batch, BatchRef, Labels, Layer, LossLayer, MatMul, MeanSquaredError, Relu, Sgd, Sigmoid,
-    SigmoidWithLoss, Softmax, SoftmaxWithLoss, Tanh,
+    batch_from_rows, Affine, Batch, BatchNorm, BatchRef, Gelu, GeluTanh, Labels, Layer, LayerNorm, LeakyRelu,
+    LossLayer, MatMul, MeanSquaredError, Mode, Relu, Sgd, Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Softplus,
+    Tanh,
 };
 
 fn close(actual: f64, expected: f64, what: &str) {
@@ -284,4 +290,220 @@ fn two_layer_net_sgd_step() {
     );
     close(a2.b[0], -0.012104745580115463, "b2[0] after the step");
     close(a2.b[1], 0.06210474558011547, "b2[1] after the step");
+}
+
+#[test]
+fn leaky_relu() {
+    // numpy: np.where(a > 0, a, 0.1 * a); dx = np.where(a > 0, g, 0.1 * g) (slope 0.1 at the
+    // exact 0 of a, as PyTorch)
+    run_layer(
+        LeakyRelu::new(0.1),
+        [[0.5, -0.1, 2.0], [-0.30000000000000004, 0.0, 0.75]],
+        [[1.0, -0.05, 0.25], [0.2, 0.15000000000000002, -1.0]],
+        "LeakyRelu",
+    );
+}
+
+#[test]
+fn gelu() {
+    // numpy: Phi = 0.5 * (1 + erf(a / sqrt 2)); y = a * Phi; dx = g * (Phi + a * phi(a))
+    run_layer(
+        Gelu::new(),
+        [
+            [0.34573123063700656, -0.15865525393145707, 1.9544997361036416],
+            [-0.00404969409489031, 0.0, 0.5800294857173488],
+        ],
+        [
+            [0.8674951246561629, 0.041657735293843146, 0.27130795026954924],
+            [-0.02389129440836784, 0.75, -0.9992257217392351],
+        ],
+        "Gelu",
+    );
+}
+
+#[test]
+fn gelu_tanh() {
+    // numpy: t = tanh(sqrt(2/pi) (a + 0.044715 a^3)); y = 0.5 a (1 + t);
+    // dx = g * (0.5 (1 + t) + 0.5 a (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 a^2))
+    run_layer(
+        GeluTanh::new(),
+        [
+            [0.34571400982514394, -0.1588080093917233, 1.954597694087775],
+            [-0.0036373920817729943, 0.0, 0.5799605551656203],
+        ],
+        [
+            [0.8673699035346424, 0.04148204192289129, 0.27152481415590457],
+            [-0.023168333261939032, 0.75, -0.9989382561374143],
+        ],
+        "GeluTanh",
+    );
+}
+
+#[test]
+fn softplus() {
+    // numpy: y = x if x > 20 else log1p(exp(x)); dx = gs * (1 if x > 20 else sigmoid(x)),
+    // on values past the threshold (25) and just below it (19.5), and far negative (-30).
+    let x = batch_from_rows(&[[0.5, -1.0, 2.0], [25.0, -30.0, 19.5]]);
+    let g = batch_from_rows(&G);
+    let mut layer = Softplus::<f64, 3>::new();
+    close_rows(
+        layer.forward(x.as_view()),
+        &[
+            [0.9740769841801067, 0.31326168751822286, 2.1269280110429727],
+            [25.0, 9.357622968839737e-14, 19.500000003398267],
+        ],
+        "Softplus y",
+    );
+    close_rows(
+        layer.backward(x.as_view(), g.as_view()),
+        &[
+            [0.6224593312018546, -0.13447071068499755, 0.22019926949447058],
+            [2.0, 1.4036434453258948e-13, -0.9999999966017321],
+        ],
+        "Softplus dx",
+    );
+    // The far-negative values are tiny but relatively exact (no cancellation).
+    let y = layer.output();
+    assert!((y[(1, 1)] / 9.357622968839737e-14 - 1.0).abs() < 1e-13, "{}", y[(1, 1)]);
+}
+
+#[test]
+fn layer_norm() {
+    // numpy, per row of a: x̂ = (a - mean) / sqrt(var + 1e-5), y = gl * x̂ + bl; dx = Jᵀ (gl * g)
+    // with J = inv (I - 1/D - x̂ x̂ᵀ / D); dweight = Σ_n g * x̂, dbias = Σ_n g.
+    let mut ln = LayerNorm::<f64, 3>::new(1e-5);
+    ln.weight.copy_from_slice(&[1.5, -0.5, 2.0]);
+    ln.bias.copy_from_slice(&[0.1, 0.2, -0.3]);
+    let a = batch_from_rows(&A);
+    close_rows(
+        ln.forward(a.as_view()),
+        &[
+            [0.1, 0.8123703944645484, 2.1494815778581935],
+            [-1.9830912566991494, -0.03145458407768331, 1.5516366726214665],
+        ],
+        "LayerNorm y",
+    );
+    let g = batch_from_rows(&G);
+    close_rows(
+        ln.backward(a.as_view(), g.as_view()),
+        &[
+            [0.6123703944645484, -0.30618587763928745, -0.3061845168252607],
+            [-0.01836248356881598, 0.09184474788504371, -0.07348226431622745],
+        ],
+        "LayerNorm dx",
+    );
+    close_vector(
+        ln.dweight.as_slice(),
+        &[-2.7774550089321997, 1.3067341466975981, -0.6196331390784591],
+        "LayerNorm dweight",
+    );
+    close_vector(ln.dbias.as_slice(), &[3.0, 1.0, -0.75], "LayerNorm dbias");
+}
+
+fn close_vector(actual: &[f64], expected: &[f64], what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: length");
+    for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
+        close(a, e, &format!("{what}[{i}]"));
+    }
+}
+
+// BatchNorm: three training batches (N = 4, D = 3), weight gb, bias bb.
+const BN_BATCHES: [[[f64; 3]; 4]; 3] = [
+    [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [-2.0, 0.5, 1.0], [0.0, 3.0, -1.5]],
+    [[1.0, 2.0, 0.0], [-1.0, 0.5, 0.5], [2.5, -1.5, 1.0], [0.5, 0.0, -2.0]],
+    [[-0.5, 1.0, 3.0], [0.25, -2.0, 1.0], [1.75, 0.5, -1.0], [-1.0, 1.5, 0.5]],
+];
+
+fn batch_norm() -> BatchNorm<f64, 3> {
+    let mut bn = BatchNorm::<f64, 3>::new(1e-5, 0.1);
+    bn.weight.copy_from_slice(&[1.25, 0.5, -1.0]);
+    bn.bias.copy_from_slice(&[0.0, -0.25, 0.5]);
+    bn
+}
+
+#[test]
+fn batch_norm_training() {
+    // numpy, per feature over the batch: x̂ = (x - mean) / sqrt(var + 1e-5) (biased var),
+    // y = gb * x̂ + bb; dx = Jᵀ (gb * dout) with J = inv (I - 1/N - x̂ x̂ᵀ / N) per feature.
+    let mut bn = batch_norm();
+    let x = batch_from_rows(&BN_BATCHES[0]);
+    close_rows(
+        bn.forward(x.as_view()),
+        &[
+            [0.4902888292667678, -0.831484783652961, -0.8087482671752573],
+            [1.4708664878003033, -0.4007553142803973, 1.1769387588837539],
+            [-1.9611553170670712, -0.3146094204058846, -0.08668025769925325],
+            [0.0, 0.5468495183392429, 1.7184897659907568],
+        ],
+        "BatchNorm train y",
+    );
+    let dout = batch_from_rows(&[
+        [1.0, -0.5, 0.25],
+        [2.0, 1.5, -1.0],
+        [-0.75, 0.5, 1.0],
+        [0.5, -1.0, -0.25],
+    ]);
+    close_rows(
+        bn.backward(x.as_view(), dout.as_view()),
+        &[
+            [-0.0707124141108152, -0.3685566588187395, 0.26728047731306664],
+            [0.15557937961763052, 0.4340859915347385, 0.4904486234335552],
+            [0.0989913454682224, 0.11219751590816272, -0.5213312082392151],
+            [-0.18385831097503802, -0.1777268486241616, -0.23639789250740678],
+        ],
+        "BatchNorm train dx",
+    );
+    close_vector(
+        bn.dweight.as_slice(),
+        &[3.922310634134142, -1.5290896162726013, 1.8954285248745104],
+        "BatchNorm train dweight",
+    );
+    close_vector(bn.dbias.as_slice(), &[2.75, 0.5, 0.0], "BatchNorm train dbias");
+}
+
+#[test]
+fn batch_norm_running_statistics_and_eval() {
+    // numpy: after each batch, rm = 0.9 rm + 0.1 mean, rv = 0.9 rv + 0.1 var(ddof=1), from
+    // rm = 0, rv = 1; then eval: x̂ = (x - rm) / sqrt(rv + 1e-5), dx = dout * gb / sqrt(rv + 1e-5).
+    let mut bn = batch_norm();
+    for b in &BN_BATCHES {
+        bn.forward(batch_from_rows(b).as_view());
+    }
+    close_vector(
+        bn.running_mean.as_slice(),
+        &[0.08000000000000002, 0.10318750000000002, 0.0914375],
+        "BatchNorm running_mean",
+    );
+    close_vector(
+        bn.running_var.as_slice(),
+        &[1.2357500000000001, 1.3855572916666667, 1.3646822916666668],
+        "BatchNorm running_var",
+    );
+    bn.set_mode(Mode::Eval);
+    let x = batch_from_rows(&[[0.3, -0.7, 1.2], [-1.1, 0.9, 0.0]]);
+    let y_eval = [
+        [0.24738059346725602, -0.5911718056135302, -0.4489488725018467],
+        [-1.326859546778919, 0.08846388217001766, 0.5782720979010093],
+    ];
+    close_rows(bn.forward(x.as_view()), &y_eval, "BatchNorm eval y");
+    let mut out = Batch::<f64, 3>::zeros(2);
+    bn.infer(x.as_view(), out.as_view_mut());
+    close_rows(out.as_view(), &y_eval, "BatchNorm infer");
+    let dout = batch_from_rows(&[[1.0, 2.0, -1.0], [0.5, -0.5, 0.25]]);
+    close_rows(
+        bn.backward(x.as_view(), dout.as_view()),
+        &[
+            [1.124457243032982, 0.8495446097294348, 0.8560174753357134],
+            [0.562228621516491, -0.2123861524323587, -0.21400436883392834],
+        ],
+        "BatchNorm eval dx",
+    );
+    close_vector(
+        bn.dweight.as_slice(),
+        &[-0.3328393439377628, -1.7031511046241385, -0.968516896977099],
+        "BatchNorm eval dweight",
+    );
+    close_vector(bn.dbias.as_slice(), &[1.5, 1.5, -0.75], "BatchNorm eval dbias");
+    // Eval forwards leave the running statistics alone.
+    close(bn.running_mean[0], 0.08000000000000002, "running_mean after eval");
 }

@@ -12,8 +12,9 @@ use nn_core::rand::SeedableRng;
 use nn_core::rand_chacha::ChaCha8Rng;
 use nn_core::FusedLinear; // the first layers below skip their dx, as generated code does
 use nn_core::{
-    batch_view, optim, Adam, Affine, Batch, BatchRef, Init, InitScheme, Labels, Layer, LossLayer, MatMul,
-    MeanSquaredError, Optimizer, Relu, Sgd, Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Tanh,
+    batch_view, optim, Adam, Affine, Batch, BatchNorm, BatchRef, Dropout, Gelu, GeluTanh, Identity, Init, InitScheme,
+    Labels, Layer, LayerNorm, LeakyRelu, LossLayer, MatMul, MeanSquaredError, Mode, Optimizer, Relu, Sgd, Sigmoid,
+    SigmoidWithLoss, Softmax, SoftmaxWithLoss, Softplus, Tanh,
 };
 
 #[global_allocator]
@@ -27,10 +28,15 @@ fn first<const D: usize>(x: &Batch<f32, D>, n: usize) -> BatchRef<'_, f32, D> {
 /// Runs `step(30)` once (it may allocate: buffers, optimizer state, GEMM workspace), then
 /// asserts that further steps at 30, at shorter batches and at 30 again allocate nothing.
 /// Returns the warm-up's allocation count.
-fn assert_steady(name: &str, mut step: impl FnMut(usize) -> f32) -> u64 {
+fn assert_steady(name: &str, step: impl FnMut(usize) -> f32) -> u64 {
+    assert_steady_at(name, &[30, 10, 30, 1, 29, 30], step)
+}
+
+/// [`assert_steady`] with these batch sizes after the warm-up at 30.
+fn assert_steady_at(name: &str, sizes: &[usize], mut step: impl FnMut(usize) -> f32) -> u64 {
     let (loss, warmup) = count_allocations(|| step(30));
     assert!(loss.is_finite(), "{name}: warm-up loss {loss}");
-    for n in [30, 10, 30, 1, 29, 30] {
+    for &n in sizes {
         let (loss, allocs) = count_allocations(|| step(n));
         assert!(loss.is_finite(), "{name}: loss {loss} at batch {n}");
         assert_eq!(
@@ -228,4 +234,77 @@ fn inference_into_caller_buffers_allocates_nothing() {
     });
     assert_eq!(allocs, 0);
     assert!(s.iter().all(|v| v.is_finite()));
+}
+
+/// Affine(4→8) → `layer` → Affine(8→3) → SoftmaxWithLoss with Adam (the layer's parameters
+/// updated too): steady steps allocate nothing in `mode`, at `sizes`; then `infer` of the
+/// layer into a caller's buffer allocates nothing either.
+fn layer_stack<L: Layer<f32, 8, 8>>(name: &str, mut layer: L, mode: Mode, sizes: &[usize]) {
+    let mut a1 = Affine::<f32, 4, 8>::new();
+    let mut a2 = Affine::<f32, 8, 3>::new();
+    let mut loss = SoftmaxWithLoss::<f32, 3>::new();
+    let mut rng = init();
+    let mut init = Init::new(&mut rng, InitScheme::Xavier);
+    a1.init_params(&mut init);
+    layer.init_params(&mut init);
+    a2.init_params(&mut init);
+    layer.set_mode(mode);
+    let x: Batch<f32, 4> = random_batch(30, -1.0, 1.0, 7);
+    let t: Vec<usize> = (0..30).map(|i| (i * 5) % 3).collect();
+    let mut adam = Adam::with_lr(0.01);
+    let warmup = assert_steady_at(&format!("{name} ({mode:?})"), sizes, |n| {
+        let x = first(&x, n);
+        let h = a1.forward(x);
+        let z = layer.forward(h);
+        let s = a2.forward(z);
+        let l = loss.forward(s, Labels::Classes(&t[..n]));
+        let ds = loss.backward();
+        let dz = a2.backward(layer.output(), ds);
+        let dh = layer.backward(a1.output(), dz);
+        a1.backward_params(x, dh);
+        optim::apply(&mut adam, |f| {
+            a1.visit_params(f);
+            layer.visit_params(f);
+            a2.visit_params(f);
+        });
+        l
+    });
+    assert!(
+        warmup > 0,
+        "{name}: the warm-up allocated nothing: is the counter counting?"
+    );
+    let h: Batch<f32, 8> = random_batch(30, -1.0, 1.0, 8);
+    let mut out = Batch::<f32, 8>::zeros(30);
+    let ((), allocs) = count_allocations(|| layer.infer(h.as_view(), out.as_view_mut()));
+    assert_eq!(allocs, 0, "{name}: infer allocated {allocs} times");
+    // Switching modes allocates nothing.
+    let ((), allocs) = count_allocations(|| {
+        layer.set_mode(Mode::Eval);
+        layer.set_mode(mode);
+        layer.reseed(3);
+    });
+    assert_eq!(allocs, 0, "{name}: set_mode / reseed allocated {allocs} times");
+}
+
+/// Batch sizes for layers that take one sample.
+const SIZES: [usize; 6] = [30, 10, 30, 1, 29, 30];
+
+#[test]
+fn new_layers_allocate_nothing_per_step() {
+    layer_stack("Dropout", Dropout::new(0.3), Mode::Train, &SIZES);
+    layer_stack("Dropout", Dropout::new(0.3), Mode::Eval, &SIZES);
+    // Training BatchNorm needs two samples per batch.
+    layer_stack(
+        "BatchNorm",
+        BatchNorm::new(1e-5, 0.1),
+        Mode::Train,
+        &[30, 10, 30, 2, 29, 30],
+    );
+    layer_stack("BatchNorm", BatchNorm::new(1e-5, 0.1), Mode::Eval, &SIZES);
+    layer_stack("LayerNorm", LayerNorm::new(1e-5), Mode::Train, &SIZES);
+    layer_stack("LeakyRelu", LeakyRelu::new(0.01), Mode::Train, &SIZES);
+    layer_stack("Gelu", Gelu::new(), Mode::Train, &SIZES);
+    layer_stack("GeluTanh", GeluTanh::new(), Mode::Train, &SIZES);
+    layer_stack("Softplus", Softplus::new(), Mode::Train, &SIZES);
+    layer_stack("Identity", Identity::new(), Mode::Train, &SIZES);
 }

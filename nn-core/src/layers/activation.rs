@@ -1,7 +1,8 @@
 //! The element-wise activation layers, written once: [`Activation<T, D, F>`] applies a
 //! function `f` to every element and multiplies the incoming gradient by its derivative.
-//! [`Sigmoid`], [`Tanh`] and [`Relu`] are that layer with one [`ActivationFn`] each, and a
-//! new activation is one more `ActivationFn` (a few lines, see its example).
+//! [`Sigmoid`], [`Tanh`] and [`Relu`] are that layer with one [`ActivationFn`] each (as are
+//! `Gelu`, `GeluTanh` and `Softplus`, in their own files), and a new activation is one more
+//! `ActivationFn` (a few lines, see its example).
 //!
 //! Non-finite inputs: the three built-ins give NaN for NaN **and ±∞** (not the limits 0, ±1 or
 //! `max(−∞, 0) = 0`), so a poisoned input or an overflow upstream reaches the loss as a
@@ -23,28 +24,29 @@ use crate::layers::{Layer, LayerOp};
 /// ```
 /// use nn::{Activation, ActivationFn, Float, Layer};
 ///
-/// /// Softplus, `y = ln(1 + eˣ)`, `dy/dx = σ(x)`.
+/// /// Softsign, `y = x / (1 + |x|)`, `dy/dx = 1 / (1 + |x|)²`.
 /// #[derive(Clone, Copy, Debug, Default)]
-/// pub struct SoftplusFn;
+/// pub struct SoftsignFn;
 ///
-/// impl ActivationFn for SoftplusFn {
-///     const NAME: &'static str = "Softplus";
+/// impl ActivationFn for SoftsignFn {
+///     const NAME: &'static str = "Softsign";
 ///     fn f<T: Float>(x: &[T], y: &mut [T]) {
 ///         for (y, &x) in y.iter_mut().zip(x) {
-///             *y = x.exp().ln_1p();
+///             *y = x / (T::one() + x.abs());
 ///         }
 ///     }
 ///     fn df<T: Float>(x: T, _y: T) -> T {
-///         T::one() / (T::one() + (-x).exp())
+///         let s = T::one() + x.abs();
+///         T::one() / (s * s)
 ///     }
 /// }
 ///
-/// /// The layer: usable in `network!` as `softplus: crate::Softplus`.
-/// pub type Softplus<T, const D: usize> = Activation<T, D, SoftplusFn>;
+/// /// The layer: usable in `network!` as `softsign: crate::Softsign`.
+/// pub type Softsign<T, const D: usize> = Activation<T, D, SoftsignFn>;
 ///
-/// let mut layer = Softplus::<f64, 2>::new();
-/// let x = nn::batch_from_rows(&[[0.0, 1.0]]);
-/// assert!((layer.forward(x.as_view())[(0, 0)] - 2f64.ln()).abs() < 1e-15);
+/// let mut layer = Softsign::<f64, 2>::new();
+/// let x = nn::batch_from_rows(&[[0.5, -3.0]]);
+/// assert_eq!(layer.forward(x.as_view()).as_slice(), &[1.0 / 3.0, -0.75]);
 /// nn::gradcheck::check_layer(&mut layer, x.as_view()).assert_ok();
 /// ```
 pub trait ActivationFn {

@@ -1,13 +1,20 @@
 //! The layers: the book's chapter-1 seed (`MatMul`, `Affine`, `Repeat`, `Sum`, `Sigmoid`,
-//! `Softmax`, `SoftmaxWithLoss`) and the usual MLP companions (`Relu`, `Tanh`,
+//! `Softmax`, `SoftmaxWithLoss`) and the usual MLP companions (`Relu`, `Tanh`, `LeakyRelu`,
+//! `Gelu`, `GeluTanh`, `Softplus`, `Identity`, `Dropout`, `BatchNorm`, `LayerNorm`,
 //! `SigmoidWithLoss`, `MeanSquaredError`). One file per layer; the traits every layer
 //! implements are in `layer.rs` ([`Layer`], [`LossLayer`]).
 
 mod activation;
 mod affine;
+mod batch_norm;
 mod broadcast;
 mod cross_entropy;
+mod dropout;
+mod gelu;
+mod identity;
 mod layer;
+mod layer_norm;
+mod leaky_relu;
 pub(crate) mod linear;
 mod matmul;
 mod mse;
@@ -16,13 +23,20 @@ mod repeat;
 mod sigmoid_with_loss;
 mod softmax;
 mod softmax_with_loss;
+mod softplus;
 mod sum;
 
 pub use activation::{Activation, ActivationFn, Relu, ReluFn, Sigmoid, SigmoidFn, Tanh, TanhFn};
 pub use affine::Affine;
+pub use batch_norm::BatchNorm;
 pub use broadcast::{repeat_into, sum_into};
 pub use cross_entropy::{cross_entropy_error, LOG_GUARD};
+pub use dropout::Dropout;
+pub use gelu::{Gelu, GeluFn, GeluTanh, GeluTanhFn};
+pub use identity::Identity;
 pub use layer::{layer_seed, Layer, LossLayer, Mode};
+pub use layer_norm::LayerNorm;
+pub use leaky_relu::LeakyRelu;
 #[doc(hidden)]
 pub use linear::FusedLinear;
 pub use matmul::MatMul;
@@ -32,4 +46,5 @@ pub use repeat::Repeat;
 pub use sigmoid_with_loss::SigmoidWithLoss;
 pub use softmax::{softmax_into, Softmax};
 pub use softmax_with_loss::{argmax, SoftmaxWithLoss};
+pub use softplus::{Softplus, SoftplusFn};
 pub use sum::Sum;

@@ -1,6 +1,7 @@
 # Reference values for nn-core/tests/reference_values.rs, computed with the book's numpy
 # formulas ("Deep Learning from Scratch 2", common/functions.py and common/layers.py) in the
-# book's layout: x is N x D (one sample per ROW) and W is IN x OUT.
+# book's layout: x is N x D (one sample per ROW) and W is IN x OUT. The layers after the
+# book's (LeakyReLU, GELU, Softplus, LayerNorm, BatchNorm1d) follow PyTorch's definitions.
 # nn stores the same batch as D x N (one sample per column) and W as OUT x IN (= W.T here).
 # Run: python3 nn-core/tests/reference/reference_values.py   (numpy 2.4.6 was used)
 import numpy as np
@@ -92,3 +93,85 @@ show("net_W1_after_book", W1 - lr * dW1)
 show("net_b1_after", b1 - lr * db1)
 show("net_W2_after_book", W2 - lr * dW2)
 show("net_b2_after", b2 - lr * db2)
+
+# --- The layers that are not in the book (PyTorch's definitions), same layout: N x D. ---
+import math
+
+erf = np.vectorize(math.erf)
+
+print("# LeakyReLU(negative_slope=0.1) on a, gradient g (PyTorch: slope alpha where x <= 0)")
+alpha = 0.1
+show("leaky_y", np.where(a > 0, a, alpha * a))
+show("leaky_dx", np.where(a > 0, g, alpha * g))
+
+print("# GELU exact: y = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), dy/dx = Phi(x) + x phi(x)")
+Phi = 0.5 * (1 + erf(a / math.sqrt(2)))
+phi = np.exp(-a ** 2 / 2) / math.sqrt(2 * math.pi)
+show("gelu_y", a * Phi)
+show("gelu_dx", g * (Phi + a * phi))
+
+print("# GELU tanh: y = 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3)")
+k = math.sqrt(2 / math.pi)
+u = k * (a + 0.044715 * a ** 3)
+t = np.tanh(u)
+show("gelu_tanh_y", 0.5 * a * (1 + t))
+show("gelu_tanh_dx", g * (0.5 * (1 + t) + 0.5 * a * (1 - t ** 2) * k * (1 + 3 * 0.044715 * a ** 2)))
+
+print("# Softplus (beta 1, threshold 20) on sp, gradient gs: y = log1p(exp(x)), x above 20")
+sp = np.array([[0.5, -1.0, 2.0], [25.0, -30.0, 19.5]])
+gs = np.array([[1.0, -0.5, 0.25], [2.0, 1.5, -1.0]])
+show("softplus_y", np.where(sp > 20, sp, np.log1p(np.exp(np.minimum(sp, 20)))))
+show("softplus_dx", gs * np.where(sp > 20, 1.0, 1 / (1 + np.exp(-sp))))
+
+def normalize_jacobian(xh, inv):
+    # d xhat_i / d x_j for one group of m values normalised together (biased variance):
+    # inv * (delta_ij - 1/m - xhat_i xhat_j / m). Written as a matrix, not the closed form.
+    m = xh.shape[0]
+    return inv * (np.eye(m) - 1.0 / m - np.outer(xh, xh) / m)
+
+print("# LayerNorm(3, eps=1e-5) per sample (row) of a, weight gl, bias bl, gradient g")
+eps = 1e-5
+gl = np.array([1.5, -0.5, 2.0]); bl = np.array([0.1, 0.2, -0.3])
+y = np.zeros_like(a); dx = np.zeros_like(a)
+for n in range(a.shape[0]):
+    mu = a[n].mean(); var = ((a[n] - mu) ** 2).mean(); inv = 1 / math.sqrt(var + eps)
+    xh = (a[n] - mu) * inv
+    y[n] = gl * xh + bl
+    dx[n] = normalize_jacobian(xh, inv).T @ (gl * g[n])
+xh_all = (a - a.mean(axis=1, keepdims=True)) / np.sqrt(a.var(axis=1, keepdims=True) + eps)
+show("ln_y", y)
+show("ln_dx", dx)
+show("ln_dweight", (g * xh_all).sum(axis=0))
+show("ln_dbias", g.sum(axis=0))
+
+print("# BatchNorm1d(3, eps=1e-5, momentum=0.1): three training batches (N=4), then eval")
+mom = 0.1
+bx = [np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [-2.0, 0.5, 1.0], [0.0, 3.0, -1.5]]),
+      np.array([[1.0, 2.0, 0.0], [-1.0, 0.5, 0.5], [2.5, -1.5, 1.0], [0.5, 0.0, -2.0]]),
+      np.array([[-0.5, 1.0, 3.0], [0.25, -2.0, 1.0], [1.75, 0.5, -1.0], [-1.0, 1.5, 0.5]])]
+gb = np.array([1.25, 0.5, -1.0]); bb = np.array([0.0, -0.25, 0.5])
+bd = np.array([[1.0, -0.5, 0.25], [2.0, 1.5, -1.0], [-0.75, 0.5, 1.0], [0.5, -1.0, -0.25]])
+rm = np.zeros(3); rv = np.ones(3)
+for i, xb in enumerate(bx):
+    N = xb.shape[0]
+    mu = xb.mean(axis=0); var = xb.var(axis=0); inv = 1 / np.sqrt(var + eps)
+    xh = (xb - mu) * inv
+    if i == 0:
+        show("bn_train_y", gb * xh + bb)
+        dx = np.zeros_like(xb)
+        for d in range(3):
+            dx[:, d] = normalize_jacobian(xh[:, d], inv[d]).T @ (gb[d] * bd[:, d])
+        show("bn_train_dx", dx)
+        show("bn_train_dweight", (bd * xh).sum(axis=0))
+        show("bn_train_dbias", bd.sum(axis=0))
+    rm = (1 - mom) * rm + mom * mu
+    rv = (1 - mom) * rv + mom * xb.var(axis=0, ddof=1)
+show("bn_running_mean", rm)
+show("bn_running_var", rv)
+xe = np.array([[0.3, -0.7, 1.2], [-1.1, 0.9, 0.0]])
+de = np.array([[1.0, 2.0, -1.0], [0.5, -0.5, 0.25]])
+xh = (xe - rm) / np.sqrt(rv + eps)
+show("bn_eval_y", gb * xh + bb)
+show("bn_eval_dx", de * gb / np.sqrt(rv + eps))
+show("bn_eval_dweight", (de * xh).sum(axis=0))
+show("bn_eval_dbias", de.sum(axis=0))

@@ -1,5 +1,6 @@
 //! The layer checker: `dx` and every parameter gradient of a `Layer`, plus the consistency
-//! of `output`, `infer` and `PARAMS` with `forward` and `visit_params`.
+//! of `output`, `infer` and `PARAMS` with `forward` and `visit_params`. The layer is
+//! reseeded with one seed before every forward (one Dropout mask for all of them).
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -8,15 +9,17 @@ use super::common::{collect_grads, max_rel_diff, with_param};
 use super::report::GradReport;
 use super::GradCheck;
 use crate::batch::{Batch, BatchRef};
-use crate::layers::Layer;
+use crate::layers::{layer_seed, Layer, Mode};
 
 /// Relative tolerance for consistency checks that should agree up to rounding
 /// (`infer` vs `forward`).
 const CONSISTENCY_TOLERANCE: f64 = 1e-10;
 
 impl GradCheck {
-    /// Checks `dx` and every parameter gradient of `layer` at input `x` (`IN × N`); see the
-    /// [module docs](super). Leaves the layer as after `forward(x)` and `backward(x, R)`.
+    /// Checks `dx` and every parameter gradient of `layer` at input `x` (`IN × N`) in
+    /// [`mode`](GradCheck::mode), reseeding the layer before every forward; see the
+    /// [module docs](super). Leaves the layer in that mode, as after `forward(x)` and
+    /// `backward(x, R)`.
     pub fn layer<L, const IN: usize, const OUT: usize>(&self, layer: &mut L, x: BatchRef<'_, f64, IN>) -> GradReport
     where
         L: Layer<f64, IN, OUT> + ?Sized,
@@ -25,24 +28,34 @@ impl GradCheck {
         let mut report = self.report(format!("layer `{}` on a batch of {n}", core::any::type_name::<L>()));
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let x0: Batch<f64, IN> = x.clone_owned();
+        // One stream for every forward: a random layer (Dropout) draws the same mask in each.
+        let stream = layer_seed(self.seed, 0);
+
+        // `infer` against a forward in the inference form, before the analytic pass (whose
+        // buffers backward uses).
+        layer.set_mode(Mode::Eval);
+        layer.reseed(stream);
+        let ye: Batch<f64, OUT> = layer.forward(x0.as_view()).clone_owned();
+        if ye.ncols() == n {
+            let mut out = Batch::<f64, OUT>::from_element(n, f64::NAN);
+            layer.infer(x0.as_view(), out.as_view_mut());
+            let d = max_rel_diff(out.as_slice(), ye.as_slice());
+            if d > CONSISTENCY_TOLERANCE {
+                report.problems.push(format!(
+                    "infer() differs from forward() in Mode::Eval: max relative difference {d:.3e}"
+                ));
+            }
+        }
+        layer.set_mode(self.mode);
 
         // Analytic pass at x, with dout = R.
+        layer.reseed(stream);
         let y0: Batch<f64, OUT> = layer.forward(x0.as_view()).clone_owned();
         let m = y0.ncols();
         if layer.output().as_slice() != y0.as_slice() {
             report
                 .problems
                 .push("output() differs from what forward() returned".into());
-        }
-        if m == n {
-            let mut out = Batch::<f64, OUT>::from_element(n, f64::NAN);
-            layer.infer(x0.as_view(), out.as_view_mut());
-            let d = max_rel_diff(out.as_slice(), y0.as_slice());
-            if d > CONSISTENCY_TOLERANCE {
-                report.problems.push(format!(
-                    "infer() differs from forward(): max relative difference {d:.3e}"
-                ));
-            }
         }
         let r = Batch::<f64, OUT>::from_fn(m, |_, _| rng.random_range(-1.0..1.0));
         let dx: Batch<f64, IN> = layer.backward(x0.as_view(), r.as_view()).clone_owned();
@@ -57,6 +70,7 @@ impl GradCheck {
         // Σ R ⊙ (y₊ − y₋) / h, with y₊ kept in a buffer.
         let mut yp = Batch::<f64, OUT>::zeros(m);
         let mut dot = |layer: &mut L, xin: BatchRef<'_, f64, IN>, plus: bool| -> f64 {
+            layer.reseed(stream);
             let y = layer.forward(xin);
             assert_eq!(
                 y.ncols(),
@@ -112,6 +126,7 @@ impl GradCheck {
         }
 
         // Leave the layer at the analytic point.
+        layer.reseed(stream);
         layer.forward(x0.as_view());
         layer.backward(x0.as_view(), r.as_view());
         report

@@ -15,15 +15,28 @@
 //!   `dout = R`: one backward checks `dx` and every parameter gradient (via
 //!   [`visit_params`](Layer::visit_params)). The numeric derivative is computed as
 //!   `Σ R ⊙ (y(p + ε) − y(p − ε)) / 2ε`, which keeps rounding far below the tolerance. It
-//!   also checks that [`output`](Layer::output) and [`infer`](Layer::infer) agree with
-//!   `forward`, and that [`PARAMS`](Layer::PARAMS) matches what `visit_params` hands out.
+//!   also checks that [`output`](Layer::output) agrees with `forward`, that
+//!   [`infer`](Layer::infer) agrees with a `forward` in [`Mode::Eval`], and that
+//!   [`PARAMS`](Layer::PARAMS) matches what `visit_params` hands out.
 //! - [`check_loss`]: any [`LossLayer<f64, D>`]: `dscore` against the numeric derivative of
 //!   the returned loss.
 //! - [`check_network`]: any [`Trainable<f64, IN, OUT>`] network: the numeric derivative of
 //!   `forward(x, t)` with respect to every parameter, against what `backward()` wrote.
 //!
-//! [`GradCheck`] sets ε, the tolerance, the random seed and an optional limit of sampled
-//! entries per tensor (for large layers); the `check_*` functions use the defaults.
+//! [`GradCheck`] sets ε, the tolerance, the random seed, an optional limit of sampled
+//! entries per tensor (for large layers) and the [`Mode`] a layer is checked in; the
+//! `check_*` functions use the defaults.
+//!
+//! # Modes and random layers
+//! [`GradCheck::layer`] puts the layer in [`GradCheck::mode`] ([`Mode::Train`] by default,
+//! what a layer starts in) with [`Layer::set_mode`] and leaves it there; `infer` is compared
+//! with a forward in [`Mode::Eval`] (what `infer` computes), run before the analytic pass.
+//! Before **every** forward it runs (the analytic one, each perturbed one, the `Eval` one and
+//! the final one) it calls [`Layer::reseed`] with one fixed seed, [`layer_seed`]`(seed, 0)`
+//! (unrelated to the stream of `R`), so a random layer such as `Dropout` draws the same mask
+//! in all of them and its gradient is checked like a deterministic one. [`GradCheck::network`]
+//! likewise calls [`Network::reseed`](crate::network::Network::reseed)`(seed)` before every
+//! `forward` (a `network!` network's `forward` trains: [`Mode::Train`]).
 //!
 //! # Example: checking your own layer
 //! ```
@@ -85,7 +98,9 @@ pub use common::random_batch;
 pub use report::{relative_error, EntryCheck, GradReport, TensorCheck, ERROR_FLOOR};
 
 use crate::batch::BatchRef;
-use crate::layers::{Layer, LossLayer};
+#[cfg(doc)]
+use crate::layers::layer_seed;
+use crate::layers::{Layer, LossLayer, Mode};
 use crate::network::Trainable;
 
 /// The default finite-difference step ε.
@@ -107,8 +122,12 @@ pub struct GradCheck {
     pub tolerance: f64,
     /// Check at most this many entries per tensor, chosen at random (default: all).
     pub max_entries: Option<usize>,
-    /// Seed of the random `R` (layer checks) and of the sampled entries.
+    /// Seed of the random `R` (layer checks) and of the sampled entries; the checked layer's
+    /// or network's random stream is reseeded from it before every forward.
     pub seed: u64,
+    /// The mode a layer is checked in (default [`Mode::Train`]; see the
+    /// [module docs](self#modes-and-random-layers)). Network checks always train.
+    pub mode: Mode,
 }
 
 impl Default for GradCheck {
@@ -118,13 +137,14 @@ impl Default for GradCheck {
 }
 
 impl GradCheck {
-    /// ε = 1e-5, tolerance 1e-6, every entry, seed 0.
+    /// ε = 1e-5, tolerance 1e-6, every entry, seed 0, [`Mode::Train`].
     pub fn new() -> Self {
         Self {
             eps: DEFAULT_EPS,
             tolerance: DEFAULT_TOLERANCE,
             max_entries: None,
             seed: 0,
+            mode: Mode::Train,
         }
     }
 
@@ -150,9 +170,15 @@ impl GradCheck {
         }
     }
 
-    /// Sets the seed of `R` and of the sampled entries.
+    /// Sets the seed of `R`, of the sampled entries and of the checked layer's random stream.
     pub fn seed(self, seed: u64) -> Self {
         Self { seed, ..self }
+    }
+
+    /// Checks a layer in `mode` (default [`Mode::Train`]): `GradCheck::new().mode(Mode::Eval)`
+    /// checks what a `BatchNorm` computes with its running statistics.
+    pub fn mode(self, mode: Mode) -> Self {
+        Self { mode, ..self }
     }
 }
 

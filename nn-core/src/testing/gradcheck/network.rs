@@ -9,13 +9,17 @@ use super::report::GradReport;
 use super::GradCheck;
 use crate::batch::BatchRef;
 use crate::layers::LossLayer;
+#[cfg(doc)]
+use crate::network::Network;
 use crate::network::Trainable;
 
 impl GradCheck {
     /// Checks every parameter gradient of a network: the numeric derivative of
     /// `net.forward(x, t)` with respect to each parameter (perturbed through
     /// `visit_params`) against what `net.backward()` wrote. Parameters are restored bit
-    /// for bit; the network is left as after `forward(x, t)` and `backward()`.
+    /// for bit; the network is left as after `forward(x, t)` and `backward()`. Before every
+    /// forward the network is reseeded with [`Network::reseed`]`(seed)`, so random layers
+    /// (Dropout) draw the same masks in all of them.
     pub fn network<N, const IN: usize, const OUT: usize>(
         &self,
         net: &mut N,
@@ -28,6 +32,8 @@ impl GradCheck {
         let n = x.ncols();
         let mut report = self.report(format!("network `{}` on a batch of {n}", core::any::type_name::<N>()));
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        // One stream for every forward: random layers (Dropout) draw the same masks in each.
+        net.reseed(self.seed);
         let l0 = net.forward(x, t);
         if !l0.is_finite() {
             report.problems.push(format!("the loss is not finite: {l0}"));
@@ -47,14 +53,17 @@ impl GradCheck {
                 with_param(|f| net.visit_params(f), k, |v| v0 = v[i]);
                 let (vp, vm) = (v0 + self.eps, v0 - self.eps);
                 with_param(|f| net.visit_params(f), k, |v| v[i] = vp);
+                net.reseed(self.seed);
                 let lp = net.forward(x, t);
                 with_param(|f| net.visit_params(f), k, |v| v[i] = vm);
+                net.reseed(self.seed);
                 let lm = net.forward(x, t);
                 with_param(|f| net.visit_params(f), k, |v| v[i] = v0);
                 (lp - lm) / (vp - vm)
             });
             report.tensors.push(tc);
         }
+        net.reseed(self.seed);
         net.forward(x, t);
         net.backward();
         report
