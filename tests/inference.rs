@@ -330,3 +330,131 @@ fn inference_helpers_allocate_nothing_in_steady_state() {
     });
     assert_eq!(n, 0, "predict_one / predict_proba / predict_class allocated {n} times");
 }
+
+// ------------------------------------------------------------- the new built-in layers
+
+network! {
+    /// Every new built-in in one network.
+    #[derive(Clone, Debug)]
+    pub struct Regularized {
+        input: 4,
+        fc1: Affine(32),
+        bn: BatchNorm,              // eps 1e-5, momentum 0.1 (PyTorch's defaults)
+        act: LeakyRelu(0.02),
+        drop: Dropout(0.5),
+        fc2: Affine(16),
+        ln: LayerNorm(1e-5),
+        gelu: Gelu,
+        fc3: Affine(8),
+        soft: Softplus,
+        tanh_gelu: GeluTanh,
+        id: Identity,
+        out: Affine(3),
+        loss: SoftmaxWithLoss,
+    }
+}
+
+fn data(n: usize, seed: u64) -> (Batch<f32, 4>, Vec<usize>) {
+    let x = random_batch::<f32, 4>(n, -1.0, 1.0, seed);
+    let t = (0..n).map(|i| (i * 7 + seed as usize) % 3).collect();
+    (x, t)
+}
+
+#[test]
+fn dropout_drops_in_train_step_and_not_in_predict_or_evaluate() {
+    let mut net = Regularized::new(&mut rng(20));
+    assert_eq!((net.drop.p(), net.act.negative_slope()), (0.5, 0.02));
+    let (x, t) = data(64, 21);
+    net.train_step(&x, &t, &mut Sgd::new(0.01));
+    let mask: Vec<f32> = net.drop.mask().iter().copied().collect();
+    let dropped = mask.iter().filter(|&&m| m == 0.0).count();
+    assert!(mask.iter().all(|&m| m == 0.0 || m == 2.0), "inverted dropout scales by 1/(1-p)");
+    assert!((dropped as f64 / mask.len() as f64 - 0.5).abs() < 0.1, "{dropped} of {} dropped", mask.len());
+    // Eval: the same answer every time, equal to the `&self` path, batch-independent.
+    let a = net.predict(&x).clone_owned();
+    let b = net.predict(&x).clone_owned();
+    assert_eq!(a, b, "predict is deterministic");
+    let mut out = Batch::<f32, 3>::zeros(64);
+    net.predict_into(&x, out.as_view_mut());
+    for (p, q) in a.iter().zip(out.iter()) {
+        assert!((p - q).abs() <= 1e-5 * (1.0 + p.abs()), "predict {p} vs predict_into {q}");
+    }
+    let single = net.predict_one(&[x[(0, 0)], x[(1, 0)], x[(2, 0)], x[(3, 0)]]);
+    for k in 0..3 {
+        assert!((single[k] - a[(k, 0)]).abs() <= 1e-5 * (1.0 + a[(k, 0)].abs()), "eval does not depend on the batch");
+    }
+    assert_eq!(net.evaluate(&x, &t), net.evaluate(&x, &t), "evaluate is deterministic");
+    // Train mode: a fresh mask every forward, the same one after the same reseed.
+    let l1 = net.forward(&x, &t);
+    let l2 = net.forward(&x, &t);
+    assert_ne!(l1, l2, "two training forwards draw two masks");
+    net.reseed(5);
+    let l3 = net.forward(&x, &t);
+    net.reseed(5);
+    assert_eq!(l3, net.forward(&x, &t), "the same seed draws the same mask");
+}
+
+#[test]
+fn two_runs_from_one_seed_are_identical() {
+    let run = || {
+        let mut net = Regularized::new(&mut rng(22));
+        let mut opt = nn::Adam::default();
+        let mut losses = Vec::new();
+        for step in 0..20 {
+            let (x, t) = data(16, 100 + step);
+            losses.push(net.train_step(&x, &t, &mut opt));
+        }
+        (losses, net.out.w.clone(), net.bn.running_mean.clone())
+    };
+    let (a, b) = (run(), run());
+    assert_eq!(a.0, b.0);
+    assert_eq!(a.1, b.1);
+    assert_eq!(a.2, b.2);
+    // Another network seed draws other masks (and weights).
+    let mut other = Regularized::new(&mut rng(23));
+    let (x, t) = data(16, 100);
+    assert_ne!(other.train_step(&x, &t, &mut nn::Adam::default()), a.0[0]);
+}
+
+#[test]
+fn the_new_layers_pass_a_whole_network_gradient_check() {
+    let mut net = RegularizedF64::new_f64(&mut rng(24));
+    let x = random_batch::<f64, 4>(5, -1.0, 1.0, 25);
+    let t = [0usize, 2, 1, 1, 0];
+    nn::gradcheck::check_network(&mut net, x.as_view(), nn::Labels::Classes(&t)).assert_ok();
+}
+
+#[test]
+fn summary_counts_the_normalisation_parameters() {
+    let net = Regularized::zeroed();
+    let s = net.summary();
+    let row = |name: &str| s.rows.iter().find(|r| r.name == name).unwrap().params;
+    assert_eq!((row("bn"), row("ln"), row("drop")), (64, 32, 0));
+    assert_eq!(s.total_params(), Regularized::PARAMS);
+    assert_eq!(Regularized::PARAMS, (4 * 32 + 32) + 64 + (32 * 16 + 16) + 32 + (16 * 8 + 8) + (8 * 3 + 3));
+    let mut keys = Vec::new();
+    net.visit_tensors(|layer, t| keys.push(format!("{layer}.{}", t.name)));
+    assert!(keys.contains(&"bn.running_var".to_string()), "{keys:?}");
+}
+
+#[test]
+fn the_new_layers_train_and_predict_without_allocating() {
+    let mut net = Regularized::new(&mut rng(26));
+    let (x, t) = data(32, 27);
+    let (short, _) = data(5, 28);
+    let mut opt = nn::Adam::default();
+    net.train_step(&x, &t, &mut opt);
+    net.predict(&x);
+    let sample = [0.1f32, 0.2, -0.3, 0.4];
+    net.predict_one(&sample);
+    let (_, n) = count_allocations(|| {
+        for _ in 0..3 {
+            net.train_step(&x, &t, &mut opt);
+            net.train_step(&short, &t[..5], &mut opt);
+            net.predict(&x);
+            net.evaluate(&x, &t);
+            std::hint::black_box(net.predict_one(&sample));
+        }
+    });
+    assert_eq!(n, 0, "a network of the new layers allocated {n} times in steady state");
+}
