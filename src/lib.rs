@@ -31,8 +31,10 @@ pub use nn_core::{
 // The optimizers, and training on two threads.
 pub use nn_core::{AdaGrad, Adam, DataParallel, Momentum, ParallelStats, RmsProp, Sgd};
 // The modules: every layer and its helper functions, optimizers, data sets, the trainer,
-// two-thread training, the gradient checker, the allocation counter, saved state (`state`).
-pub use nn_core::{alloc_counter, data, gradcheck, inference, layers, optim, parallel, state, train};
+// two-thread training, the gradient checker, the allocation counter, saved state (`state`),
+// evaluation metrics (confusion matrix, classification and regression reports), inference
+// helpers.
+pub use nn_core::{alloc_counter, data, gradcheck, inference, layers, metrics, optim, parallel, state, train};
 // Items behind nn-core's Cargo features (`plot`): the one glob, because the dev-dependencies
 // of this crate's examples and tests may turn such a feature on without this crate's own.
 #[allow(unused_imports)] // empty when no feature of nn-core is on

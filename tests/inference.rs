@@ -368,8 +368,15 @@ fn dropout_drops_in_train_step_and_not_in_predict_or_evaluate() {
     net.train_step(&x, &t, &mut Sgd::new(0.01));
     let mask: Vec<f32> = net.drop.mask().iter().copied().collect();
     let dropped = mask.iter().filter(|&&m| m == 0.0).count();
-    assert!(mask.iter().all(|&m| m == 0.0 || m == 2.0), "inverted dropout scales by 1/(1-p)");
-    assert!((dropped as f64 / mask.len() as f64 - 0.5).abs() < 0.1, "{dropped} of {} dropped", mask.len());
+    assert!(
+        mask.iter().all(|&m| m == 0.0 || m == 2.0),
+        "inverted dropout scales by 1/(1-p)"
+    );
+    assert!(
+        (dropped as f64 / mask.len() as f64 - 0.5).abs() < 0.1,
+        "{dropped} of {} dropped",
+        mask.len()
+    );
     // Eval: the same answer every time, equal to the `&self` path, batch-independent.
     let a = net.predict(&x).clone_owned();
     let b = net.predict(&x).clone_owned();
@@ -377,11 +384,17 @@ fn dropout_drops_in_train_step_and_not_in_predict_or_evaluate() {
     let mut out = Batch::<f32, 3>::zeros(64);
     net.predict_into(&x, out.as_view_mut());
     for (p, q) in a.iter().zip(out.iter()) {
-        assert!((p - q).abs() <= 1e-5 * (1.0 + p.abs()), "predict {p} vs predict_into {q}");
+        assert!(
+            (p - q).abs() <= 1e-5 * (1.0 + p.abs()),
+            "predict {p} vs predict_into {q}"
+        );
     }
     let single = net.predict_one(&[x[(0, 0)], x[(1, 0)], x[(2, 0)], x[(3, 0)]]);
     for k in 0..3 {
-        assert!((single[k] - a[(k, 0)]).abs() <= 1e-5 * (1.0 + a[(k, 0)].abs()), "eval does not depend on the batch");
+        assert!(
+            (single[k] - a[(k, 0)]).abs() <= 1e-5 * (1.0 + a[(k, 0)].abs()),
+            "eval does not depend on the batch"
+        );
     }
     assert_eq!(net.evaluate(&x, &t), net.evaluate(&x, &t), "evaluate is deterministic");
     // Train mode: a fresh mask every forward, the same one after the same reseed.
@@ -431,7 +444,10 @@ fn summary_counts_the_normalisation_parameters() {
     let row = |name: &str| s.rows.iter().find(|r| r.name == name).unwrap().params;
     assert_eq!((row("bn"), row("ln"), row("drop")), (64, 32, 0));
     assert_eq!(s.total_params(), Regularized::PARAMS);
-    assert_eq!(Regularized::PARAMS, (4 * 32 + 32) + 64 + (32 * 16 + 16) + 32 + (16 * 8 + 8) + (8 * 3 + 3));
+    assert_eq!(
+        Regularized::PARAMS,
+        (4 * 32 + 32) + 64 + (32 * 16 + 16) + 32 + (16 * 8 + 8) + (8 * 3 + 3)
+    );
     let mut keys = Vec::new();
     net.visit_tensors(|layer, t| keys.push(format!("{layer}.{}", t.name)));
     assert!(keys.contains(&"bn.running_var".to_string()), "{keys:?}");

@@ -56,10 +56,14 @@ pub fn batch_view_mut<T: Float, const D: usize>(data: &mut [T]) -> BatchMut<'_, 
 
 /// Anything that can be read as a contiguous `D × N` batch: [`Batch`], [`BatchRef`],
 /// [`BatchMut`], [`BatchBuf`], a static `SMatrix<T, D, N>`, and references to them.
+///
+/// The compile error for another type (wrong width or wrong float type) names both the
+/// width and the float type the network expects.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a batch of {D} features per sample",
-    label = "expected a batch with {D} features per sample (a {D} × N matrix, one sample per column)",
-    note = "batches are nalgebra matrices with the feature width as the row count: `nn::Batch<f32, {D}>`, a view of one, or `SMatrix<f32, {D}, N>`"
+    message = "`{Self}` is not a batch of {D} `{T}` features per sample",
+    label = "expected a batch of {D} `{T}` features per sample (a {D} × N matrix of `{T}`, one sample per column)",
+    note = "batches are nalgebra matrices with the feature width as the row count: `nn::Batch<{T}, {D}>`, a view of one, or `SMatrix<{T}, {D}, N>`",
+    note = "if the width is right, check the float type: a network of `{T}` takes only `{T}` batches; build the network for the data's type (`Net::<f64>` or its alias `NetF64` for `f64` data, `Net` for `f32`) or convert the data with `x.cast::<{T}>()`"
 )]
 pub trait AsBatch<T, const D: usize> {
     /// The batch as a contiguous view.

@@ -21,6 +21,7 @@ mod input;
 mod kernels;
 mod labels;
 pub mod layers;
+pub mod metrics;
 mod network;
 #[cfg(feature = "onnx")]
 pub mod onnx;

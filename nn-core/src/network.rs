@@ -91,7 +91,13 @@ pub trait Network<T: Float, const IN: usize, const OUT: usize> {
 }
 
 /// A network that ends in a loss layer: the book's `forward` / `backward` and a fused
-/// training step.
+/// training step. `network!` implements it for a layer list that ends in a loss; the
+/// compile error for another network says so.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no loss layer, so it cannot be trained",
+    label = "this network has no loss layer",
+    note = "to train a network, end the `network!` layer list with a loss layer such as `loss: SoftmaxWithLoss` (classes), `loss: SigmoidWithLoss` (yes / no) or `loss: MeanSquaredError` (regression)"
+)]
 pub trait Trainable<T: Float, const IN: usize, const OUT: usize>: Network<T, IN, OUT> {
     /// The loss layer.
     type Loss: LossLayer<T, OUT>;

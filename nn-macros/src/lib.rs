@@ -43,7 +43,7 @@ use proc_macro::TokenStream;
 /// let loss = net.train_step(&x, &labels, &mut nn::Sgd::new(1.0));
 /// assert!(loss.is_finite());
 /// assert_eq!(net.predict(&x).shape(), (3, 2)); // scores, 3 × N
-/// assert_eq!(TwoLayerNet::<f32>::PARAMS, 2 * 10 + 10 + 10 * 3 + 3);
+/// assert_eq!(TwoLayerNet::PARAMS, 2 * 10 + 10 + 10 * 3 + 3);
 /// ```
 ///
 /// # Syntax
@@ -128,7 +128,7 @@ use proc_macro::TokenStream;
 ///   optimizer update as straight-line code, no copy of `x`), `evaluate(x, t) -> (loss,
 ///   correct)`, `predict(x) -> view` (own buffers), `predict_into(&self, x, out)` (shared
 ///   `&self`, per-thread scratch), `visit_params(f)`, `param_count()`, `summary()`, and the
-///   constants `INPUT`, `OUTPUT`, `PARAMS` (`TwoLayerNet::<f32>::PARAMS`).
+///   constants `INPUT`, `OUTPUT`, `PARAMS` (`TwoLayerNet::PARAMS`).
 /// - For exporters: `visit_ops(f)` (every layer but the loss as its `Layer::op`) and
 ///   `prediction()` (the loss's `LossLayer::PREDICTION`); with `nn`'s `onnx` feature,
 ///   `to_onnx()` and `save_onnx(path)` (`nn::onnx`).
