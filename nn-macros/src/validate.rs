@@ -17,6 +17,9 @@ use crate::builtins::{self, Builtin, BUILTINS};
 /// the others are types the generated code names (`T: Float = f32`, `const PARAMS: usize`).
 const RESERVED_NAMES: &[&str] = &["T", "f32", "f64", "usize"];
 
+/// Layer names a checkpoint file uses for its own keys (`trainer.epoch`, `optimizer.step`).
+const RESERVED_FIELDS: &[&str] = &["trainer", "optimizer"];
+
 /// A checked network: every layer with its input and output width.
 pub struct Model {
     /// Struct attributes and doc comments.
@@ -200,6 +203,16 @@ fn check_unique_names(entries: &[Entry], errors: &mut Errors) {
         let name = entry.name.unraw().to_string();
         if name == "input" {
             continue; // checked by `input_size` and `Chain::push`
+        }
+        if RESERVED_FIELDS.contains(&name.as_str()) {
+            errors.add(
+                entry.name.span(),
+                format!(
+                    "a layer cannot be named `{name}`: a checkpoint file keeps the trainer's and the optimizer's \
+                     state under the keys `trainer.*` and `optimizer.*`, beside the layers' `{{layer}}.{{tensor}}`; \
+                     choose another name"
+                ),
+            );
         }
         if !seen.insert(name.clone()) {
             errors.add(
@@ -641,7 +654,11 @@ fn scalar_args(b: &'static Builtin, spec: &LayerSpec, errors: &mut Errors) -> Op
             }
         };
         if let Err(allowed) = (arg.check)(v) {
-            errors.add(expr.span(), format!("{what} must be {allowed}, found {v}"));
+            let text = quote::ToTokens::to_token_stream(expr).to_string().replace("- ", "-");
+            errors.push(syn::Error::new_spanned(
+                expr,
+                format!("{what} must be {allowed}, found `{text}`"),
+            ));
             return None;
         }
         values.push(v);

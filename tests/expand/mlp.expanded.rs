@@ -33,25 +33,7 @@ const _: () = {
         /// 128 × 256 + 128, `fc3` 10 × 128 + 10).
         /// The same number for `f64` (the built-ins' counts do not depend on the float type);
         /// generic code calls `param_count()`.
-        pub const PARAMS: usize = {
-            type T = f32;
-            0
-                + <::nn::__private::Affine<
-                    T,
-                    784,
-                    256,
-                > as ::nn::__private::Layer<T, 784, 256>>::PARAMS
-                + <::nn::__private::Affine<
-                    T,
-                    256,
-                    128,
-                > as ::nn::__private::Layer<T, 256, 128>>::PARAMS
-                + <::nn::__private::Affine<
-                    T,
-                    128,
-                    10,
-                > as ::nn::__private::Layer<T, 128, 10>>::PARAMS
-        };
+        pub const PARAMS: usize = Self::PARAMS_OF_T;
         /// An `f32` network with weights drawn from `rng` (e.g. `ChaCha8Rng::seed_from_u64(seed)`)
         /// by `InitScheme::Auto`, biases zero. For `f64` use [`Mlp::new_f64`] or [`MlpF64`]; for
         /// another scheme, [`with_init`](Mlp::with_init).
@@ -91,6 +73,23 @@ const _: () = {
         }
     }
     impl<T: ::nn::__private::Float> Mlp<T> {
+        #[doc(hidden)]
+        pub const PARAMS_OF_T: usize = 0
+            + <::nn::__private::Affine<
+                T,
+                784,
+                256,
+            > as ::nn::__private::Layer<T, 784, 256>>::PARAMS
+            + <::nn::__private::Affine<
+                T,
+                256,
+                128,
+            > as ::nn::__private::Layer<T, 256, 128>>::PARAMS
+            + <::nn::__private::Affine<
+                T,
+                128,
+                10,
+            > as ::nn::__private::Layer<T, 128, 10>>::PARAMS;
         /// Draws every weight again from `rng` by `scheme`, layer after layer; biases
         /// become zero.
         /// `InitScheme::Auto` resolves per layer (He before a rectifier such as `Relu`, else
@@ -311,22 +310,7 @@ const _: () = {
         }
         /// Number of trainable scalars (the `f32` network's `PARAMS`).
         pub fn param_count(&self) -> usize {
-            0
-                + <::nn::__private::Affine<
-                    T,
-                    784,
-                    256,
-                > as ::nn::__private::Layer<T, 784, 256>>::PARAMS
-                + <::nn::__private::Affine<
-                    T,
-                    256,
-                    128,
-                > as ::nn::__private::Layer<T, 256, 128>>::PARAMS
-                + <::nn::__private::Affine<
-                    T,
-                    128,
-                    10,
-                > as ::nn::__private::Layer<T, 128, 10>>::PARAMS
+            Self::PARAMS_OF_T
         }
         /// A table of the layers: name, type, output shape, parameters.
         pub fn summary(&self) -> ::nn::__private::Summary {

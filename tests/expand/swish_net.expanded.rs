@@ -32,26 +32,7 @@ const _: () = {
         /// `proj`, `fc2` 3 × 5 + 3).
         /// The same number for `f64` (the built-ins' counts do not depend on the float type);
         /// generic code calls `param_count()`.
-        pub const PARAMS: usize = {
-            type T = f32;
-            0
-                + <::nn::__private::Affine<
-                    T,
-                    4,
-                    8,
-                > as ::nn::__private::Layer<T, 4, 8>>::PARAMS
-                + <crate::layers::Swish<T, 8> as ::nn::__private::Layer<T, 8, 8>>::PARAMS
-                + <crate::layers::Project<
-                    T,
-                    8,
-                    5,
-                > as ::nn::__private::Layer<T, 8, 5>>::PARAMS
-                + <::nn::__private::Affine<
-                    T,
-                    5,
-                    3,
-                > as ::nn::__private::Layer<T, 5, 3>>::PARAMS
-        };
+        pub const PARAMS: usize = Self::PARAMS_OF_T;
         /// An `f32` network with weights drawn from `rng` (e.g. `ChaCha8Rng::seed_from_u64(seed)`)
         /// by `InitScheme::Auto`, biases zero. For `f64` use [`SwishNet::new_f64`] or
         /// [`SwishNetF64`]; for another scheme, [`with_init`](SwishNet::with_init).
@@ -91,6 +72,24 @@ const _: () = {
         }
     }
     impl<T: ::nn::__private::Float> SwishNet<T> {
+        #[doc(hidden)]
+        pub const PARAMS_OF_T: usize = 0
+            + <::nn::__private::Affine<
+                T,
+                4,
+                8,
+            > as ::nn::__private::Layer<T, 4, 8>>::PARAMS
+            + <crate::layers::Swish<T, 8> as ::nn::__private::Layer<T, 8, 8>>::PARAMS
+            + <crate::layers::Project<
+                T,
+                8,
+                5,
+            > as ::nn::__private::Layer<T, 8, 5>>::PARAMS
+            + <::nn::__private::Affine<
+                T,
+                5,
+                3,
+            > as ::nn::__private::Layer<T, 5, 3>>::PARAMS;
         /// Draws every weight again from `rng` by `scheme`, layer after layer; biases
         /// become zero.
         /// `InitScheme::Auto` resolves per layer (He before a rectifier such as `Relu`, else
@@ -555,23 +554,7 @@ const _: () = {
         }
         /// Number of trainable scalars (the `f32` network's `PARAMS`).
         pub fn param_count(&self) -> usize {
-            0
-                + <::nn::__private::Affine<
-                    T,
-                    4,
-                    8,
-                > as ::nn::__private::Layer<T, 4, 8>>::PARAMS
-                + <crate::layers::Swish<T, 8> as ::nn::__private::Layer<T, 8, 8>>::PARAMS
-                + <crate::layers::Project<
-                    T,
-                    8,
-                    5,
-                > as ::nn::__private::Layer<T, 8, 5>>::PARAMS
-                + <::nn::__private::Affine<
-                    T,
-                    5,
-                    3,
-                > as ::nn::__private::Layer<T, 5, 3>>::PARAMS
+            Self::PARAMS_OF_T
         }
         /// A table of the layers: name, type, output shape, parameters.
         pub fn summary(&self) -> ::nn::__private::Summary {

@@ -29,20 +29,7 @@ const _: () = {
         /// `affine2` 3 × 10 + 3).
         /// The same number for `f64` (the built-ins' counts do not depend on the float type);
         /// generic code calls `param_count()`.
-        pub const PARAMS: usize = {
-            type T = f32;
-            0
-                + <::nn::__private::Affine<
-                    T,
-                    2,
-                    10,
-                > as ::nn::__private::Layer<T, 2, 10>>::PARAMS
-                + <::nn::__private::Affine<
-                    T,
-                    10,
-                    3,
-                > as ::nn::__private::Layer<T, 10, 3>>::PARAMS
-        };
+        pub const PARAMS: usize = Self::PARAMS_OF_T;
         /// An `f32` network with weights drawn from `rng` (e.g. `ChaCha8Rng::seed_from_u64(seed)`)
         /// by `InitScheme::Auto`, biases zero. For `f64` use [`TwoLayerNet::new_f64`] or
         /// [`TwoLayerNetF64`]; for another scheme, [`with_init`](TwoLayerNet::with_init).
@@ -82,6 +69,18 @@ const _: () = {
         }
     }
     impl<T: ::nn::__private::Float> TwoLayerNet<T> {
+        #[doc(hidden)]
+        pub const PARAMS_OF_T: usize = 0
+            + <::nn::__private::Affine<
+                T,
+                2,
+                10,
+            > as ::nn::__private::Layer<T, 2, 10>>::PARAMS
+            + <::nn::__private::Affine<
+                T,
+                10,
+                3,
+            > as ::nn::__private::Layer<T, 10, 3>>::PARAMS;
         /// Draws every weight again from `rng` by `scheme`, layer after layer; biases
         /// become zero.
         /// `InitScheme::Auto` resolves per layer (He before a rectifier such as `Relu`, else
@@ -279,17 +278,7 @@ const _: () = {
         }
         /// Number of trainable scalars (the `f32` network's `PARAMS`).
         pub fn param_count(&self) -> usize {
-            0
-                + <::nn::__private::Affine<
-                    T,
-                    2,
-                    10,
-                > as ::nn::__private::Layer<T, 2, 10>>::PARAMS
-                + <::nn::__private::Affine<
-                    T,
-                    10,
-                    3,
-                > as ::nn::__private::Layer<T, 10, 3>>::PARAMS
+            Self::PARAMS_OF_T
         }
         /// A table of the layers: name, type, output shape, parameters.
         pub fn summary(&self) -> ::nn::__private::Summary {

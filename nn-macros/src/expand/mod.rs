@@ -203,6 +203,7 @@ fn cfg_attrs(m: &Model) -> Vec<&syn::Attribute> {
 
 /// The items of `impl<T: Float> Net<T>`, in order.
 fn inherent_methods(net: &Net) -> TokenStream {
+    let consts = params::generic_consts(net);
     let constructors = constructors::generic(net);
     let trainable = net.m.loss.as_ref().map(|l| trainable_methods(net, l));
     let predict = forward::predict(net);
@@ -215,6 +216,7 @@ fn inherent_methods(net: &Net) -> TokenStream {
     let modes = modes::methods(net);
     let inference = inference::methods(net);
     quote! {
+        #consts
         #constructors
         #trainable
         #predict

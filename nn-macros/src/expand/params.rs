@@ -28,7 +28,7 @@ use crate::validate::{Kind, LayerModel};
 /// `INPUT`, `OUTPUT` and `PARAMS`.
 pub(super) fn consts(net: &Net) -> TokenStream {
     let (input_w, output_w) = (&net.input_w, &net.output_w);
-    let (params, doc) = params_sum(net.layers());
+    let (_, doc) = params_sum(net.layers());
     let doc = docs(&doc);
     quote! {
         /// Input features per sample.
@@ -38,11 +38,17 @@ pub(super) fn consts(net: &Net) -> TokenStream {
         #doc
         /// The same number for `f64` (the built-ins' counts do not depend on the float type);
         /// generic code calls `param_count()`.
-        pub const PARAMS: usize = {
-            // The layer types are written over `T`; this impl is `f32`'s.
-            type T = f32;
-            #params
-        };
+        pub const PARAMS: usize = Self::PARAMS_OF_T;
+    }
+}
+
+/// `PARAMS_OF_T`, hidden, in the generic impl: the sum over the layer types written with
+/// `T`, so that a layer that does not fit is reported once (for `T`), not again for `f32`.
+pub(super) fn generic_consts(net: &Net) -> TokenStream {
+    let (params, _) = params_sum(net.layers());
+    quote! {
+        #[doc(hidden)]
+        pub const PARAMS_OF_T: usize = #params;
     }
 }
 
@@ -111,12 +117,11 @@ pub(super) fn visit_params(net: &Net) -> TokenStream {
 }
 
 /// `param_count()`: the same sum as `PARAMS`, for every float type.
-pub(super) fn param_count(net: &Net) -> TokenStream {
-    let (params, _) = params_sum(net.layers());
+pub(super) fn param_count(_net: &Net) -> TokenStream {
     quote! {
         /// Number of trainable scalars (the `f32` network's `PARAMS`).
         pub fn param_count(&self) -> usize {
-            #params
+            Self::PARAMS_OF_T
         }
     }
 }
