@@ -54,10 +54,17 @@ use proc_macro::TokenStream;
 /// | Layer | Written | Field type |
 /// |---|---|---|
 /// | fully connected | `Affine(out)`, `MatMul(out)` | `Affine<T, IN, out>` |
-/// | activation | `Sigmoid`, `Tanh`, `Relu`, `Softmax` | `Sigmoid<T, IN>` |
+/// | activation | `Sigmoid`, `Tanh`, `Relu`, `Softmax`, `Gelu` (erf), `GeluTanh`, `Softplus`, `Identity` | `Sigmoid<T, IN>` |
+/// | with a number | `LeakyRelu(0.01)`, `Dropout(0.5)` | `Dropout<T, IN>` |
+/// | normalization | `BatchNorm`, `BatchNorm(eps, momentum)`, `LayerNorm`, `LayerNorm(eps)` | `BatchNorm<T, IN>` |
 /// | loss (last, optional) | `SoftmaxWithLoss`, `SigmoidWithLoss`, `MeanSquaredError` | `SoftmaxWithLoss<T, IN>` |
 /// | your layer, same width | `crate::layers::Swish`, `self::Scale(2.0)` | `crate::layers::Swish<T, IN>` |
 /// | your layer, new width | `crate::Project -> 16`, `crate::Project(0.5) -> 16` | `crate::Project<T, IN, 16>` |
+///
+/// A built-in's number arguments are optional from the right, with PyTorch's defaults
+/// (`LeakyRelu` 0.01; `Dropout` p = 0.5; `BatchNorm` eps = 1e-5, momentum = 0.1; `LayerNorm`
+/// eps = 1e-5), written as number literals and checked by the macro (`Dropout(1.5)` is a
+/// compile error at the `1.5`); they reach the layer's `new` as `f64`.
 ///
 /// `Affine(12 -> 3)` also states the input width; the macro checks it against the previous
 /// layer. Widths are integer literals: the macro computes every width and writes them all as
@@ -69,7 +76,9 @@ use proc_macro::TokenStream;
 /// `Path<T, IN>` when it keeps the width, or `Path<T, IN, OUT>` when `-> OUT` is written, and
 /// requires:
 /// - a constructor `Path::<T, IN>::new(args)` (or `Path::<T, IN, OUT>::new(args)`) taking the
-///   arguments written in parentheses (none if there are none);
+///   arguments written in parentheses (none if there are none). A float literal (`0.01`,
+///   `-0.5`) is passed as `Into::into(nn::Number(0.01))`, so it reaches a parameter typed `T`
+///   (the network's float type) or `f64` alike; other arguments are passed as written;
 /// - `impl<T: nn::Float> nn::Layer<T, IN, OUT> for Path<T, IN, ...>` for every float type and
 ///   the widths it is used at; its parameters are drawn by `Layer::init_params`, visited by
 ///   `Layer::visit_params` and counted by `Layer::PARAMS`.
@@ -117,10 +126,13 @@ use proc_macro::TokenStream;
 /// - `pub struct TwoLayerNet<T: Float = f32>` with one public field per layer
 ///   (`pub affine1: Affine<T, 2, 10>`, ...) and a private copy of the last input;
 ///   `pub type TwoLayerNetF64 = TwoLayerNet<f64>`.
-/// - Constructors: `TwoLayerNet::new(&mut rng)` (`f32`, no turbofish needed),
-///   `TwoLayerNet::new_f64(&mut rng)`, `TwoLayerNet::with_init(&mut rng, scheme)` (`with_init_f64`; generic code: `Network::with_init`) with
+/// - Constructors, one set per float type so that none needs a type annotation:
+///   `TwoLayerNet::new(&mut rng)`, `TwoLayerNet::zeroed()`, `TwoLayerNet::with_init(&mut rng,
+///   scheme)` (`f32`) and `new_f64`, `zeroed_f64`, `with_init_f64` (`f64`); code generic over
+///   the float type calls `Network::zeroed()` / `Network::with_init(rng, scheme)`. Schemes:
 ///   `InitScheme::{Book, Xavier, He, Normal { std }, Auto}` (`Auto`, the default: He for a
-///   layer followed by `Relu`, else Xavier), `zeroed()`, and `init_params(&mut rng, scheme)`.
+///   layer followed by a rectifier — `Relu`, `LeakyRelu`, or a user layer whose
+///   `Layer::RECTIFIER` is `true` — else Xavier); `init_params(&mut rng, scheme)` draws again.
 ///   `rng` is any `rand::RngCore`; `nn::rand_chacha::ChaCha8Rng` gives a stream that is
 ///   stable across versions.
 /// - `forward(x, t) -> loss` (the book's `forward`: keeps a copy of `x`), `backward()` (every
@@ -128,12 +140,24 @@ use proc_macro::TokenStream;
 ///   optimizer update as straight-line code, no copy of `x`), `evaluate(x, t) -> (loss,
 ///   correct)`, `predict(x) -> view` (own buffers), `predict_into(&self, x, out)` (shared
 ///   `&self`, per-thread scratch), `visit_params(f)`, `param_count()`, `summary()`, and the
-///   constants `INPUT`, `OUTPUT`, `PARAMS` (`TwoLayerNet::PARAMS`).
+///   constants `INPUT`, `OUTPUT`, `PARAMS` (`TwoLayerNet::PARAMS`, the same for `f64`).
+/// - Train and eval mode: `forward` and `train_step` put every layer that can tell the
+///   difference (`Dropout`, `BatchNorm`, user layers) in `Mode::Train`, `predict` and
+///   `evaluate` in `Mode::Eval` (`Layer::set_mode`); `predict_into` and the helpers below
+///   use each layer's `infer`, always the inference form. `set_mode(mode)` switches by hand;
+///   `reseed(seed)` restarts every layer's random stream (`Dropout`'s masks; the `Trainer`
+///   calls it every epoch).
+/// - Inference helpers through `&self`: `predict_one(&[T; IN]) -> [T; OUT]` (scores), and for
+///   `SoftmaxWithLoss` / `SigmoidWithLoss` `predict_proba(&[T; IN])`,
+///   `predict_proba_into(x, out)` (softmax or sigmoid), `predict_class(&[T; IN]) ->
+///   Option<usize>` and `predict_classes(x) -> Vec<Option<usize>>` (`None` for a non-finite
+///   score; the class methods for a sigmoid need one output).
 /// - For exporters: `visit_ops(f)` (every layer but the loss as its `Layer::op`) and
 ///   `prediction()` (the loss's `LossLayer::PREDICTION`); with `nn`'s `onnx` feature,
 ///   `to_onnx()` and `save_onnx(path)` (`nn::onnx`).
 /// - `x` is anything `nn::AsBatch` (`&Batch<T, IN>`, a view, a static
-///   matrix); `t` is anything that converts into the loss's target: class indices (`&Vec<usize>`,
+///   matrix, one sample `&[T; IN]`, samples as rows `&[[T; IN]]`, `&[[T; IN]; N]`,
+///   `&Vec<[T; IN]>`); `t` is anything that converts into the loss's target: class indices (`&Vec<usize>`,
 ///   `&[usize]`) or one-hot columns (`&Batch<T, D>`) for the classification losses, a
 ///   `&Batch<T, D>` of values for `MeanSquaredError`. In debug builds the input is checked to
 ///   be finite.
@@ -146,6 +170,8 @@ use proc_macro::TokenStream;
 /// Mistakes are compile errors at the offending tokens, several at once but one per
 /// mistake: an unknown layer (with the closest built-in suggested), a missing `input`, a
 /// size that is not a positive integer, a layer after the loss, two losses, duplicate names,
+/// a layer named `trainer` or `optimizer` (a checkpoint's own keys), a built-in's number
+/// argument out of range or not a literal,
 /// wrong arguments (`Affine()`, `Sigmoid(3)`, `Affine(2 ->)`), an explicit input width that
 /// contradicts the previous layer, a missing comma, generic arguments on a layer, `#[cfg]`
 /// or an inner doc comment `//!` on a layer (a layer cannot be compiled out; outer `///`
