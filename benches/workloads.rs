@@ -157,6 +157,10 @@ fn w3_latency(c: &mut Criterion) {
             black_box(out[0])
         })
     });
+    let sample: [f32; 16] = core::array::from_fn(|i| (i as f32 * 0.37).sin());
+    g.bench_function("predict_one (&self, [f32; 16] -> [f32; 4])", |b| {
+        b.iter(|| black_box(net.predict_one(black_box(&sample))[0]))
+    });
     g.finish();
 }
 
