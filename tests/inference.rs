@@ -474,3 +474,46 @@ fn the_new_layers_train_and_predict_without_allocating() {
     });
     assert_eq!(n, 0, "a network of the new layers allocated {n} times in steady state");
 }
+
+// ------------------------------------------------------------- panics name the caller
+
+/// The file and message of the panic `f` raises.
+fn panic_site(f: impl FnOnce() + std::panic::UnwindSafe) -> (String, String) {
+    use std::sync::{Arc, Mutex};
+    let seen = Arc::new(Mutex::new(None));
+    let keep = Arc::clone(&seen);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let file = info.location().map(|l| l.file().to_string()).unwrap_or_default();
+        *keep.lock().unwrap() = Some(file);
+    }));
+    let err = std::panic::catch_unwind(f).expect_err("it panics");
+    std::panic::set_hook(previous);
+    let message = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    let file = seen.lock().unwrap().take().unwrap_or_default();
+    (file, message)
+}
+
+#[test]
+fn caller_mistakes_panic_at_the_callers_line() {
+    let (file, message) = panic_site(|| {
+        let data = [1.0f32, 2.0, 3.0];
+        let _ = nn::batch_view::<f32, 2>(&data); // 3 values are not columns of 2
+    });
+    assert!(
+        file.ends_with("inference.rs"),
+        "batch_view's panic points at {file}: {message}"
+    );
+    let (file, message) = panic_site(|| {
+        let _ = nn::Dropout::<f32, 4>::new(1.0);
+    });
+    assert!(
+        file.ends_with("inference.rs"),
+        "Dropout::new points at {file}: {message}"
+    );
+    assert!(message.contains("[0, 1)"), "{message}");
+}

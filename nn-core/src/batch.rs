@@ -33,6 +33,7 @@ pub fn batch_from_rows<T: Float, const D: usize>(rows: &[[T; D]]) -> Batch<T, D>
 
 /// A view over `D * n` contiguous elements.
 #[inline]
+#[track_caller]
 pub fn batch_view<T: Float, const D: usize>(data: &[T]) -> BatchRef<'_, T, D> {
     assert!(
         D > 0 && data.len().is_multiple_of(D),
@@ -44,6 +45,7 @@ pub fn batch_view<T: Float, const D: usize>(data: &[T]) -> BatchRef<'_, T, D> {
 
 /// A writable view over `D * n` contiguous elements.
 #[inline]
+#[track_caller]
 pub fn batch_view_mut<T: Float, const D: usize>(data: &mut [T]) -> BatchMut<'_, T, D> {
     assert!(
         D > 0 && data.len().is_multiple_of(D),

@@ -31,6 +31,7 @@ pub struct Gather<'a, T: Float, const D: usize> {
 impl<'a, T: Float, const D: usize> Gather<'a, T, D> {
     /// Samples `idx` of `source`, in that order. Panics if an index is not a column of
     /// `source`.
+    #[track_caller]
     pub fn new(source: BatchRef<'a, T, D>, idx: &'a [usize]) -> Self {
         let m = source.ncols();
         if let Some(&bad) = idx.iter().find(|&&i| i >= m) {
@@ -142,6 +143,7 @@ impl<'a, T: Float, const D: usize> Input<'a, T, D> {
     /// gathered batch is read back from `buf`, which must not have changed since). For the
     /// code `network!` generates.
     #[doc(hidden)]
+    #[track_caller]
     pub fn batch_in<'b>(self, buf: &'b BatchBuf<T, D>) -> BatchRef<'b, T, D>
     where
         'a: 'b,

@@ -76,6 +76,7 @@ impl<T: Float, const D: usize> Labels<'_, T, D> {
     /// The class of sample `n`. Panics with a clear message if the label is out of range or
     /// the one-hot column holds no single `1`.
     #[inline]
+    #[track_caller]
     pub fn class(&self, n: usize) -> usize {
         match self {
             Labels::Classes(c) => {

@@ -16,6 +16,7 @@ pub struct Param<'a, T> {
 
 impl<'a, T> Param<'a, T> {
     /// A parameter with its gradient. Panics if the lengths differ.
+    #[track_caller]
     pub fn new(name: &'static str, value: &'a mut [T], grad: &'a [T]) -> Self {
         assert_eq!(
             value.len(),

@@ -8,6 +8,7 @@ use crate::float::Float;
 /// Copies the column `x` (`D` values) into every column of `out` (`D × N`): the Repeat
 /// node's forward and the Sum node's backward. Affine's bias broadcast calls this too.
 #[inline]
+#[track_caller]
 pub fn repeat_into<T: Float, const D: usize>(x: &[T], mut out: BatchMut<'_, T, D>) {
     assert_eq!(x.len(), D, "repeat_into: expected {D} values, got {}", x.len());
     for mut col in out.column_iter_mut() {
@@ -18,6 +19,7 @@ pub fn repeat_into<T: Float, const D: usize>(x: &[T], mut out: BatchMut<'_, T, D
 /// Writes the sum of the columns of `x` (`D × N`) into `out` (`D` values): the Sum node's
 /// forward and the Repeat node's backward. Affine's bias gradient calls this too.
 #[inline]
+#[track_caller]
 pub fn sum_into<T: Float, const D: usize>(x: BatchRef<'_, T, D>, out: &mut [T]) {
     assert_eq!(
         out.len(),

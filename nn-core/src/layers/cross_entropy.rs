@@ -11,6 +11,7 @@ pub const LOG_GUARD: f64 = 1e-7;
 /// [`SoftmaxWithLoss`](crate::layers::SoftmaxWithLoss) does not use the guard (see its docs for why).
 ///
 /// Panics if the label count differs from the batch size or a label is out of range.
+#[track_caller]
 pub fn cross_entropy_error<T: Float, const D: usize>(y: BatchRef<'_, T, D>, t: Labels<'_, T, D>) -> T {
     let n = y.ncols();
     assert_eq!(

@@ -35,6 +35,7 @@ impl<T: Float, const D: usize> Repeat<T, D> {
     }
 
     /// `x` (`D × 1`) repeated `n` times (`D × n`).
+    #[track_caller]
     pub fn forward(&mut self, x: BatchRef<'_, T, D>, n: usize) -> BatchRef<'_, T, D> {
         assert_eq!(x.ncols(), 1, "Repeat::forward: expected one sample, got {}", x.ncols());
         self.y.resize(n);

@@ -10,6 +10,7 @@ use crate::layers::{Layer, LayerOp};
 /// score into a plausible probability of 0 (`+∞` gives `∞ − ∞` and a NaN gives NaN by
 /// themselves).
 #[inline]
+#[track_caller]
 pub fn softmax_into<T: Float, const D: usize>(x: BatchRef<'_, T, D>, mut y: BatchMut<'_, T, D>) {
     assert_eq!(
         x.ncols(),

@@ -42,6 +42,7 @@ impl<T: Float, const D: usize> Sum<T, D> {
     }
 
     /// `dout` (`D × 1`) repeated over the batch of the last forward (`D × N`).
+    #[track_caller]
     pub fn backward(&mut self, dout: BatchRef<'_, T, D>) -> BatchRef<'_, T, D> {
         assert_eq!(
             dout.ncols(),

@@ -20,6 +20,7 @@ impl GradCheck {
     /// [`mode`](GradCheck::mode), reseeding the layer before every forward; see the
     /// [module docs](super). Leaves the layer in that mode, as after `forward(x)` and
     /// `backward(x, R)`.
+    #[track_caller]
     pub fn layer<L, const IN: usize, const OUT: usize>(&self, layer: &mut L, x: BatchRef<'_, f64, IN>) -> GradReport
     where
         L: Layer<f64, IN, OUT> + ?Sized,

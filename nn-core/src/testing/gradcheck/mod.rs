@@ -149,6 +149,7 @@ impl GradCheck {
     }
 
     /// Sets the finite-difference step.
+    #[track_caller]
     pub fn eps(self, eps: f64) -> Self {
         assert!(
             eps > 0.0 && eps.is_finite(),

@@ -159,6 +159,7 @@ where
     ///
     /// Panics if a previous step panicked (see the [module docs](self#panics)), or with the
     /// network's own message for a bad batch.
+    #[track_caller]
     pub fn train_step<'t, O: Optimizer<T> + ?Sized>(
         &mut self,
         x: impl AsInput<T, IN>,
