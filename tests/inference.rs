@@ -423,6 +423,16 @@ fn two_runs_from_one_seed_are_identical() {
     assert_eq!(a.0, b.0);
     assert_eq!(a.1, b.1);
     assert_eq!(a.2, b.2);
+    // The masks come from the network's seed (Dropout draws its stream's seed in
+    // `init_params`), not from a fixed default.
+    let mask_of = |seed: u64| {
+        let mut net = Regularized::new(&mut rng(seed));
+        let (x, t) = data(16, 100);
+        net.forward(&x, &t);
+        net.drop.mask().iter().copied().collect::<Vec<f32>>()
+    };
+    assert_eq!(mask_of(40), mask_of(40));
+    assert_ne!(mask_of(40), mask_of(41), "two network seeds draw two masks");
     // Another network seed draws other masks (and weights).
     let mut other = Regularized::new(&mut rng(23));
     let (x, t) = data(16, 100);

@@ -189,7 +189,7 @@ fn init_params(net: &Net) -> TokenStream {
     let calls: Vec<TokenStream> = net
         .layers()
         .iter()
-        .filter(|l| l.may_have_params())
+        .filter(|l| draws_at_init(l))
         .map(|l| init_call(net, l))
         .collect();
     let body = if calls.is_empty() {
@@ -213,6 +213,12 @@ fn init_params(net: &Net) -> TokenStream {
             #body
         }
     }
+}
+
+/// Whether `init_params` calls the layer: it may have parameters, or it has a random stream
+/// whose first seed it draws from the `Init` stream (`Dropout`).
+fn draws_at_init(l: &LayerModel) -> bool {
+    l.may_have_params() || super::modes::is_modal(l)
 }
 
 /// `self.name.init_params(&mut init.with_scheme(InitScheme::He))`: what `Auto` means for

@@ -20,7 +20,7 @@ use super::Net;
 use crate::validate::{Kind, LayerModel};
 
 /// Whether the layer's `forward` may depend on the mode or a random stream.
-fn is_modal(l: &LayerModel) -> bool {
+pub(super) fn is_modal(l: &LayerModel) -> bool {
     match &l.kind {
         Kind::Builtin(b) => b.modal,
         Kind::User { .. } => true,
