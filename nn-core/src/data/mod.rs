@@ -18,7 +18,7 @@ mod standardize_file;
 use std::path::Path;
 
 pub use batches::{shuffle, Batches};
-pub use csv::{load_csv, parse_csv, read_csv, CsvOptions};
+pub use csv::{load_csv, parse_csv, read_csv, CsvOptions, LabelColumn};
 pub use spiral::{spiral, spiral_with, SPIRAL_SEED};
 pub use standardize::Standardizer;
 
@@ -29,8 +29,8 @@ use crate::batch::{Batch, BatchBuf, BatchRef};
 use crate::float::Float;
 use crate::labels::Labels;
 
-/// Why data could not be loaded or assembled. Errors from files name the file and the
-/// 1-based line.
+/// Why data could not be loaded or assembled. Errors from files name the file, the 1-based
+/// line and, for a field, its 1-based column.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The file could not be read.
@@ -42,24 +42,65 @@ pub enum DataError {
         #[source]
         source: std::io::Error,
     },
+    /// Reading a line of the file failed (a stream cut off, a disk error).
+    #[error("{file}:{line}: cannot read the line: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// The 1-based line being read.
+        line: usize,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The file holds no data rows.
     #[error("{file}: no data rows (the file is empty{})", if *.header { " apart from its header" } else { "" })]
     Empty {
         /// The file.
         file: String,
-        /// Whether a header line was skipped (`false` for a 0-byte file, even when the
-        /// options expect a header).
+        /// Whether a header line with text in it was skipped (`false` for a 0-byte file, or
+        /// one of blank lines, even when the options expect a header).
         header: bool,
     },
     /// A line is not valid UTF-8.
-    #[error("{file}:{line}: the line is not valid UTF-8 (from byte {byte} of the line on)")]
+    #[error("{file}:{line}: field {column} is not valid UTF-8 (from byte {byte} of the line on)")]
     NotUtf8 {
         /// The file.
         file: String,
         /// The 1-based line number.
         line: usize,
+        /// The 1-based field where the invalid UTF-8 starts.
+        column: usize,
         /// The 1-based byte of the line where the invalid UTF-8 starts.
         byte: usize,
+    },
+    /// The header has no field of the name the options give for the label column.
+    #[error("{file}:{line}: the header has no column named `{name}` (the header: `{header}`)")]
+    NoSuchColumn {
+        /// The file.
+        file: String,
+        /// The 1-based line of the header (1).
+        line: usize,
+        /// The name looked for, as the message quotes it (see [`NotNumeric`](Self::NotNumeric)).
+        name: String,
+        /// The header line as the message quotes it.
+        header: String,
+    },
+    /// The header names the label column more than once.
+    #[error(
+        "{file}:{line}: the header names fields {first} and {second} `{name}`: which one is the label is ambiguous"
+    )]
+    AmbiguousColumn {
+        /// The file.
+        file: String,
+        /// The 1-based line of the header (1).
+        line: usize,
+        /// The name, as the message quotes it.
+        name: String,
+        /// The 1-based first field of that name.
+        first: usize,
+        /// The 1-based second field of that name.
+        second: usize,
     },
     /// A row has the wrong number of fields.
     #[error(
@@ -117,28 +158,33 @@ pub enum DataError {
         /// The float type (`f32`).
         ty: &'static str,
     },
-    /// The label field is not a class index (a non-negative integer).
-    #[error("{file}:{line}: label `{field}` is not a class index (expected an integer in 0..{classes})")]
+    /// The label field is not a class index: not a number, not integral (`2.5`), negative
+    /// or not finite.
+    #[error("{file}:{line}: field {column} is the label `{field}`, which is not a class index (expected an integer in 0..{classes})")]
     BadLabel {
         /// The file.
         file: String,
         /// The 1-based line number.
         line: usize,
+        /// The 1-based field number of the label.
+        column: usize,
         /// The field's text as the message quotes it: invisible characters escaped
         /// (`\u{feff}`), and cut after 40 characters, followed by `… (N bytes)`.
         field: String,
         /// The number of classes.
         classes: usize,
     },
-    /// A label is not below the number of classes.
-    #[error("{file}:{line}: label {label} is out of range: expected a class index in 0..{classes}")]
+    /// A label is an integral number but not below the number of classes.
+    #[error("{file}:{line}: field {column} is the label `{field}`, which is out of range: expected a class index in 0..{classes}")]
     LabelOutOfRange {
         /// The file.
         file: String,
         /// The 1-based line number.
         line: usize,
-        /// The label.
-        label: usize,
+        /// The 1-based field number of the label.
+        column: usize,
+        /// The field's text as the message quotes it (see [`BadLabel`](Self::BadLabel)).
+        field: String,
         /// The number of classes.
         classes: usize,
     },
@@ -408,12 +454,15 @@ fn check_finite<T: Float>(data: &[T], rows: usize) -> Result<(), (usize, usize, 
     }
 }
 
-/// Reads a CSV file of classification data; see [`load_csv`].
+/// Reads a CSV file of classification data with `classes` classes (labels in
+/// `0..classes`), no header and the label last: [`load_csv`] with
+/// [`CsvOptions::classes(classes)`](CsvOptions::classes). Panics if `classes` is 0.
+#[track_caller]
 pub fn load_classification_csv<T: Float, const D: usize>(
     path: impl AsRef<Path>,
     classes: usize,
 ) -> Result<Dataset<T, D>, DataError> {
-    load_csv(path, CsvOptions::new(classes))
+    load_csv(path, CsvOptions::classes(classes))
 }
 
 /// A uniform index in `0..n` from one 64-bit draw (Lemire's multiply-shift), stable for a
