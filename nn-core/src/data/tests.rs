@@ -593,3 +593,88 @@ fn csv_a_failed_read_names_the_line() {
     assert!(matches!(e, DataError::Read { line: 3, .. }), "{e:?}");
     assert_eq!(e.to_string(), "socket.csv:3: cannot read the line: connection reset");
 }
+
+#[test]
+fn csv_a_zero_byte_file_is_empty_and_a_header_alone_says_so() {
+    let dir = std::env::temp_dir().join(format!("nn-csv-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("empty.csv");
+    std::fs::write(&path, b"").unwrap();
+    let named = CsvOptions::classes(3).label_column("label");
+    for opts in [
+        CsvOptions::classes(3),
+        CsvOptions::classes(3).header(true),
+        named.clone(),
+    ] {
+        let e = load_csv::<f32, 2>(&path, opts.clone()).unwrap_err();
+        assert!(matches!(e, DataError::Empty { header: false, .. }), "{opts:?}: {e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!("{}: no data rows (the file is empty)", path.display())
+        );
+    }
+    // nothing but a byte-order mark or blank lines: no header either
+    for text in ["\u{feff}", "\n", "\u{feff}\r\n\n  \n"] {
+        let e = parse_csv::<f64, 2>(text, "h.csv", CsvOptions::classes(3).header(true)).unwrap_err();
+        assert_eq!(e.to_string(), "h.csv: no data rows (the file is empty)", "{text:?}");
+    }
+    // a header alone, with or without a line end, blank lines after it
+    std::fs::write(&path, b"a,b,label").unwrap();
+    for opts in [CsvOptions::classes(3).header(true), named] {
+        let e = load_csv::<f32, 2>(&path, opts).unwrap_err();
+        assert!(matches!(e, DataError::Empty { header: true, .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: no data rows (the file is empty apart from its header)",
+                path.display()
+            )
+        );
+    }
+    let e = parse_csv::<f64, 2>(
+        "\u{feff}a,b,label\r\n\r\n",
+        "h.csv",
+        CsvOptions::classes(3).header(true),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "h.csv: no data rows (the file is empty apart from its header)"
+    );
+    // without a header expected, blank lines are an empty file
+    let e = csv("\n\n").unwrap_err();
+    assert_eq!(e.to_string(), "points.csv: no data rows (the file is empty)");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Every error of a bad line names the file and line, and the field where there is one.
+#[test]
+fn csv_every_line_error_names_file_line_and_field() {
+    let named = || CsvOptions::classes(3).label_column("label");
+    let cases: [(&[u8], CsvOptions, usize, Option<usize>); 11] = [
+        (b"1,2,0\n1,2\n", CsvOptions::classes(3), 2, None),
+        (b"1,2,0\n\n1,\xFF,0\n", CsvOptions::classes(3), 3, Some(2)),
+        (b"1,x,0\n", CsvOptions::classes(3), 1, Some(2)),
+        (b"1,2,0\ninf,2,0\n", CsvOptions::classes(3), 2, Some(1)),
+        (b"h\n1,1e39,0\n", CsvOptions::classes(3).header(true), 2, Some(2)),
+        (b"1,2,0.5\n", CsvOptions::classes(3), 1, Some(3)),
+        (
+            b"1,2,0\n7,1,2\n",
+            CsvOptions::classes(3).label_column_index(0),
+            2,
+            Some(1),
+        ),
+        (b"a,b,c\n", named(), 1, None),
+        (b"label,b,label\n", named(), 1, None),
+        (b"a,label\n", named(), 1, None),
+        (b"a,\xFF,label\n", named(), 1, Some(2)),
+    ];
+    for (text, opts, line, column) in cases {
+        let e = read_csv::<f32, 2, _>(text, "points.csv", opts).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with(&format!("points.csv:{line}: ")), "{msg}");
+        if let Some(c) = column {
+            assert!(msg.contains(&format!(" field {c} ")), "{msg}");
+        }
+    }
+}
