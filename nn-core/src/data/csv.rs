@@ -29,7 +29,7 @@ pub enum LabelColumn {
 /// // 3 classes, a header line, the label in the field named `species`
 /// let opts = CsvOptions::classes(3).label_column("species");
 /// let data = parse_csv::<f32, 2>("species,len,width\n2,5.1,3.5\n0.0,4.9,3\n", "iris.csv", opts)?;
-/// assert_eq!(data.labels(), &[2, 0]);
+/// assert_eq!((data.labels(), data.classes()), (&[2, 0][..], Some(3)));
 /// # Ok::<(), nn::data::DataError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -303,14 +303,20 @@ pub(crate) fn gather_columns<T: Float, const D: usize>(data: &[T], idx: &[usize]
 /// use nn_core::{batch_from_rows, data::Dataset};
 /// let x = batch_from_rows(&[[0.0f32, 1.0], [2.0, 3.0], [4.0, 5.0]]);
 /// let data = Dataset::classification(x, vec![0, 1, 1], 2).unwrap();
-/// assert_eq!(data.len(), 3);
+/// assert_eq!((data.len(), data.classes()), (3, Some(2)));
 /// let (train, test) = data.split(1.0 / 3.0, 7);
-/// assert_eq!((train.len(), test.len()), (2, 1));
+/// assert_eq!((train.len(), test.len(), test.classes()), (2, 1, Some(2)));
 /// ```
+///
+/// A classification data set records its number of classes ([`classes`](Self::classes)):
+/// the class count it was built with, which a split keeps even when a part lacks some class.
 #[derive(Clone, Debug)]
 pub struct Dataset<T: Float, const D: usize, Y = Vec<usize>> {
     x: Batch<T, D>,
     y: Y,
+    /// The number of classes (`Some` for data built by [`Dataset::classification`] and the
+    /// loaders); it lives here rather than in `Y` so that labels stay a plain `Vec<usize>`.
+    classes: Option<usize>,
 }
 
 impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
@@ -328,7 +334,15 @@ impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
             feature,
             value,
         })?;
-        Ok(Self { x, y })
+        Ok(Self { x, y, classes: None })
+    }
+
+    /// The number of classes of a classification data set (its labels lie in
+    /// `0..classes`): `Some` for [`Dataset::classification`], the CSV loaders and
+    /// [`spiral`], and every split or selection of them; `None` for a regression data set
+    /// and for targets given to [`Dataset::new`], which knows no class count.
+    pub fn classes(&self) -> Option<usize> {
+        self.classes
     }
 
     /// The number of samples.
@@ -363,6 +377,7 @@ impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
         Self {
             x: Batch::from_column_slice(xb.as_slice()),
             y: self.y.select(idx),
+            classes: self.classes,
         }
     }
 
@@ -393,13 +408,17 @@ impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
 
 impl<T: Float, const D: usize> Dataset<T, D, Vec<usize>> {
     /// A classification data set: samples `x` (`D × N`) with one class index in
-    /// `0..classes` per sample. Errors for mismatched counts, NaN/inf features or a label
-    /// out of range.
+    /// `0..classes` per sample; `classes`, the number of classes, is recorded
+    /// ([`classes`](Dataset::classes)). Errors for mismatched counts, NaN/inf features or a
+    /// label out of range.
     pub fn classification(x: Batch<T, D>, labels: Vec<usize>, classes: usize) -> Result<Self, DataError> {
         if let Some((sample, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
             return Err(DataError::LabelOfSampleOutOfRange { sample, label, classes });
         }
-        Self::new(x, labels)
+        Ok(Self {
+            classes: Some(classes),
+            ..Self::new(x, labels)?
+        })
     }
 
     /// The class labels.

@@ -1,5 +1,5 @@
 use super::*;
-use crate::batch::batch_from_rows;
+use crate::batch::{batch_from_rows, Batch};
 
 fn csv(text: &str) -> Result<Dataset<f64, 2>, DataError> {
     parse_csv::<f64, 2>(text, "points.csv", CsvOptions::new(3))
@@ -677,4 +677,31 @@ fn csv_every_line_error_names_file_line_and_field() {
             assert!(msg.contains(&format!(" field {c} ")), "{msg}");
         }
     }
+}
+
+#[test]
+fn datasets_record_their_number_of_classes() {
+    // 5 classes declared, only 0..3 present: the declared count is kept
+    let x = Batch::<f64, 2>::from_fn(12, |r, c| (r + 2 * c) as f64);
+    let labels: Vec<usize> = (0..12).map(|n| n % 3).collect();
+    let d = Dataset::classification(x.clone(), labels.clone(), 5).unwrap();
+    assert_eq!(d.classes(), Some(5));
+    assert_eq!(d.select(&[3, 1]).classes(), Some(5));
+    assert_eq!(d.select(&[]).classes(), Some(5));
+    let (tr, te) = d.split(0.25, 1);
+    assert_eq!((tr.classes(), te.classes()), (Some(5), Some(5)));
+    let (tr, te) = d.stratified_split(0.5, 2);
+    assert_eq!((tr.classes(), te.classes()), (Some(5), Some(5)));
+    assert_eq!(d.clone().classes(), Some(5));
+    let two = Dataset::classification(x.clone(), vec![1; 12], 2).unwrap();
+    assert_eq!(two.classes(), Some(2));
+    // without a class count, or with target values
+    assert_eq!(Dataset::new(x.clone(), labels).unwrap().classes(), None);
+    let r = Dataset::regression(x.clone(), Batch::<f64, 1>::zeros(12)).unwrap();
+    assert_eq!((r.classes(), r.split(0.5, 3).0.classes()), (None, None));
+    // the loaders and the spiral
+    let c = parse_csv::<f64, 2>("1,2,0\n3,4,1\n", "f.csv", CsvOptions::classes(7)).unwrap();
+    assert_eq!(c.classes(), Some(7));
+    assert_eq!(spiral_with::<f32>(2, 4, 0).classes(), Some(4));
+    assert_eq!(spiral::<f32>(SPIRAL_SEED).classes(), Some(3));
 }
