@@ -127,6 +127,8 @@ pub fn load_csv<T: Float, const D: usize>(
     path: impl AsRef<Path>,
     opts: CsvOptions,
 ) -> Result<Dataset<T, D>, DataError> {
+    // the options first: a mistake in them panics whether or not the file opens
+    checked_label_column::<D>(&opts);
     let path = path.as_ref();
     let file = path.display().to_string();
     let reader = File::open(path).map_err(|source| DataError::Io {
@@ -192,28 +194,8 @@ pub fn read_csv<T: Float, const D: usize, R: BufRead>(
     };
     let fields = D + 1;
     let classes = opts.classes;
-    assert!(
-        classes > 0,
-        "CsvOptions: expected the number of classes (at least 1) in `classes`, got 0"
-    );
     // For a name, the header (line 1, always read first) sets the column.
-    let mut label_col = match &opts.label_column {
-        LabelColumn::Last => D,
-        &LabelColumn::Index(i) => {
-            assert!(
-                i < fields,
-                "CsvOptions: expected a label column index below {fields} (a row has {D} features and a label), got {i}"
-            );
-            i
-        }
-        LabelColumn::Name(name) => {
-            assert!(
-                opts.header,
-                "CsvOptions: the label column is named (`{name}`), which needs a header line, but `header` is false"
-            );
-            D
-        }
-    };
+    let mut label_col = checked_label_column::<D>(&opts);
     let mut x: Vec<T> = Vec::new();
     let mut labels = Vec::new();
     let mut buf = Vec::new();
@@ -314,6 +296,34 @@ pub fn read_csv<T: Float, const D: usize, R: BufRead>(
         });
     }
     Dataset::classification(Batch::from_column_slice(&x), labels, classes)
+}
+
+/// The 0-based label field of a row of `D` features and a label (`D` for a name, until the
+/// header is read); panics if the options cannot describe such a file.
+#[track_caller]
+fn checked_label_column<const D: usize>(opts: &CsvOptions) -> usize {
+    let fields = D + 1;
+    assert!(
+        opts.classes > 0,
+        "CsvOptions: expected the number of classes (at least 1) in `classes`, got 0"
+    );
+    match &opts.label_column {
+        LabelColumn::Last => D,
+        &LabelColumn::Index(i) => {
+            assert!(
+                i < fields,
+                "CsvOptions: expected a label column index below {fields} (a row has {D} features and a label), got {i}"
+            );
+            i
+        }
+        LabelColumn::Name(name) => {
+            assert!(
+                opts.header,
+                "CsvOptions: the label column is named (`{name}`), which needs a header line, but `header` is false"
+            );
+            D
+        }
+    }
 }
 
 /// A line as text, or the error naming its line and the field where invalid UTF-8 starts.

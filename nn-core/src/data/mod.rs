@@ -242,9 +242,11 @@ pub trait Targets<T: Float>: Clone {
         self.len() == 0
     }
     /// Copies the targets of samples `idx` into `buf` (allocating only when `idx` is longer
-    /// than every earlier batch).
+    /// than every earlier batch). Panics if an index is not below [`len`](Self::len)
+    /// ([`Batches`] only passes indices it has checked).
     fn gather(&self, idx: &[usize], buf: &mut Self::Buf);
-    /// The targets of samples `idx`, as a new value (for splits).
+    /// The targets of samples `idx`, as a new value (for splits). Panics if an index is not
+    /// below [`len`](Self::len) ([`Dataset::select`] checks them first).
     fn select(&self, idx: &[usize]) -> Self;
 }
 
@@ -366,12 +368,30 @@ impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
     }
 
     /// The features of sample `n`.
+    ///
+    /// Panics if `n` is not below [`len`](Self::len).
+    #[track_caller]
     pub fn sample(&self, n: usize) -> &[T] {
+        assert!(
+            n < self.len(),
+            "Dataset::sample: expected a sample index below {}, got {n}",
+            self.len()
+        );
         &self.x.as_slice()[n * D..(n + 1) * D]
     }
 
-    /// The samples `idx`, in that order, as a new data set.
+    /// The samples `idx`, in that order (repeats allowed), as a new data set with the same
+    /// number of classes.
+    ///
+    /// Panics if an index is not below [`len`](Self::len).
+    #[track_caller]
     pub fn select(&self, idx: &[usize]) -> Self {
+        if let Some((k, &i)) = idx.iter().enumerate().find(|(_, &i)| i >= self.len()) {
+            panic!(
+                "Dataset::select: expected sample indices below {}, got {i} (at position {k})",
+                self.len()
+            );
+        }
         let mut xb = BatchBuf::<T, D>::new();
         gather_columns(self.x.as_slice(), idx, &mut xb);
         Self {
@@ -383,11 +403,11 @@ impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
 
     /// Splits into (train, test) after a seeded shuffle: `round(test_fraction · N)` samples
     /// go to the test set. The same seed gives the same split.
+    ///
+    /// Panics if `test_fraction` is not in `0..=1` (or is NaN).
+    #[track_caller]
     pub fn split(&self, test_fraction: f64, seed: u64) -> (Self, Self) {
-        assert!(
-            (0.0..=1.0).contains(&test_fraction),
-            "split: test_fraction must lie in 0..=1, got {test_fraction}"
-        );
+        check_fraction(test_fraction, "split");
         let mut idx: Vec<usize> = (0..self.len()).collect();
         shuffle(&mut idx, &mut ChaCha8Rng::seed_from_u64(seed));
         let n_test = (test_fraction * self.len() as f64).round() as usize;
@@ -430,11 +450,11 @@ impl<T: Float, const D: usize> Dataset<T, D, Vec<usize>> {
     /// split on its own, so train and test keep the class proportions (`round(test_fraction
     /// · n_c)` test samples of a class with `n_c` samples). Small test sets then vary less
     /// from seed to seed.
+    ///
+    /// Panics if `test_fraction` is not in `0..=1` (or is NaN).
+    #[track_caller]
     pub fn stratified_split(&self, test_fraction: f64, seed: u64) -> (Self, Self) {
-        assert!(
-            (0.0..=1.0).contains(&test_fraction),
-            "stratified_split: test_fraction must lie in 0..=1, got {test_fraction}"
-        );
+        check_fraction(test_fraction, "stratified_split");
         let classes = self.y.iter().copied().max().map_or(0, |m| m + 1);
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let (mut train, mut test) = (Vec::new(), Vec::new());
@@ -463,6 +483,15 @@ impl<T: Float, const D: usize, const K: usize> Dataset<T, D, Batch<T, K>> {
         })?;
         Self::new(x, y)
     }
+}
+
+/// Panics, naming `method`, if `f` is not a fraction in `0..=1`.
+#[track_caller]
+fn check_fraction(f: f64, method: &str) {
+    assert!(
+        (0.0..=1.0).contains(&f),
+        "Dataset::{method}: expected a test fraction in 0..=1, got {f}"
+    );
 }
 
 /// The first non-finite value of a `rows × N` column-major slice as (column, row, value).

@@ -705,3 +705,72 @@ fn datasets_record_their_number_of_classes() {
     assert_eq!(spiral_with::<f32>(2, 4, 0).classes(), Some(4));
     assert_eq!(spiral::<f32>(SPIRAL_SEED).classes(), Some(3));
 }
+
+#[test]
+#[should_panic(expected = "Batches::new: expected a batch size of at least 1, got 0")]
+fn batches_refuse_a_batch_size_of_zero() {
+    let _ = Batches::<f32, 2>::new(10, 0, 0);
+}
+
+#[test]
+#[should_panic(expected = "Batches::get: expected a batch index below 5 (21 samples in batches of 5), got 5")]
+fn batches_get_past_the_last_batch_panics() {
+    let d = spiral_with::<f32>(7, 3, 1);
+    let _ = Batches::new(d.len(), 5, 0).get(&d, 5);
+}
+
+#[test]
+#[should_panic(
+    expected = "Batches::indices: expected a batch index below 4 (21 samples in batches of 5, the last short one dropped), got 4"
+)]
+fn batches_indices_of_a_dropped_batch_panic() {
+    let _ = Batches::<f32, 2>::new(21, 5, 0).drop_last(true).indices(4);
+}
+
+#[test]
+#[should_panic(
+    expected = "Batches::get_in_place: expected a data set of 20 samples (what these batches were built for), got one of 21"
+)]
+fn batches_on_another_data_set_panic() {
+    let d = spiral_with::<f32>(7, 3, 1);
+    let _ = Batches::new(20, 5, 0).get_in_place(&d, 0);
+}
+
+#[test]
+#[should_panic(expected = "Dataset::split: expected a test fraction in 0..=1, got 1.5")]
+fn split_refuses_a_fraction_above_one() {
+    let _ = spiral_with::<f32>(2, 2, 0).split(1.5, 0);
+}
+
+#[test]
+#[should_panic(expected = "Dataset::stratified_split: expected a test fraction in 0..=1, got NaN")]
+fn stratified_split_refuses_nan() {
+    let _ = spiral_with::<f32>(2, 2, 0).stratified_split(f64::NAN, 0);
+}
+
+#[test]
+#[should_panic(expected = "Dataset::select: expected sample indices below 6, got 6 (at position 2)")]
+fn select_refuses_an_index_out_of_range() {
+    let _ = spiral_with::<f32>(3, 2, 0).select(&[0, 5, 6, 1]);
+}
+
+#[test]
+#[should_panic(expected = "Dataset::sample: expected a sample index below 6, got 6")]
+fn sample_refuses_an_index_out_of_range() {
+    let _ = spiral_with::<f32>(3, 2, 0).sample(6);
+}
+
+#[test]
+#[should_panic(expected = "Standardizer::fit: expected at least 1 sample, got 0")]
+fn standardizer_fit_refuses_no_samples() {
+    let _ = Standardizer::fit(&Batch::<f64, 3>::zeros(0));
+}
+
+#[test]
+#[should_panic(
+    expected = "Standardizer::apply: expected whole samples of 3 values (a length that is a multiple of 3), got 4 values"
+)]
+fn standardizer_apply_refuses_a_partial_sample() {
+    let s = Standardizer::fit(&Batch::<f64, 3>::zeros(2));
+    s.apply(&mut [0.0; 4]);
+}
