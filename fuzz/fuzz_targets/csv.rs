@@ -2,7 +2,8 @@
 //! error must be short (a quoted field is cut to 40 characters) and name the line it is
 //! about (all but the file-level `Empty`, which names the file).
 //!
-//! The first byte picks the options (classes, header, label column); the rest is the file.
+//! The first byte picks the options (classes, header, label column: last, first or the one
+//! named `label` in the header); the rest is the file.
 //! Run with `cargo +nightly fuzz run csv corpus/csv seeds/csv` in `fuzz/` (or `.ci/fuzz`);
 //! `seeds/csv/` holds a few starting inputs (first byte: the options).
 #![no_main]
@@ -22,12 +23,15 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, file)) = data.split_first() else {
         return;
     };
-    let mut opts = CsvOptions::new(1 + usize::from(pick & 3)).header(pick & 4 != 0);
+    let mut opts = CsvOptions::classes(1 + usize::from(pick & 3)).header(pick & 4 != 0);
     if pick & 8 != 0 {
-        opts = opts.label_column(0);
+        opts = opts.label_column_index(0);
+    }
+    if pick & 16 != 0 {
+        opts = opts.label_column("label");
     }
     let lines = file.split(|&b| b == b'\n').count();
-    check(read_csv::<f32, 3, _>(file, FILE, opts).map(|d| d.len()), lines);
+    check(read_csv::<f32, 3, _>(file, FILE, opts.clone()).map(|d| d.len()), lines);
     check(read_csv::<f64, 1, _>(file, FILE, opts).map(|d| d.len()), lines);
 });
 
@@ -58,7 +62,9 @@ fn check(result: Result<usize, DataError>, lines: usize) {
         | DataError::NonFinite { line, .. }
         | DataError::TooLarge { line, .. }
         | DataError::BadLabel { line, .. }
-        | DataError::LabelOutOfRange { line, .. } => *line,
+        | DataError::LabelOutOfRange { line, .. }
+        | DataError::NoSuchColumn { line, .. }
+        | DataError::AmbiguousColumn { line, .. } => *line,
         other => panic!("an error that names no line: {other:?}"),
     };
     assert!((1..=lines).contains(&line), "line {line} of a {lines}-line file: {msg}");

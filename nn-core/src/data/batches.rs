@@ -45,8 +45,14 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
     /// Batches of `batch_size` over `len` samples, in order until [`shuffle`](Self::shuffle)
     /// is called; `seed` seeds the shuffling stream. A last, shorter batch is kept (see
     /// [`drop_last`](Self::drop_last)).
+    ///
+    /// Panics if `batch_size` is 0.
+    #[track_caller]
     pub fn new(len: usize, batch_size: usize, seed: u64) -> Self {
-        assert!(batch_size > 0, "Batches: the batch size must be at least 1");
+        assert!(
+            batch_size > 0,
+            "Batches::new: expected a batch size of at least 1, got 0"
+        );
         Self {
             order: (0..len).collect(),
             batch_size,
@@ -59,8 +65,9 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
 
     /// Batches continuing a saved run: `order` is the current order (a permutation of the
     /// samples, checked by the caller) and `rng` the shuffling stream where it stopped.
+    #[track_caller]
     pub(crate) fn resume(order: Vec<usize>, batch_size: usize, drop_last: bool, rng: ChaCha8Rng) -> Self {
-        assert!(batch_size > 0, "Batches: the batch size must be at least 1");
+        assert!(batch_size > 0, "Batches: expected a batch size of at least 1, got 0");
         Self {
             order,
             batch_size,
@@ -115,7 +122,12 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
     }
 
     /// The sample indices of batch `i` in the current order.
+    ///
+    /// Panics if `i` is not below [`len`](Self::len) (a last short batch dropped by
+    /// [`drop_last`](Self::drop_last) is not there).
+    #[track_caller]
     pub fn indices(&self, i: usize) -> &[usize] {
+        self.check_index(i, "indices");
         let start = i * self.batch_size;
         let end = (start + self.batch_size).min(self.order.len());
         &self.order[start..end]
@@ -123,6 +135,10 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
 
     /// Gathers batch `i` of `data` into the reused buffers: the samples (`D × n`) and their
     /// targets (convert with `.into()` to the loss layer's target type).
+    ///
+    /// Panics if `i` is not below [`len`](Self::len) or `data` does not have the number of
+    /// samples these batches were built for.
+    #[track_caller]
     pub fn get<'s>(&'s mut self, data: &Dataset<T, D, Y>, i: usize) -> (BatchRef<'s, T, D>, &'s Y::Buf) {
         let (start, end) = self.range(data, i, "get");
         let idx = &self.order[start..end];
@@ -145,6 +161,9 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
     /// assert_eq!((x.len(), t.len()), (30, 30));
     /// assert_eq!(x.sample(0), data.sample(x.indices()[0]));
     /// ```
+    ///
+    /// Panics as [`get`](Self::get) does.
+    #[track_caller]
     pub fn get_in_place<'s>(&'s mut self, data: &'s Dataset<T, D, Y>, i: usize) -> (Gather<'s, T, D>, &'s Y::Buf) {
         let (start, end) = self.range(data, i, "get_in_place");
         let idx = &self.order[start..end];
@@ -154,16 +173,33 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
 
     /// The positions in `order` of batch `i`; panics, naming `method`, if there is no such
     /// batch or `data` is not the data set these batches were built for.
+    #[track_caller]
     fn range(&self, data: &Dataset<T, D, Y>, i: usize, method: &str) -> (usize, usize) {
-        assert!(i < self.len(), "Batches::{method}: batch {i} of {}", self.len());
-        assert_eq!(
-            self.order.len(),
-            data.len(),
-            "Batches::{method}: built for {} samples but the data set has {}",
+        self.check_index(i, method);
+        assert!(
+            self.order.len() == data.len(),
+            "Batches::{method}: expected a data set of {} samples (what these batches were built for), got one of {}",
             self.order.len(),
             data.len()
         );
         let start = i * self.batch_size;
         (start, (start + self.batch_size).min(self.order.len()))
+    }
+
+    /// Panics, naming `method`, if there is no batch `i`.
+    #[track_caller]
+    fn check_index(&self, i: usize, method: &str) {
+        let n = self.len();
+        assert!(
+            i < n,
+            "Batches::{method}: expected a batch index below {n} ({} samples in batches of {}{}), got {i}",
+            self.order.len(),
+            self.batch_size,
+            if self.drop_last {
+                ", the last short one dropped"
+            } else {
+                ""
+            }
+        );
     }
 }

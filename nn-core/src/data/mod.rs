@@ -18,7 +18,7 @@ mod standardize_file;
 use std::path::Path;
 
 pub use batches::{shuffle, Batches};
-pub use csv::{load_csv, parse_csv, read_csv, CsvOptions};
+pub use csv::{load_csv, parse_csv, read_csv, CsvOptions, LabelColumn};
 pub use spiral::{spiral, spiral_with, SPIRAL_SEED};
 pub use standardize::Standardizer;
 
@@ -29,8 +29,8 @@ use crate::batch::{Batch, BatchBuf, BatchRef};
 use crate::float::Float;
 use crate::labels::Labels;
 
-/// Why data could not be loaded or assembled. Errors from files name the file and the
-/// 1-based line.
+/// Why data could not be loaded or assembled. Errors from files name the file, the 1-based
+/// line and, for a field, its 1-based column.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The file could not be read.
@@ -42,24 +42,65 @@ pub enum DataError {
         #[source]
         source: std::io::Error,
     },
+    /// Reading a line of the file failed (a stream cut off, a disk error).
+    #[error("{file}:{line}: cannot read the line: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// The 1-based line being read.
+        line: usize,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The file holds no data rows.
     #[error("{file}: no data rows (the file is empty{})", if *.header { " apart from its header" } else { "" })]
     Empty {
         /// The file.
         file: String,
-        /// Whether a header line was skipped (`false` for a 0-byte file, even when the
-        /// options expect a header).
+        /// Whether a header line with text in it was skipped (`false` for a 0-byte file, or
+        /// one of blank lines, even when the options expect a header).
         header: bool,
     },
     /// A line is not valid UTF-8.
-    #[error("{file}:{line}: the line is not valid UTF-8 (from byte {byte} of the line on)")]
+    #[error("{file}:{line}: field {column} is not valid UTF-8 (from byte {byte} of the line on)")]
     NotUtf8 {
         /// The file.
         file: String,
         /// The 1-based line number.
         line: usize,
+        /// The 1-based field where the invalid UTF-8 starts.
+        column: usize,
         /// The 1-based byte of the line where the invalid UTF-8 starts.
         byte: usize,
+    },
+    /// The header has no field of the name the options give for the label column.
+    #[error("{file}:{line}: the header has no column named `{name}` (the header: `{header}`)")]
+    NoSuchColumn {
+        /// The file.
+        file: String,
+        /// The 1-based line of the header (1).
+        line: usize,
+        /// The name looked for, as the message quotes it (see [`NotNumeric`](Self::NotNumeric)).
+        name: String,
+        /// The header line as the message quotes it.
+        header: String,
+    },
+    /// The header names the label column more than once.
+    #[error(
+        "{file}:{line}: the header names fields {first} and {second} `{name}`: which one is the label is ambiguous"
+    )]
+    AmbiguousColumn {
+        /// The file.
+        file: String,
+        /// The 1-based line of the header (1).
+        line: usize,
+        /// The name, as the message quotes it.
+        name: String,
+        /// The 1-based first field of that name.
+        first: usize,
+        /// The 1-based second field of that name.
+        second: usize,
     },
     /// A row has the wrong number of fields.
     #[error(
@@ -117,28 +158,33 @@ pub enum DataError {
         /// The float type (`f32`).
         ty: &'static str,
     },
-    /// The label field is not a class index (a non-negative integer).
-    #[error("{file}:{line}: label `{field}` is not a class index (expected an integer in 0..{classes})")]
+    /// The label field is not a class index: not a number, not integral (`2.5`), negative
+    /// or not finite.
+    #[error("{file}:{line}: field {column} is the label `{field}`, which is not a class index (expected an integer in 0..{classes})")]
     BadLabel {
         /// The file.
         file: String,
         /// The 1-based line number.
         line: usize,
+        /// The 1-based field number of the label.
+        column: usize,
         /// The field's text as the message quotes it: invisible characters escaped
         /// (`\u{feff}`), and cut after 40 characters, followed by `… (N bytes)`.
         field: String,
         /// The number of classes.
         classes: usize,
     },
-    /// A label is not below the number of classes.
-    #[error("{file}:{line}: label {label} is out of range: expected a class index in 0..{classes}")]
+    /// A label is an integral number but not below the number of classes.
+    #[error("{file}:{line}: field {column} is the label `{field}`, which is out of range: expected a class index in 0..{classes}")]
     LabelOutOfRange {
         /// The file.
         file: String,
         /// The 1-based line number.
         line: usize,
-        /// The label.
-        label: usize,
+        /// The 1-based field number of the label.
+        column: usize,
+        /// The field's text as the message quotes it (see [`BadLabel`](Self::BadLabel)).
+        field: String,
         /// The number of classes.
         classes: usize,
     },
@@ -196,9 +242,11 @@ pub trait Targets<T: Float>: Clone {
         self.len() == 0
     }
     /// Copies the targets of samples `idx` into `buf` (allocating only when `idx` is longer
-    /// than every earlier batch).
+    /// than every earlier batch). Panics if an index is not below [`len`](Self::len)
+    /// ([`Batches`] only passes indices it has checked).
     fn gather(&self, idx: &[usize], buf: &mut Self::Buf);
-    /// The targets of samples `idx`, as a new value (for splits).
+    /// The targets of samples `idx`, as a new value (for splits). Panics if an index is not
+    /// below [`len`](Self::len) ([`Dataset::select`] checks them first).
     fn select(&self, idx: &[usize]) -> Self;
 }
 
@@ -257,14 +305,20 @@ pub(crate) fn gather_columns<T: Float, const D: usize>(data: &[T], idx: &[usize]
 /// use nn_core::{batch_from_rows, data::Dataset};
 /// let x = batch_from_rows(&[[0.0f32, 1.0], [2.0, 3.0], [4.0, 5.0]]);
 /// let data = Dataset::classification(x, vec![0, 1, 1], 2).unwrap();
-/// assert_eq!(data.len(), 3);
+/// assert_eq!((data.len(), data.classes()), (3, Some(2)));
 /// let (train, test) = data.split(1.0 / 3.0, 7);
-/// assert_eq!((train.len(), test.len()), (2, 1));
+/// assert_eq!((train.len(), test.len(), test.classes()), (2, 1, Some(2)));
 /// ```
+///
+/// A classification data set records its number of classes ([`classes`](Self::classes)):
+/// the class count it was built with, which a split keeps even when a part lacks some class.
 #[derive(Clone, Debug)]
 pub struct Dataset<T: Float, const D: usize, Y = Vec<usize>> {
     x: Batch<T, D>,
     y: Y,
+    /// The number of classes (`Some` for data built by [`Dataset::classification`] and the
+    /// loaders); it lives here rather than in `Y` so that labels stay a plain `Vec<usize>`.
+    classes: Option<usize>,
 }
 
 impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
@@ -282,7 +336,15 @@ impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
             feature,
             value,
         })?;
-        Ok(Self { x, y })
+        Ok(Self { x, y, classes: None })
+    }
+
+    /// The number of classes of a classification data set (its labels lie in
+    /// `0..classes`): `Some` for [`Dataset::classification`], the CSV loaders and
+    /// [`spiral`], and every split or selection of them; `None` for a regression data set
+    /// and for targets given to [`Dataset::new`], which knows no class count.
+    pub fn classes(&self) -> Option<usize> {
+        self.classes
     }
 
     /// The number of samples.
@@ -306,27 +368,46 @@ impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
     }
 
     /// The features of sample `n`.
+    ///
+    /// Panics if `n` is not below [`len`](Self::len).
+    #[track_caller]
     pub fn sample(&self, n: usize) -> &[T] {
+        assert!(
+            n < self.len(),
+            "Dataset::sample: expected a sample index below {}, got {n}",
+            self.len()
+        );
         &self.x.as_slice()[n * D..(n + 1) * D]
     }
 
-    /// The samples `idx`, in that order, as a new data set.
+    /// The samples `idx`, in that order (repeats allowed), as a new data set with the same
+    /// number of classes.
+    ///
+    /// Panics if an index is not below [`len`](Self::len).
+    #[track_caller]
     pub fn select(&self, idx: &[usize]) -> Self {
+        if let Some((k, &i)) = idx.iter().enumerate().find(|(_, &i)| i >= self.len()) {
+            panic!(
+                "Dataset::select: expected sample indices below {}, got {i} (at position {k})",
+                self.len()
+            );
+        }
         let mut xb = BatchBuf::<T, D>::new();
         gather_columns(self.x.as_slice(), idx, &mut xb);
         Self {
             x: Batch::from_column_slice(xb.as_slice()),
             y: self.y.select(idx),
+            classes: self.classes,
         }
     }
 
     /// Splits into (train, test) after a seeded shuffle: `round(test_fraction · N)` samples
     /// go to the test set. The same seed gives the same split.
+    ///
+    /// Panics if `test_fraction` is not in `0..=1` (or is NaN).
+    #[track_caller]
     pub fn split(&self, test_fraction: f64, seed: u64) -> (Self, Self) {
-        assert!(
-            (0.0..=1.0).contains(&test_fraction),
-            "split: test_fraction must lie in 0..=1, got {test_fraction}"
-        );
+        check_fraction(test_fraction, "split");
         let mut idx: Vec<usize> = (0..self.len()).collect();
         shuffle(&mut idx, &mut ChaCha8Rng::seed_from_u64(seed));
         let n_test = (test_fraction * self.len() as f64).round() as usize;
@@ -347,13 +428,17 @@ impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
 
 impl<T: Float, const D: usize> Dataset<T, D, Vec<usize>> {
     /// A classification data set: samples `x` (`D × N`) with one class index in
-    /// `0..classes` per sample. Errors for mismatched counts, NaN/inf features or a label
-    /// out of range.
+    /// `0..classes` per sample; `classes`, the number of classes, is recorded
+    /// ([`classes`](Dataset::classes)). Errors for mismatched counts, NaN/inf features or a
+    /// label out of range.
     pub fn classification(x: Batch<T, D>, labels: Vec<usize>, classes: usize) -> Result<Self, DataError> {
         if let Some((sample, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
             return Err(DataError::LabelOfSampleOutOfRange { sample, label, classes });
         }
-        Self::new(x, labels)
+        Ok(Self {
+            classes: Some(classes),
+            ..Self::new(x, labels)?
+        })
     }
 
     /// The class labels.
@@ -365,11 +450,11 @@ impl<T: Float, const D: usize> Dataset<T, D, Vec<usize>> {
     /// split on its own, so train and test keep the class proportions (`round(test_fraction
     /// · n_c)` test samples of a class with `n_c` samples). Small test sets then vary less
     /// from seed to seed.
+    ///
+    /// Panics if `test_fraction` is not in `0..=1` (or is NaN).
+    #[track_caller]
     pub fn stratified_split(&self, test_fraction: f64, seed: u64) -> (Self, Self) {
-        assert!(
-            (0.0..=1.0).contains(&test_fraction),
-            "stratified_split: test_fraction must lie in 0..=1, got {test_fraction}"
-        );
+        check_fraction(test_fraction, "stratified_split");
         let classes = self.y.iter().copied().max().map_or(0, |m| m + 1);
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let (mut train, mut test) = (Vec::new(), Vec::new());
@@ -400,6 +485,15 @@ impl<T: Float, const D: usize, const K: usize> Dataset<T, D, Batch<T, K>> {
     }
 }
 
+/// Panics, naming `method`, if `f` is not a fraction in `0..=1`.
+#[track_caller]
+fn check_fraction(f: f64, method: &str) {
+    assert!(
+        (0.0..=1.0).contains(&f),
+        "Dataset::{method}: expected a test fraction in 0..=1, got {f}"
+    );
+}
+
 /// The first non-finite value of a `rows × N` column-major slice as (column, row, value).
 fn check_finite<T: Float>(data: &[T], rows: usize) -> Result<(), (usize, usize, f64)> {
     match data.iter().position(|v| !v.is_finite()) {
@@ -408,12 +502,15 @@ fn check_finite<T: Float>(data: &[T], rows: usize) -> Result<(), (usize, usize, 
     }
 }
 
-/// Reads a CSV file of classification data; see [`load_csv`].
+/// Reads a CSV file of classification data with `classes` classes (labels in
+/// `0..classes`), no header and the label last: [`load_csv`] with
+/// [`CsvOptions::classes(classes)`](CsvOptions::classes). Panics if `classes` is 0.
+#[track_caller]
 pub fn load_classification_csv<T: Float, const D: usize>(
     path: impl AsRef<Path>,
     classes: usize,
 ) -> Result<Dataset<T, D>, DataError> {
-    load_csv(path, CsvOptions::new(classes))
+    load_csv(path, CsvOptions::classes(classes))
 }
 
 /// A uniform index in `0..n` from one 64-bit draw (Lemire's multiply-shift), stable for a

@@ -36,9 +36,12 @@ pub(super) fn boxed<U: Clone, const D: usize>(v: U) -> Box<[U; D]> {
 impl<T: Float, const D: usize> Standardizer<T, D> {
     /// Fits mean and standard deviation of every feature of `x` (`D × N`, `N ≥ 1`),
     /// accumulating in `f64`.
+    ///
+    /// Panics if `x` has no samples.
+    #[track_caller]
     pub fn fit(x: &Batch<T, D>) -> Self {
         let n = x.ncols();
-        assert!(n > 0, "Standardizer::fit: no samples");
+        assert!(n > 0, "Standardizer::fit: expected at least 1 sample, got 0");
         let mut mean = vec![0.0f64; D];
         for s in x.as_slice().chunks_exact(D) {
             for (a, v) in mean.iter_mut().zip(s) {
@@ -66,10 +69,13 @@ impl<T: Float, const D: usize> Standardizer<T, D> {
     }
 
     /// Standardizes samples stored one after the other (`D` values each) in place.
+    ///
+    /// Panics if the length of `samples` is not a multiple of `D`.
+    #[track_caller]
     pub fn apply(&self, samples: &mut [T]) {
         assert!(
             samples.len().is_multiple_of(D),
-            "Standardizer::apply: {} values is not a whole number of samples of width {D}",
+            "Standardizer::apply: expected whole samples of {D} values (a length that is a multiple of {D}), got {} values",
             samples.len()
         );
         for s in samples.chunks_exact_mut(D) {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::batch::batch_from_rows;
+use crate::batch::{batch_from_rows, Batch};
 
 fn csv(text: &str) -> Result<Dataset<f64, 2>, DataError> {
     parse_csv::<f64, 2>(text, "points.csv", CsvOptions::new(3))
@@ -16,7 +16,7 @@ fn csv_reads_features_and_labels() {
     let d = parse_csv::<f64, 2>(
         "label,a,b\n1,2,3\n",
         "f.csv",
-        CsvOptions::new(2).header(true).label_column(0),
+        CsvOptions::new(2).header(true).label_column_index(0),
     )
     .unwrap();
     assert_eq!((d.sample(0), d.labels()), (&[2.0, 3.0][..], &[1][..]));
@@ -58,7 +58,7 @@ fn csv_label_out_of_range() {
             e,
             DataError::LabelOutOfRange {
                 line: 3,
-                label: 3,
+                column: 3,
                 classes: 3,
                 ..
             }
@@ -67,7 +67,7 @@ fn csv_label_out_of_range() {
     );
     assert_eq!(
         e.to_string(),
-        "points.csv:3: label 3 is out of range: expected a class index in 0..3"
+        "points.csv:3: field 3 is the label `3`, which is out of range: expected a class index in 0..3"
     );
     let e = csv("1,2,-1\n").unwrap_err();
     assert!(matches!(e, DataError::BadLabel { line: 1, .. }), "{e:?}");
@@ -177,7 +177,7 @@ fn csv_a_line_that_is_not_utf8_is_reported_at_its_line() {
     let e = read_csv::<f32, 2, _>(&b"1,2,0\n1,\xFF,0\n"[..], "bin.csv", CsvOptions::new(3)).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "bin.csv:2: the line is not valid UTF-8 (from byte 3 of the line on)"
+        "bin.csv:2: field 2 is not valid UTF-8 (from byte 3 of the line on)"
     );
 }
 
@@ -414,4 +414,363 @@ fn stratified_split_keeps_class_proportions() {
     assert!(te.labels().windows(2).any(|w| w[0] > w[1]));
     let (tr2, _) = d.stratified_split(0.25, 3);
     assert_eq!(tr.x(), tr2.x());
+}
+
+#[test]
+fn csv_options_name_the_number_of_classes() {
+    assert_eq!(CsvOptions::classes(10), CsvOptions::new(10));
+    let o = CsvOptions::classes(10);
+    assert_eq!((o.classes, o.header, o.label_column), (10, false, LabelColumn::Last));
+}
+
+#[test]
+#[should_panic(expected = "CsvOptions: expected the number of classes (at least 1), got 0")]
+fn csv_options_refuse_zero_classes() {
+    let _ = CsvOptions::classes(0);
+}
+
+#[test]
+#[should_panic(expected = "CsvOptions: expected the number of classes (at least 1) in `classes`, got 0")]
+fn csv_readers_refuse_zero_classes_set_by_hand() {
+    let opts = CsvOptions {
+        classes: 0,
+        ..CsvOptions::classes(1)
+    };
+    let _ = csv_with("1,2,0\n", opts);
+}
+
+fn csv_with(text: &str, opts: CsvOptions) -> Result<Dataset<f64, 2>, DataError> {
+    parse_csv::<f64, 2>(text, "points.csv", opts)
+}
+
+#[test]
+fn csv_label_column_by_name_or_index() {
+    let text = "x, species ,y\n1,2,3\n4,0,6\n";
+    let by_name = csv_with(text, CsvOptions::classes(3).label_column("species")).unwrap();
+    let by_index = csv_with(text, CsvOptions::classes(3).header(true).label_column_index(1)).unwrap();
+    for d in [&by_name, &by_index] {
+        assert_eq!((d.sample(0), d.sample(1)), (&[1.0, 3.0][..], &[4.0, 6.0][..]));
+        assert_eq!(d.labels(), &[2, 0]);
+    }
+    // the name is looked up after the byte-order mark, and in a header of CRLF lines
+    let d = csv_with(
+        "\u{feff}species,a,b\r\n1,2,3\r\n",
+        CsvOptions::classes(3).label_column("species"),
+    )
+    .unwrap();
+    assert_eq!((d.sample(0), d.labels()), (&[2.0, 3.0][..], &[1][..]));
+    let d = csv_with(
+        "a,b,species\r\n1,2,1\r\n",
+        CsvOptions::classes(3).label_column("species"),
+    )
+    .unwrap();
+    assert_eq!((d.sample(0), d.labels()), (&[1.0, 2.0][..], &[1][..]));
+}
+
+#[test]
+fn csv_a_label_column_name_missing_or_twice_in_the_header_is_an_error() {
+    let e = csv_with("a,b,label\n1,2,0\n", CsvOptions::classes(3).label_column("species")).unwrap_err();
+    assert!(matches!(e, DataError::NoSuchColumn { line: 1, .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "points.csv:1: the header has no column named `species` (the header: `a,b,label`)"
+    );
+    let e = csv_with(
+        "species,b,species\n1,2,0\n",
+        CsvOptions::classes(3).label_column("species"),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DataError::AmbiguousColumn {
+                line: 1,
+                first: 1,
+                second: 3,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "points.csv:1: the header names fields 1 and 3 `species`: which one is the label is ambiguous"
+    );
+    // a header that does not have the fields of a row cannot say which one is the label
+    let e = csv_with("a,species\n1,2,0\n", CsvOptions::classes(3).label_column("species")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "points.csv:1: expected 3 comma-separated fields (2 features and a label) but found 2"
+    );
+    let e = read_csv::<f64, 2, _>(
+        &b"a,\xFF,species\n"[..],
+        "h.csv",
+        CsvOptions::classes(3).label_column("species"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "h.csv:1: field 2 is not valid UTF-8 (from byte 3 of the line on)"
+    );
+}
+
+#[test]
+#[should_panic(
+    expected = "CsvOptions: the label column is named (`species`), which needs a header line, but `header` is false"
+)]
+fn csv_a_label_column_name_needs_a_header() {
+    let _ = csv_with("1,2,0\n", CsvOptions::classes(3).label_column("species").header(false));
+}
+
+#[test]
+#[should_panic(
+    expected = "CsvOptions: expected a label column index below 3 (a row has 2 features and a label), got 3"
+)]
+fn csv_a_label_column_index_past_the_row_panics() {
+    let _ = csv_with("1,2,0\n", CsvOptions::classes(3).label_column_index(3));
+}
+
+#[test]
+fn csv_integral_float_labels_are_class_indices() {
+    let d = csv("1,2,2.0\n3,4,2e0\n5,6,-0\n7,8,+1\n9,10,0.0e5\n11,12,1.\n").unwrap();
+    assert_eq!(d.labels(), &[2, 2, 0, 1, 0, 1]);
+    let d = parse_csv::<f64, 1>("1,3e0\n", "f.csv", CsvOptions::classes(4)).unwrap();
+    assert_eq!(d.labels(), &[3]);
+}
+
+#[test]
+fn csv_a_label_that_is_not_a_class_index_names_line_column_and_value() {
+    for bad in ["2.5", "-1", "-1.0", "-3e0", "NaN", "inf", "1e-300", "x", ""] {
+        let e = csv(&format!("1,2,0\n1,2,{bad}\n")).unwrap_err();
+        assert!(
+            matches!(e, DataError::BadLabel { line: 2, column: 3, .. }),
+            "{bad}: {e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "points.csv:2: field 3 is the label `{bad}`, which is not a class index (expected an integer in 0..3)"
+            )
+        );
+    }
+    // the label first
+    let e = csv_with("0.5,1,2\n", CsvOptions::classes(3).label_column_index(0)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "points.csv:1: field 1 is the label `0.5`, which is not a class index (expected an integer in 0..3)"
+    );
+    for big in ["3", "3.0", "3e0", "1e30", "18446744073709551616", "1e308"] {
+        let e = csv(&format!("1,2,0\n\n1,2,{big}\n")).unwrap_err();
+        assert!(
+            matches!(e, DataError::LabelOutOfRange { line: 3, column: 3, .. }),
+            "{big}: {e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "points.csv:3: field 3 is the label `{big}`, which is out of range: expected a class index in 0..3"
+            )
+        );
+    }
+}
+
+#[test]
+fn csv_a_failed_read_names_the_line() {
+    struct FailsAfter(&'static [u8]);
+    impl std::io::Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("connection reset"));
+            }
+            let n = self.0.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let reader = std::io::BufReader::with_capacity(4, FailsAfter(b"1,2,0\n1,2,1\n3,"));
+    let e = read_csv::<f32, 2, _>(reader, "socket.csv", CsvOptions::classes(3)).unwrap_err();
+    assert!(matches!(e, DataError::Read { line: 3, .. }), "{e:?}");
+    assert_eq!(e.to_string(), "socket.csv:3: cannot read the line: connection reset");
+}
+
+#[test]
+fn csv_a_zero_byte_file_is_empty_and_a_header_alone_says_so() {
+    let dir = std::env::temp_dir().join(format!("nn-csv-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("empty.csv");
+    std::fs::write(&path, b"").unwrap();
+    let named = CsvOptions::classes(3).label_column("label");
+    for opts in [
+        CsvOptions::classes(3),
+        CsvOptions::classes(3).header(true),
+        named.clone(),
+    ] {
+        let e = load_csv::<f32, 2>(&path, opts.clone()).unwrap_err();
+        assert!(matches!(e, DataError::Empty { header: false, .. }), "{opts:?}: {e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!("{}: no data rows (the file is empty)", path.display())
+        );
+    }
+    // nothing but a byte-order mark or blank lines: no header either
+    for text in ["\u{feff}", "\n", "\u{feff}\r\n\n  \n"] {
+        let e = parse_csv::<f64, 2>(text, "h.csv", CsvOptions::classes(3).header(true)).unwrap_err();
+        assert_eq!(e.to_string(), "h.csv: no data rows (the file is empty)", "{text:?}");
+    }
+    // a header alone, with or without a line end, blank lines after it
+    std::fs::write(&path, b"a,b,label").unwrap();
+    for opts in [CsvOptions::classes(3).header(true), named] {
+        let e = load_csv::<f32, 2>(&path, opts).unwrap_err();
+        assert!(matches!(e, DataError::Empty { header: true, .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: no data rows (the file is empty apart from its header)",
+                path.display()
+            )
+        );
+    }
+    let e = parse_csv::<f64, 2>(
+        "\u{feff}a,b,label\r\n\r\n",
+        "h.csv",
+        CsvOptions::classes(3).header(true),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "h.csv: no data rows (the file is empty apart from its header)"
+    );
+    // without a header expected, blank lines are an empty file
+    let e = csv("\n\n").unwrap_err();
+    assert_eq!(e.to_string(), "points.csv: no data rows (the file is empty)");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Every error of a bad line names the file and line, and the field where there is one.
+#[test]
+fn csv_every_line_error_names_file_line_and_field() {
+    let named = || CsvOptions::classes(3).label_column("label");
+    let cases: [(&[u8], CsvOptions, usize, Option<usize>); 11] = [
+        (b"1,2,0\n1,2\n", CsvOptions::classes(3), 2, None),
+        (b"1,2,0\n\n1,\xFF,0\n", CsvOptions::classes(3), 3, Some(2)),
+        (b"1,x,0\n", CsvOptions::classes(3), 1, Some(2)),
+        (b"1,2,0\ninf,2,0\n", CsvOptions::classes(3), 2, Some(1)),
+        (b"h\n1,1e39,0\n", CsvOptions::classes(3).header(true), 2, Some(2)),
+        (b"1,2,0.5\n", CsvOptions::classes(3), 1, Some(3)),
+        (
+            b"1,2,0\n7,1,2\n",
+            CsvOptions::classes(3).label_column_index(0),
+            2,
+            Some(1),
+        ),
+        (b"a,b,c\n", named(), 1, None),
+        (b"label,b,label\n", named(), 1, None),
+        (b"a,label\n", named(), 1, None),
+        (b"a,\xFF,label\n", named(), 1, Some(2)),
+    ];
+    for (text, opts, line, column) in cases {
+        let e = read_csv::<f32, 2, _>(text, "points.csv", opts).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with(&format!("points.csv:{line}: ")), "{msg}");
+        if let Some(c) = column {
+            assert!(msg.contains(&format!(" field {c} ")), "{msg}");
+        }
+    }
+}
+
+#[test]
+fn datasets_record_their_number_of_classes() {
+    // 5 classes declared, only 0..3 present: the declared count is kept
+    let x = Batch::<f64, 2>::from_fn(12, |r, c| (r + 2 * c) as f64);
+    let labels: Vec<usize> = (0..12).map(|n| n % 3).collect();
+    let d = Dataset::classification(x.clone(), labels.clone(), 5).unwrap();
+    assert_eq!(d.classes(), Some(5));
+    assert_eq!(d.select(&[3, 1]).classes(), Some(5));
+    assert_eq!(d.select(&[]).classes(), Some(5));
+    let (tr, te) = d.split(0.25, 1);
+    assert_eq!((tr.classes(), te.classes()), (Some(5), Some(5)));
+    let (tr, te) = d.stratified_split(0.5, 2);
+    assert_eq!((tr.classes(), te.classes()), (Some(5), Some(5)));
+    assert_eq!(d.clone().classes(), Some(5));
+    let two = Dataset::classification(x.clone(), vec![1; 12], 2).unwrap();
+    assert_eq!(two.classes(), Some(2));
+    // without a class count, or with target values
+    assert_eq!(Dataset::new(x.clone(), labels).unwrap().classes(), None);
+    let r = Dataset::regression(x.clone(), Batch::<f64, 1>::zeros(12)).unwrap();
+    assert_eq!((r.classes(), r.split(0.5, 3).0.classes()), (None, None));
+    // the loaders and the spiral
+    let c = parse_csv::<f64, 2>("1,2,0\n3,4,1\n", "f.csv", CsvOptions::classes(7)).unwrap();
+    assert_eq!(c.classes(), Some(7));
+    assert_eq!(spiral_with::<f32>(2, 4, 0).classes(), Some(4));
+    assert_eq!(spiral::<f32>(SPIRAL_SEED).classes(), Some(3));
+}
+
+#[test]
+#[should_panic(expected = "Batches::new: expected a batch size of at least 1, got 0")]
+fn batches_refuse_a_batch_size_of_zero() {
+    let _ = Batches::<f32, 2>::new(10, 0, 0);
+}
+
+#[test]
+#[should_panic(expected = "Batches::get: expected a batch index below 5 (21 samples in batches of 5), got 5")]
+fn batches_get_past_the_last_batch_panics() {
+    let d = spiral_with::<f32>(7, 3, 1);
+    let _ = Batches::new(d.len(), 5, 0).get(&d, 5);
+}
+
+#[test]
+#[should_panic(
+    expected = "Batches::indices: expected a batch index below 4 (21 samples in batches of 5, the last short one dropped), got 4"
+)]
+fn batches_indices_of_a_dropped_batch_panic() {
+    let _ = Batches::<f32, 2>::new(21, 5, 0).drop_last(true).indices(4);
+}
+
+#[test]
+#[should_panic(
+    expected = "Batches::get_in_place: expected a data set of 20 samples (what these batches were built for), got one of 21"
+)]
+fn batches_on_another_data_set_panic() {
+    let d = spiral_with::<f32>(7, 3, 1);
+    let _ = Batches::new(20, 5, 0).get_in_place(&d, 0);
+}
+
+#[test]
+#[should_panic(expected = "Dataset::split: expected a test fraction in 0..=1, got 1.5")]
+fn split_refuses_a_fraction_above_one() {
+    let _ = spiral_with::<f32>(2, 2, 0).split(1.5, 0);
+}
+
+#[test]
+#[should_panic(expected = "Dataset::stratified_split: expected a test fraction in 0..=1, got NaN")]
+fn stratified_split_refuses_nan() {
+    let _ = spiral_with::<f32>(2, 2, 0).stratified_split(f64::NAN, 0);
+}
+
+#[test]
+#[should_panic(expected = "Dataset::select: expected sample indices below 6, got 6 (at position 2)")]
+fn select_refuses_an_index_out_of_range() {
+    let _ = spiral_with::<f32>(3, 2, 0).select(&[0, 5, 6, 1]);
+}
+
+#[test]
+#[should_panic(expected = "Dataset::sample: expected a sample index below 6, got 6")]
+fn sample_refuses_an_index_out_of_range() {
+    let _ = spiral_with::<f32>(3, 2, 0).sample(6);
+}
+
+#[test]
+#[should_panic(expected = "Standardizer::fit: expected at least 1 sample, got 0")]
+fn standardizer_fit_refuses_no_samples() {
+    let _ = Standardizer::fit(&Batch::<f64, 3>::zeros(0));
+}
+
+#[test]
+#[should_panic(
+    expected = "Standardizer::apply: expected whole samples of 3 values (a length that is a multiple of 3), got 4 values"
+)]
+fn standardizer_apply_refuses_a_partial_sample() {
+    let s = Standardizer::fit(&Batch::<f64, 3>::zeros(2));
+    s.apply(&mut [0.0; 4]);
 }
