@@ -59,6 +59,7 @@ fn log_every_and_short_batches() {
     assert_eq!(iters, [(1, 2), (1, 4), (1, 5), (2, 2), (2, 4), (2, 5)]);
     assert!(h.epochs.iter().all(|e| e.eval.is_none()));
     let mut t = t.drop_last(true).log_every(0);
+    t.reset(); // a new run: the last one kept its short batches
     let h = t.fit(&mut n, &data, None).unwrap();
     assert_eq!(h.log.iter().map(|p| p.iter).collect::<Vec<_>>(), [4, 4]);
 }
@@ -89,7 +90,7 @@ fn callback_sees_events_and_can_stop_early() {
     let mut epochs_seen = 0;
     let mut logs_seen = 0;
     let h = t
-        .fit_with(&mut n, &data, Some(&data), |e| match e {
+        .fit_with(&mut n, &data, Some(&data), |_, e| match e {
             Event::Log(_) => {
                 logs_seen += 1;
                 Control::Continue
@@ -111,6 +112,47 @@ fn callback_sees_events_and_can_stop_early() {
     assert!(h.epochs.last().unwrap().eval.unwrap().accuracy.unwrap() > 0.6);
 }
 
+/// The callback sees the network as it is at each event: a copy taken at an epoch's end
+/// evaluates to that epoch's held-out loss and accuracy, bit for bit; the copy of the last
+/// epoch is the trained network.
+#[test]
+fn callback_sees_the_network_at_each_event() {
+    let (train, test) = spiral::<f32>(SPIRAL_SEED).split(0.2, 0);
+    let mut n = net::<f32>(1);
+    let mut t = Trainer::new(Adam::with_lr(0.05))
+        .epochs(4)
+        .batch_size(30)
+        .progress(Progress::Silent);
+    let mut copies = Vec::new();
+    let mut log_params = Vec::new();
+    let h = t
+        .fit_with(&mut n, &train, Some(&test), |net, e| {
+            match e {
+                Event::Epoch(s) => copies.push((s.eval.unwrap(), net.clone())),
+                Event::Log(_) => log_params.push(net.affine1.w.clone()),
+            }
+            Control::Continue
+        })
+        .unwrap();
+    assert_eq!(copies.len(), 4);
+    for (i, (seen, copy)) in copies.iter_mut().enumerate() {
+        let again = evaluate(copy, &test, 30);
+        assert_eq!(
+            (again.loss.to_bits(), again.accuracy),
+            (seen.loss.to_bits(), seen.accuracy),
+            "epoch {}",
+            i + 1
+        );
+    }
+    assert_ne!(
+        log_params.first(),
+        log_params.last(),
+        "the network trains between log points"
+    );
+    assert_eq!(copies.last().unwrap().1.affine1.w, n.affine1.w);
+    assert_eq!(h.epochs.len(), 4);
+}
+
 /// "Train until the callback stops": an epoch count far beyond any run (`1 << 40`, or
 /// `usize::MAX`) must not size the history by it (35 TB, or a capacity overflow), nor
 /// overflow the progress total.
@@ -126,7 +168,7 @@ fn a_huge_epoch_count_trains_until_the_callback_stops() {
                 .log_every(1)
                 .progress(progress);
             let h = t
-                .fit_with(&mut n, &data, None, |e| match e {
+                .fit_with(&mut n, &data, None, |_, e| match e {
                     Event::Epoch(s) if s.epoch == 2 => Control::Stop,
                     _ => Control::Continue,
                 })

@@ -112,7 +112,7 @@ fn checkpointing_adds_no_allocation_to_the_steps() {
         .checkpoint(Checkpoint::to(dir.path().join("last.safetensors")).keep_best(dir.path().join("best.safetensors")));
     let mut marks: Vec<(usize, u64)> = Vec::with_capacity(1000);
     trainer
-        .fit_with(&mut net, &train, Some(&test), |e| {
+        .fit_with(&mut net, &train, Some(&test), |_, e| {
             if let Event::Log(p) = e {
                 marks.push((p.epoch, allocations_on_this_thread()));
             }

@@ -47,7 +47,7 @@ use state::Run;
 
 use crate::data::{Batches, Dataset, Targets};
 use crate::float::Float;
-use crate::layers::LossLayer;
+use crate::layers::{layer_seed, LossLayer};
 use crate::network::{Network, Trainable};
 use crate::optim::{Optimizer, OptimizerState, StateError};
 
@@ -78,6 +78,19 @@ pub enum TrainError {
     /// [`Trainer::restore`]).
     #[error("cannot resume the saved run: {0}")]
     Resume(#[from] StateError),
+    /// The run the last `fit` finished cannot go on with the trainer's settings or this
+    /// training set (its batch size, `drop_last` or seed were changed, or the training set
+    /// has another length). [`Trainer::reset`] starts a new run instead.
+    #[error("cannot continue the last run (`Trainer::reset` starts a new one): {0}")]
+    Continue(StateError),
+    /// The last `fit` stopped inside an epoch (its callback stopped it at a log point, or
+    /// an error), so its run cannot be continued exactly. [`Trainer::reset`] starts a new
+    /// run.
+    #[error("cannot continue the last run: {reason}; `Trainer::reset` starts a new one")]
+    Unfinished {
+        /// Where and why the last `fit` stopped.
+        reason: String,
+    },
     /// Checkpoints keep the best held-out loss, but `fit` was given no held-out set.
     #[error("the checkpoint keeps the best held-out loss in {}, but `fit` was given no held-out set: pass `Some(&eval)` or drop `keep_best`", .path.display())]
     KeepBestWithoutEval {
@@ -148,7 +161,7 @@ pub struct EpochStats {
     pub eval: Option<Evaluation>,
 }
 
-/// What the callback of [`Trainer::fit_with`] is shown.
+/// What the callback of [`Trainer::fit_with`] is shown (with the network).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Event {
     /// Every `log_every` iterations (and at the end of each epoch).
@@ -181,7 +194,8 @@ pub struct History {
 /// first epoch (about 5 MiB in all at most).
 const HISTORY_RESERVE: usize = 1 << 16;
 
-/// Trains any [`Trainable`] network with an optimizer: for every epoch, reshuffle the
+/// Trains any [`Trainable`] network with an optimizer: for every epoch, reseed the
+/// network's random layers ([`Network::reseed`] with [`epoch_seed`]), reshuffle the
 /// training set with a seeded generator, run `train_step` on each mini-batch, log the mean
 /// loss every `log_every` iterations, and evaluate on a held-out set if one is given.
 ///
@@ -192,13 +206,23 @@ const HISTORY_RESERVE: usize = 1 << 16;
 /// the callback of [`fit_with`](Self::fit_with) stops it. A NaN or infinite batch loss stops
 /// training with [`TrainError::NonFiniteLoss`].
 ///
-/// # Resuming
+/// # Runs: one `fit` after another, resuming
+/// A trainer keeps its run. [`epochs`](Trainer::epochs) is the run's total, and a `fit`
+/// after a finished `fit` continues that run where it stopped: the same shuffling stream
+/// and order of the samples, epochs numbered on (the second `fit` starts at epoch 3 after a
+/// first of 2), the history appended to (each `fit` returns the whole run's). So
+/// `epochs(2)`, `fit`, `trainer.epochs += 2`, `fit` trains the same network bit for bit as
+/// one `fit` of 4 epochs; a `fit` whose run already has `epochs` epochs trains nothing and
+/// returns the history. [`reset`](Trainer::reset) starts a new run from
+/// [`seed`](Trainer::seed). A `fit` that stopped inside an epoch (the callback at a log
+/// point, an error) leaves no run to continue: the next `fit` is an error until `reset`.
+///
 /// [`state`](Trainer::state) after a `fit` gives a [`TrainState`]: epoch and step counts,
 /// the shuffling stream and the current order of the samples, the best held-out loss, the
 /// history and the optimizer's state. A fresh trainer [`restore`](Trainer::restore)s it and
-/// its next `fit` continues the run bit for bit: N epochs, restore, N more give the same
-/// parameters and losses as 2N epochs straight. Without a restore, every `fit` starts a new
-/// run from [`seed`](Trainer::seed).
+/// its next `fit` continues the run bit for bit, exactly as the original trainer's next
+/// `fit` would: N epochs, restore, N more give the same parameters and losses as 2N epochs
+/// straight.
 ///
 /// # Non-finite values
 /// NaN propagates: every built-in layer and loss turns a NaN or an infinity in a step's
@@ -397,7 +421,46 @@ impl<O> Trainer<O> {
         Ok((run, optimizer))
     }
 
+    /// Forgets the run (finished, restored or interrupted): the next [`fit`](Self::fit)
+    /// starts a new one at epoch 1, shuffling from [`seed`](Self::seed). The optimizer keeps
+    /// its state (Adam's moments, ...); reset or replace `optimizer` for a fresh start.
+    pub fn reset(&mut self) {
+        self.run = Saved::Nothing;
+    }
+
+    /// Fails unless the next `fit` can start or continue its run on `samples` samples with
+    /// the current settings (checked before anything changes).
+    fn check_run(&self, samples: usize) -> Result<(), TrainError> {
+        let (run, wrap): (&Run, fn(StateError) -> TrainError) = match &self.run {
+            Saved::Nothing => return Ok(()),
+            Saved::Interrupted(reason) => return Err(TrainError::Unfinished { reason: reason.clone() }),
+            Saved::Pending(run) => (run, TrainError::Resume),
+            Saved::Finished(run) => (run, TrainError::Continue),
+        };
+        run.check_settings(self.batch_size, self.drop_last).map_err(wrap)?;
+        if run.seed != self.seed {
+            return Err(wrap(StateError::Seed {
+                saved: run.seed,
+                configured: self.seed,
+            }));
+        }
+        if run.order.len() != samples {
+            return Err(wrap(StateError::Samples {
+                saved: run.order.len(),
+                found: samples,
+            }));
+        }
+        Ok(())
+    }
+
     /// Trains `net` on `train`; evaluates on `eval` after every epoch if given.
+    ///
+    /// Continues the trainer's run (see [`Trainer`], "Runs"): a new run at epoch 1 after
+    /// [`new`](Self::new) or [`reset`](Self::reset), else the restored run or the one the
+    /// last `fit` finished, up to [`epochs`](Self::epochs) in all. Errors before any step:
+    /// [`TrainError::Unfinished`] if the last `fit` stopped inside an epoch,
+    /// [`TrainError::Continue`] / [`TrainError::Resume`] if the run cannot go on with these
+    /// settings or this training set, [`TrainError::NoBatch`].
     pub fn fit<T, N, Y, const IN: usize, const OUT: usize>(
         &mut self,
         net: &mut N,
@@ -411,12 +474,45 @@ impl<O> Trainer<O> {
         Y: Targets<T>,
         for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
     {
-        self.fit_with(net, train, eval, |_| Control::Continue)
+        self.fit_with(net, train, eval, |_, _| Control::Continue)
     }
 
-    /// [`fit`](Self::fit) with a callback that sees every [`Event`] (log points and epoch
-    /// ends) and may stop training by returning [`Control::Stop`] (early stopping, custom
-    /// logging).
+    /// [`fit`](Self::fit) with a callback that sees the network and every [`Event`] (log
+    /// points and epoch ends) and may stop training by returning [`Control::Stop`] (early
+    /// stopping, custom logging, saving or keeping a copy of the network as it is at that
+    /// point: after the step of a log point, after the held-out evaluation of an epoch).
+    ///
+    /// Keeping the network with the lowest held-out loss:
+    ///
+    /// ```
+    /// use nn::data::spiral;
+    /// use nn::rand::SeedableRng;
+    /// use nn::train::{Control, Event, Progress, Trainer};
+    ///
+    /// nn::network! {
+    ///     #[derive(Clone)]
+    ///     pub struct Net { input: 2, fc1: Affine(10), act: Tanh, fc2: Affine(3), loss: SoftmaxWithLoss }
+    /// }
+    ///
+    /// let (train, test) = spiral::<f32>(1).split(0.2, 0);
+    /// let mut net = Net::new(&mut nn::rand_chacha::ChaCha8Rng::seed_from_u64(0));
+    /// let mut trainer = Trainer::new(nn::Adam::with_lr(0.05)).epochs(20).progress(Progress::Silent);
+    /// let mut best: Option<(f64, Net<f32>)> = None;
+    /// let history = trainer.fit_with(&mut net, &train, Some(&test), |net, event| {
+    ///     if let Event::Epoch(stats) = event {
+    ///         let loss = stats.eval.expect("a held-out set was given").loss;
+    ///         if best.as_ref().is_none_or(|(b, _)| loss < *b) {
+    ///             best = Some((loss, net.clone()));
+    ///         }
+    ///     }
+    ///     Control::Continue
+    /// })?;
+    /// let (loss, mut best_net) = best.expect("20 epochs ran");
+    /// let lowest = history.epochs.iter().map(|e| e.eval.unwrap().loss).fold(f64::INFINITY, f64::min);
+    /// assert_eq!(loss, lowest);
+    /// assert_eq!(nn::train::evaluate(&mut best_net, &test, trainer.batch_size).loss, lowest);
+    /// # Ok::<(), nn::train::TrainError>(())
+    /// ```
     pub fn fit_with<T, N, Y, F, const IN: usize, const OUT: usize>(
         &mut self,
         net: &mut N,
@@ -429,18 +525,16 @@ impl<O> Trainer<O> {
         O: Optimizer<T>,
         N: Trainable<T, IN, OUT>,
         Y: Targets<T>,
-        F: FnMut(&Event) -> Control,
+        F: FnMut(&N, &Event) -> Control,
         for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
     {
-        if let Saved::Pending(run) = &self.run {
-            run.check_settings(self.batch_size, self.drop_last)?;
-            if run.order.len() != train.len() {
-                return Err(StateError::Samples {
-                    saved: run.order.len(),
-                    found: train.len(),
-                }
-                .into());
-            }
+        self.check_run(train.len())?;
+        let iters = batch_count(train.len(), self.batch_size, self.drop_last);
+        if iters == 0 {
+            return Err(TrainError::NoBatch {
+                samples: train.len(),
+                batch_size: self.batch_size,
+            });
         }
         #[cfg(feature = "safetensors")]
         if let Some(c) = &self.checkpoint {
@@ -456,30 +550,24 @@ impl<O> Trainer<O> {
                     message: e.to_string(),
                 })?;
         }
-        // A resumed run continues its stream, order and history; otherwise start afresh.
+        // A restored or finished run continues its stream, order and history; otherwise a new
+        // run starts from `seed`.
         let (mut batches, start, mut iteration, mut history, mut best, mut last_finite) =
             match core::mem::replace(&mut self.run, Saved::Nothing) {
-                Saved::Pending(run) => {
+                Saved::Pending(run) | Saved::Finished(run) => {
                     let run = *run;
                     let batches = Batches::<T, IN, Y>::resume(run.order, run.batch_size, run.drop_last, run.rng);
                     let mut history = run.history;
                     history.stopped = false;
                     (batches, run.epoch, run.iteration, history, run.best, run.last_loss)
                 }
-                _ => {
+                Saved::Nothing | Saved::Interrupted(_) => {
                     let batches =
                         Batches::<T, IN, Y>::new(train.len(), self.batch_size, self.seed).drop_last(self.drop_last);
                     (batches, 0, 0u64, History::default(), None, None)
                 }
             };
-        let iters = batches.len();
-        if iters == 0 {
-            self.run = Saved::Interrupted("the last `fit` found no batch".to_string());
-            return Err(TrainError::NoBatch {
-                samples: train.len(),
-                batch_size: self.batch_size,
-            });
-        }
+        debug_assert_eq!(batches.len(), iters);
         let log_every = if self.log_every == 0 { iters } else { self.log_every };
         let epochs = self.epochs.saturating_sub(start);
         // Bounded: `epochs` may be huge ("until the callback stops"); a longer history grows
@@ -496,6 +584,7 @@ impl<O> Trainer<O> {
         let mut written = start;
 
         'epochs: for epoch in start.saturating_add(1)..=self.epochs {
+            net.reseed(epoch_seed(self.seed, epoch));
             batches.shuffle();
             let (mut sum, mut count) = (0.0f64, 0usize);
             let mut epoch_sum = 0.0f64;
@@ -531,7 +620,7 @@ impl<O> Trainer<O> {
                     (sum, count) = (0.0, 0);
                     history.log.push(point);
                     out.log(&point);
-                    if callback(&Event::Log(point)) == Control::Stop {
+                    if callback(&*net, &Event::Log(point)) == Control::Stop {
                         history.stopped = true;
                         interrupted = Some((epoch, i + 1));
                         break 'epochs;
@@ -584,7 +673,7 @@ impl<O> Trainer<O> {
                 }
             }
             out.epoch(&stats);
-            if callback(&Event::Epoch(stats)) == Control::Stop {
+            if callback(&*net, &Event::Epoch(stats)) == Control::Stop {
                 history.stopped = true;
                 break;
             }
@@ -636,6 +725,33 @@ impl<O> Trainer<O> {
             }
         };
         Ok(history)
+    }
+}
+
+/// Mixed into the seed of [`epoch_seed`] so that its streams differ from the shuffling one.
+const RESEED: u64 = 0xD1B5_4A32_D192_ED03;
+
+/// The seed [`Trainer::fit`] hands [`Network::reseed`] before epoch `epoch` (1-based) of a
+/// run with shuffling seed `seed`: [`layer_seed`]`(seed ^ C, epoch)` for a fixed constant
+/// `C`. It depends on nothing else, so a resumed or continued run draws the same random
+/// masks (`Dropout`) in each epoch as one uninterrupted run.
+///
+/// ```
+/// use nn::train::epoch_seed;
+/// assert_eq!(epoch_seed(0, 3), epoch_seed(0, 3));
+/// assert_ne!(epoch_seed(0, 3), epoch_seed(0, 4));
+/// assert_ne!(epoch_seed(0, 3), epoch_seed(1, 3));
+/// ```
+pub fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+    layer_seed(seed ^ RESEED, epoch as u64)
+}
+
+/// Batches per epoch of `samples` samples.
+fn batch_count(samples: usize, batch_size: usize, drop_last: bool) -> usize {
+    if drop_last {
+        samples / batch_size
+    } else {
+        samples.div_ceil(batch_size)
     }
 }
 
