@@ -49,6 +49,16 @@ impl<T: Float> Optimizer<T> for AdaGrad<T> {
         }
     }
 
+    fn learning_rate(&self) -> Option<f64> {
+        Some(self.lr.as_f64())
+    }
+
+    #[track_caller]
+    fn set_learning_rate(&mut self, lr: f64) {
+        super::check_new_rate("AdaGrad", lr);
+        self.lr = T::cast(lr);
+    }
+
     /// Saves `lr` and the sums of squares `h` (kind "AdaGrad").
     fn save_state(&self, state: &mut OptimizerState<T>) -> Result<(), StateError> {
         state.reset("AdaGrad");

@@ -55,6 +55,12 @@ impl<T: Float> Adam<T> {
         self.t
     }
 
+    /// `lr_t = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ)` at the current step count.
+    fn corrected_lr(&self) -> T {
+        let (b1, b2) = (self.beta1.as_f64(), self.beta2.as_f64());
+        T::cast(self.lr.as_f64() * (1.0 - b2.powi(self.t)).sqrt() / (1.0 - b1.powi(self.t)))
+    }
+
     /// Forgets the moments and the step count.
     pub fn reset(&mut self) {
         self.t = 0;
@@ -73,9 +79,7 @@ impl<T: Float> Default for Adam<T> {
 impl<T: Float> Optimizer<T> for Adam<T> {
     fn begin_step(&mut self) {
         self.t = self.t.saturating_add(1);
-        let (b1, b2) = (self.beta1.as_f64(), self.beta2.as_f64());
-        let lr_t = self.lr.as_f64() * (1.0 - b2.powi(self.t)).sqrt() / (1.0 - b1.powi(self.t));
-        self.lr_t = T::cast(lr_t);
+        self.lr_t = self.corrected_lr();
     }
 
     #[inline]
@@ -94,6 +98,19 @@ impl<T: Float> Optimizer<T> for Adam<T> {
             *m += k1 * (g - *m);
             *v += k2 * (g * g - *v);
             *w -= lr_t * *m / (v.sqrt() + eps);
+        }
+    }
+
+    fn learning_rate(&self) -> Option<f64> {
+        Some(self.lr.as_f64())
+    }
+
+    #[track_caller]
+    fn set_learning_rate(&mut self, lr: f64) {
+        super::check_new_rate("Adam", lr);
+        self.lr = T::cast(lr);
+        if self.t > 0 {
+            self.lr_t = self.corrected_lr();
         }
     }
 

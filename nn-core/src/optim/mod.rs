@@ -5,6 +5,7 @@ mod adam;
 mod momentum;
 mod rmsprop;
 mod saved;
+pub mod schedule;
 pub(crate) mod sgd;
 mod state;
 
@@ -30,6 +31,25 @@ pub trait Optimizer<T: Float> {
 
     /// Updates one parameter tensor in place from its gradient.
     fn update(&mut self, index: usize, param: Param<'_, T>);
+
+    /// The learning rate, if this optimizer has one (every built-in optimizer: its `lr`).
+    /// What the [`Trainer`](crate::train::Trainer) records in its log points and a
+    /// [`schedule`](crate::train::Trainer::schedule) needs. The default: `None`.
+    fn learning_rate(&self) -> Option<f64> {
+        None
+    }
+
+    /// Sets the learning rate (what a [`schedule`](schedule) does before every step); the
+    /// next [`begin_step`](Optimizer::begin_step) and updates use it. The built-in
+    /// optimizers panic unless `lr` is finite and at least 0. The default panics: an
+    /// optimizer whose [`learning_rate`](Optimizer::learning_rate) is `Some` must implement
+    /// both.
+    fn set_learning_rate(&mut self, lr: f64) {
+        panic!(
+            "{} has no learning rate to set to {lr} (implement Optimizer::learning_rate and Optimizer::set_learning_rate)",
+            core::any::type_name::<Self>()
+        );
+    }
 
     /// Writes this optimizer's state (hyperparameters, step counts, per-tensor buffers) into
     /// `state`, replacing what it held, for a checkpoint. The default returns
@@ -76,6 +96,15 @@ pub(crate) mod sealed {
 #[inline]
 pub(crate) fn sgd_rate<T: Float, O: Optimizer<T> + ?Sized>(opt: &O) -> Option<T> {
     opt.plain_sgd_rate(sealed::Token(()))
+}
+
+/// Panics unless `lr` is a usable learning rate for `set_learning_rate` (finite, ≥ 0).
+#[track_caller]
+pub(crate) fn check_new_rate(who: &str, lr: f64) {
+    assert!(
+        lr.is_finite() && lr >= 0.0,
+        "{who}::set_learning_rate: the learning rate must be finite and at least 0, got {lr}"
+    );
 }
 
 /// Runs one optimizer step over every pair `visit` hands out: `begin_step`, then `update`

@@ -62,6 +62,16 @@ impl<T: Float> Optimizer<T> for Momentum<T> {
         }
     }
 
+    fn learning_rate(&self) -> Option<f64> {
+        Some(self.lr.as_f64())
+    }
+
+    #[track_caller]
+    fn set_learning_rate(&mut self, lr: f64) {
+        super::check_new_rate("Momentum", lr);
+        self.lr = T::cast(lr);
+    }
+
     /// Saves `lr`, `momentum` and the velocities `v` (kind "Momentum").
     fn save_state(&self, state: &mut OptimizerState<T>) -> Result<(), StateError> {
         state.reset("Momentum");

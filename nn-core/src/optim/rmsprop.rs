@@ -56,6 +56,16 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
         }
     }
 
+    fn learning_rate(&self) -> Option<f64> {
+        Some(self.lr.as_f64())
+    }
+
+    #[track_caller]
+    fn set_learning_rate(&mut self, lr: f64) {
+        super::check_new_rate("RmsProp", lr);
+        self.lr = T::cast(lr);
+    }
+
     /// Saves `lr`, `decay` and the averages `h` (kind "RmsProp").
     fn save_state(&self, state: &mut OptimizerState<T>) -> Result<(), StateError> {
         state.reset("RmsProp");

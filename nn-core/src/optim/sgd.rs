@@ -39,6 +39,16 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
         crate::kernels::elementwise::sub_scaled(p.value, self.lr, p.grad);
     }
 
+    fn learning_rate(&self) -> Option<f64> {
+        Some(self.lr.as_f64())
+    }
+
+    #[track_caller]
+    fn set_learning_rate(&mut self, lr: f64) {
+        super::check_new_rate("Sgd", lr);
+        self.lr = T::cast(lr);
+    }
+
     /// Saves `lr` (kind "Sgd").
     fn save_state(&self, state: &mut OptimizerState<T>) -> Result<(), StateError> {
         state.reset("Sgd");

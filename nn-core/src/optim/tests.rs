@@ -277,3 +277,52 @@ fn an_optimizer_without_state_support_says_so() {
     assert!(err.to_string().contains("implement Optimizer::save_state"), "{err}");
     assert!(Plain.load_state(&OptimizerState::new()).is_err());
 }
+
+/// `set_learning_rate(r)` makes an optimizer step as one built with rate `r` (Adam's
+/// bias-corrected rate included, also when set between two steps).
+fn check_set_rate<O: Optimizer<f64>>(name: &str, mut set: O, mut built: O, lr: f64) {
+    assert_ne!(set.learning_rate(), Some(lr));
+    set.set_learning_rate(lr);
+    assert_eq!(set.learning_rate(), Some(lr), "{name}");
+    let (mut a, mut b) = (P0, [0.25, -0.75]);
+    let (mut a2, mut b2) = (P0, [0.25, -0.75]);
+    steps(&mut set, &mut a, &mut b, 0, 3);
+    steps(&mut built, &mut a2, &mut b2, 0, 3);
+    assert_eq!((a, b), (a2, b2), "{name}");
+}
+
+#[test]
+fn every_optimizer_has_a_learning_rate_to_set() {
+    check_set_rate("Sgd", Sgd::new(0.1), Sgd::new(0.3), 0.3);
+    check_set_rate("Momentum", Momentum::new(0.1, 0.8), Momentum::new(0.3, 0.8), 0.3);
+    check_set_rate("AdaGrad", AdaGrad::new(0.1), AdaGrad::new(0.3), 0.3);
+    check_set_rate("RmsProp", RmsProp::new(0.1, 0.9), RmsProp::new(0.3, 0.9), 0.3);
+    check_set_rate("Adam", Adam::with_lr(0.1), Adam::with_lr(0.3), 0.3);
+    // Adam: a rate set after `begin_step` applies to that step's updates
+    let (mut late, mut built) = (Adam::<f64>::with_lr(0.1), Adam::<f64>::with_lr(0.3));
+    let (mut p, mut q) = (P0, P0);
+    late.begin_step();
+    late.set_learning_rate(0.3);
+    late.update(0, Param::new("w", &mut p, &GRADS[0]));
+    apply(&mut built, |f| f(Param::new("w", &mut q, &GRADS[0])));
+    assert_eq!(p, q);
+}
+
+#[test]
+#[should_panic(expected = "Momentum::set_learning_rate: the learning rate must be finite and at least 0, got -1")]
+fn a_negative_rate_panics() {
+    Momentum::<f32>::default().set_learning_rate(-1.0);
+}
+
+#[test]
+#[should_panic(
+    expected = "has no learning rate to set to 0.5 (implement Optimizer::learning_rate and Optimizer::set_learning_rate)"
+)]
+fn an_optimizer_without_a_rate_says_so() {
+    struct Plain;
+    impl Optimizer<f32> for Plain {
+        fn update(&mut self, _: usize, _: Param<'_, f32>) {}
+    }
+    assert_eq!(Plain.learning_rate(), None);
+    Plain.set_learning_rate(0.5);
+}

@@ -39,6 +39,7 @@ mod progress;
 mod state;
 
 use core::fmt;
+use std::sync::Arc;
 
 pub use progress::Progress;
 pub use state::{Best, RngState, TrainState};
@@ -49,6 +50,7 @@ use crate::data::{Batches, Dataset, Targets};
 use crate::float::Float;
 use crate::layers::{layer_seed, LossLayer};
 use crate::network::{Network, Trainable};
+use crate::optim::schedule::{LrSchedule, StepAt};
 use crate::optim::{Optimizer, OptimizerState, StateError};
 
 /// Why training stopped early with an error.
@@ -128,6 +130,9 @@ pub struct LogPoint {
     pub iters: usize,
     /// Mean batch loss since the previous point.
     pub loss: f64,
+    /// The learning rate of the point's last step ([`Optimizer::learning_rate`]; `None`
+    /// for an optimizer without one).
+    pub lr: Option<f64>,
 }
 
 impl fmt::Display for LogPoint {
@@ -253,6 +258,18 @@ pub struct Trainer<O> {
     /// Where checkpoints go during `fit`.
     #[cfg(feature = "safetensors")]
     checkpoint: Option<checkpoint::Checkpoint>,
+    /// The learning-rate schedule, if any.
+    schedule: Option<Schedule>,
+}
+
+/// A shared [`LrSchedule`] (so a trainer stays `Clone` and `Debug`).
+#[derive(Clone)]
+struct Schedule(Arc<dyn LrSchedule + Send + Sync>);
+
+impl fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LrSchedule")
+    }
 }
 
 /// What a trainer knows of its runs.
@@ -283,6 +300,7 @@ impl<O> Trainer<O> {
             run: Saved::Nothing,
             #[cfg(feature = "safetensors")]
             checkpoint: None,
+            schedule: None,
         }
     }
 
@@ -315,6 +333,41 @@ impl<O> Trainer<O> {
     /// Sets the iterations between log points (`0`: once per epoch).
     pub fn log_every(mut self, iters: usize) -> Self {
         self.log_every = iters;
+        self
+    }
+
+    /// Sets the learning rate of every step from `schedule` (see
+    /// [`optim::schedule`](crate::optim::schedule)): before each step, `fit` asks it about
+    /// the step's position ([`StepAt`]: the epoch finished before it, 0-based, and the
+    /// step of the run) and hands the rate to
+    /// [`Optimizer::set_learning_rate`]. Restored and continued runs ask about the same
+    /// positions, so they train exactly as an uninterrupted run. `fit` panics if the
+    /// optimizer has no learning rate ([`Optimizer::learning_rate`] is `None`) or the
+    /// schedule gives a rate that is not finite and at least 0.
+    ///
+    /// ```
+    /// use nn::optim::schedule::{CosineAnnealingLr, LinearWarmup};
+    /// use nn::rand::SeedableRng;
+    /// use nn::train::{Progress, Trainer};
+    ///
+    /// nn::network! { pub struct Net { input: 2, fc: Affine(3), loss: SoftmaxWithLoss } }
+    ///
+    /// let data = nn::data::spiral::<f32>(1); // 300 samples: 10 batches of 30
+    /// let mut net = Net::new(&mut nn::rand_chacha::ChaCha8Rng::seed_from_u64(0));
+    /// let mut trainer = Trainer::new(nn::Sgd::new(0.5))
+    ///     .epochs(20)
+    ///     .batch_size(30)
+    ///     .log_every(5)
+    ///     .progress(Progress::Silent)
+    ///     // 10 steps of warm-up, then from 0.5 to 0.05 along a cosine over the 20 epochs
+    ///     .schedule(LinearWarmup::new(10, CosineAnnealingLr::new(0.5, 20, 0.05)));
+    /// let history = trainer.fit(&mut net, &data, None)?;
+    /// assert_eq!(history.log[0].lr, Some(0.5 * 5.0 / 10.0)); // step 5 of 10 of the warm-up
+    /// assert!((history.log.last().unwrap().lr.unwrap() - 0.05).abs() < 0.01);
+    /// # Ok::<(), nn::train::TrainError>(())
+    /// ```
+    pub fn schedule(mut self, schedule: impl LrSchedule + Send + Sync + 'static) -> Self {
+        self.schedule = Some(Schedule(Arc::new(schedule)));
         self
     }
 
@@ -461,6 +514,7 @@ impl<O> Trainer<O> {
     /// [`TrainError::Unfinished`] if the last `fit` stopped inside an epoch,
     /// [`TrainError::Continue`] / [`TrainError::Resume`] if the run cannot go on with these
     /// settings or this training set, [`TrainError::NoBatch`].
+    #[track_caller]
     pub fn fit<T, N, Y, const IN: usize, const OUT: usize>(
         &mut self,
         net: &mut N,
@@ -513,6 +567,7 @@ impl<O> Trainer<O> {
     /// assert_eq!(nn::train::evaluate(&mut best_net, &test, trainer.batch_size).loss, lowest);
     /// # Ok::<(), nn::train::TrainError>(())
     /// ```
+    #[track_caller]
     pub fn fit_with<T, N, Y, F, const IN: usize, const OUT: usize>(
         &mut self,
         net: &mut N,
@@ -528,6 +583,12 @@ impl<O> Trainer<O> {
         F: FnMut(&N, &Event) -> Control,
         for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
     {
+        if self.schedule.is_some() && self.optimizer.learning_rate().is_none() {
+            panic!(
+                "Trainer::schedule: the optimizer {} has no learning rate to schedule (Optimizer::learning_rate is None)",
+                core::any::type_name::<O>()
+            );
+        }
         self.check_run(train.len())?;
         let iters = batch_count(train.len(), self.batch_size, self.drop_last);
         if iters == 0 {
@@ -589,6 +650,21 @@ impl<O> Trainer<O> {
             let (mut sum, mut count) = (0.0f64, 0usize);
             let mut epoch_sum = 0.0f64;
             for i in 0..iters {
+                if let Some(Schedule(s)) = &self.schedule {
+                    let at = StepAt {
+                        epoch: epoch - 1,
+                        step: iteration,
+                        steps_per_epoch: iters,
+                    };
+                    let lr = s.lr(at);
+                    assert!(
+                        lr.is_finite() && lr >= 0.0,
+                        "Trainer: the learning-rate schedule gave {lr} for epoch {epoch}, iteration {} (step {} of the run); a rate must be finite and at least 0",
+                        i + 1,
+                        iteration
+                    );
+                    self.optimizer.set_learning_rate(lr);
+                }
                 let (x, t) = batches.get_in_place(train, i);
                 let loss = net.train_step(x.into(), t.into(), &mut self.optimizer).as_f64();
                 iteration = iteration.saturating_add(1); // a loaded count may be anything
@@ -616,6 +692,7 @@ impl<O> Trainer<O> {
                         iter: i + 1,
                         iters,
                         loss: sum / count as f64,
+                        lr: self.optimizer.learning_rate(),
                     };
                     (sum, count) = (0.0, 0);
                     history.log.push(point);
