@@ -4,6 +4,7 @@
 
 use nn_core::alloc_counter::{count_allocations, CountingAllocator};
 use nn_core::data::spiral;
+use nn_core::optim::AdamW;
 use nn_core::train::{Progress, Trainer};
 use nn_core::{Adam, Optimizer, Sgd};
 use rand::SeedableRng;
@@ -48,6 +49,13 @@ fn epochs_after_the_first_allocate_nothing() {
             "Adam, batch {batch}: 1 epoch made {one} allocations, 6 epochs {six}"
         );
         assert!(one > 0, "the counter counts");
+        // weight decay (L2 and decoupled) adds no buffer
+        let one = allocations_of_a_run(Sgd::new(1.0).weight_decay(0.01), 1, batch);
+        let six = allocations_of_a_run(Sgd::new(1.0).weight_decay(0.01), 6, batch);
+        assert_eq!(one, six, "Sgd with weight decay, batch {batch}: {one} vs {six}");
+        let one = allocations_of_a_run(AdamW::default(), 1, batch);
+        let six = allocations_of_a_run(AdamW::default(), 6, batch);
+        assert_eq!(one, six, "AdamW, batch {batch}: {one} vs {six}");
     }
 }
 

@@ -10,7 +10,7 @@ pub(crate) mod sgd;
 mod state;
 
 pub use adagrad::AdaGrad;
-pub use adam::Adam;
+pub use adam::{Adam, AdamW};
 pub use momentum::Momentum;
 pub use rmsprop::RmsProp;
 pub use saved::{OptimizerState, StateError};
@@ -96,6 +96,46 @@ pub(crate) mod sealed {
 #[inline]
 pub(crate) fn sgd_rate<T: Float, O: Optimizer<T> + ?Sized>(opt: &O) -> Option<T> {
     opt.plain_sgd_rate(sealed::Token(()))
+}
+
+/// Panics unless `lr` is a learning rate an optimizer can be built with (finite, > 0).
+#[track_caller]
+pub(crate) fn check_lr<T: Float>(who: &str, lr: T) {
+    assert!(
+        lr.is_finite() && lr > T::zero(),
+        "{who}: the learning rate must be finite and greater than 0, got {lr}"
+    );
+}
+
+/// Panics unless `v` lies in `0..1` (a decay or momentum coefficient).
+#[track_caller]
+pub(crate) fn check_coefficient<T: Float>(who: &str, name: &str, v: T) {
+    assert!(
+        v >= T::zero() && v < T::one(),
+        "{who}: {name} must lie in [0, 1), got {v}"
+    );
+}
+
+/// Panics unless `lambda` is a weight decay (finite, ≥ 0).
+#[track_caller]
+pub(crate) fn check_weight_decay<T: Float>(who: &str, lambda: T) {
+    assert!(
+        lambda.is_finite() && lambda >= T::zero(),
+        "{who}::weight_decay: the weight decay must be finite and at least 0, got {lambda}"
+    );
+}
+
+/// The saved `weight_decay` (0 in a state saved without one: the optimizers write it only
+/// when it is not 0).
+pub(crate) fn saved_weight_decay<T: Float>(state: &OptimizerState<T>) -> T {
+    state.scalar("weight_decay").unwrap_or(T::zero())
+}
+
+/// Saves `weight_decay` if it is not 0 (so states without decay read as before).
+pub(crate) fn save_weight_decay<T: Float>(state: &mut OptimizerState<T>, lambda: T) {
+    if lambda != T::zero() {
+        state.set_scalar("weight_decay", lambda);
+    }
 }
 
 /// Panics unless `lr` is a usable learning rate for `set_learning_rate` (finite, ≥ 0).
