@@ -59,6 +59,46 @@ fn epochs_after_the_first_allocate_nothing() {
     }
 }
 
+/// Clipped steps (forward, backward, the norm, the update on a scaled copy) allocate
+/// nothing either: in the trainer (1 epoch as many allocations as 6) and in a hand-written
+/// loop (none after the first step).
+#[test]
+fn clipped_steps_allocate_nothing() {
+    use nn_core::optim::clip::ClipGradNorm;
+    let data = spiral::<f32>(1984);
+    let run = |epochs, batch| {
+        let mut net = TwoLayerNet::with_init(
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(0),
+            nn_core::InitScheme::Book,
+        );
+        let mut trainer = Trainer::new(Adam::default())
+            .epochs(epochs)
+            .batch_size(batch)
+            .clip_grad_norm(1e-4)
+            .progress(Progress::Silent);
+        count_allocations(|| trainer.fit(&mut net, &data, Some(&data)).unwrap()).1
+    };
+    for batch in [30, 7] {
+        assert_eq!(run(1, batch), run(6, batch), "batch {batch}");
+    }
+    let mut net = TwoLayerNet::<f32>::with_init(
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(0),
+        nn_core::InitScheme::Book,
+    );
+    let (x, labels) = (data.x().as_view(), data.labels());
+    let mut opt = Adam::default();
+    let mut clip = ClipGradNorm::new(1e-4);
+    let mut step = || {
+        net.forward(x, labels);
+        net.backward();
+        clip.apply(&mut opt, |f| net.visit_params(f))
+    };
+    step();
+    let (norms, n) = count_allocations(|| (0..5).map(|_| step()).fold(0.0, f64::max));
+    assert!(norms > 1e-4, "the steps were clipped");
+    assert_eq!(n, 0, "5 clipped steps after the first allocated {n} times");
+}
+
 /// Allocations of a `fit` that resumes a 2-epoch run and trains `more` epochs.
 fn allocations_of_a_resumed_run<O: Optimizer<f32> + Clone>(opt: O, more: usize) -> u64 {
     let data = spiral::<f32>(1984);

@@ -2,6 +2,7 @@
 
 mod adagrad;
 mod adam;
+pub mod clip;
 mod momentum;
 mod rmsprop;
 mod saved;

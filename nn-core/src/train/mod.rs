@@ -50,6 +50,7 @@ use crate::data::{Batches, Dataset, Targets};
 use crate::float::Float;
 use crate::layers::{layer_seed, LossLayer};
 use crate::network::{Network, Trainable};
+use crate::optim::clip::ClipGradNorm;
 use crate::optim::schedule::{LrSchedule, StepAt};
 use crate::optim::{Optimizer, OptimizerState, StateError};
 
@@ -260,6 +261,8 @@ pub struct Trainer<O> {
     checkpoint: Option<checkpoint::Checkpoint>,
     /// The learning-rate schedule, if any.
     schedule: Option<Schedule>,
+    /// The global gradient norm steps are clipped to, if any.
+    clip_grad_norm: Option<f64>,
 }
 
 /// A shared [`LrSchedule`] (so a trainer stays `Clone` and `Debug`).
@@ -301,6 +304,7 @@ impl<O> Trainer<O> {
             #[cfg(feature = "safetensors")]
             checkpoint: None,
             schedule: None,
+            clip_grad_norm: None,
         }
     }
 
@@ -368,6 +372,20 @@ impl<O> Trainer<O> {
     /// ```
     pub fn schedule(mut self, schedule: impl LrSchedule + Send + Sync + 'static) -> Self {
         self.schedule = Some(Schedule(Arc::new(schedule)));
+        self
+    }
+
+    /// Clips every step's gradients to the global norm `max_norm` before the update
+    /// ([`ClipGradNorm`]: `‖g‖ = √Σg²` over all parameters, every gradient scaled by
+    /// `max_norm / (‖g‖ + 1e-6)` when that is below 1; PyTorch's `clip_grad_norm_`). A
+    /// clipped step runs `forward`, `backward` and the update separately instead of the
+    /// fused `train_step` (the batch is copied into a reused buffer, no in-place read), and
+    /// allocates nothing once the largest batch and tensor have been seen. Panics unless
+    /// `max_norm` is finite and greater than 0.
+    #[track_caller]
+    pub fn clip_grad_norm(mut self, max_norm: f64) -> Self {
+        ClipGradNorm::<f64>::new(max_norm); // the same check, here at the caller
+        self.clip_grad_norm = Some(max_norm);
         self
     }
 
@@ -638,6 +656,7 @@ impl<O> Trainer<O> {
             .reserve_exact(epochs.saturating_mul(iters.div_ceil(log_every)).min(HISTORY_RESERVE));
         history.epochs.reserve_exact(epochs.min(HISTORY_RESERVE));
         let mut eval_batches = eval.map(|e| Batches::<T, IN, Y>::new(e.len(), self.batch_size, 0));
+        let mut clip = self.clip_grad_norm.map(ClipGradNorm::<T>::new);
         let mut out = self.progress.start(epochs.saturating_mul(iters));
         let mut done = start;
         let mut interrupted = None;
@@ -665,8 +684,21 @@ impl<O> Trainer<O> {
                     );
                     self.optimizer.set_learning_rate(lr);
                 }
-                let (x, t) = batches.get_in_place(train, i);
-                let loss = net.train_step(x.into(), t.into(), &mut self.optimizer).as_f64();
+                let loss = match clip.as_mut() {
+                    None => {
+                        let (x, t) = batches.get_in_place(train, i);
+                        net.train_step(x.into(), t.into(), &mut self.optimizer)
+                    }
+                    Some(clip) => {
+                        // forward and backward, then the update on clipped gradients
+                        let (x, t) = batches.get(train, i);
+                        let loss = net.forward(x, t.into());
+                        net.backward();
+                        clip.apply(&mut self.optimizer, |f| net.visit_params(f));
+                        loss
+                    }
+                }
+                .as_f64();
                 iteration = iteration.saturating_add(1); // a loaded count may be anything
                 if !loss.is_finite() {
                     out.finish();
