@@ -229,3 +229,79 @@ fn an_empty_training_set_is_an_error() {
         }
     );
 }
+
+nn::network! {
+    /// A binary classifier (labels 0 and 1).
+    struct Binary { input: 2, fc: Affine(1), loss: SigmoidWithLoss }
+}
+
+nn::network! {
+    /// Two sigmoid outputs: multi-label targets, no class indices.
+    struct TwoLabels { input: 2, fc: Affine(2), loss: SigmoidWithLoss }
+}
+
+/// The spiral's samples with its labels, one of them (`at`) replaced by `label`, without
+/// the data set's own range check.
+fn relabelled(at: usize, label: usize) -> nn_core::data::Dataset<f32, 2> {
+    let data = spiral::<f32>(SPIRAL_SEED);
+    let mut labels = data.labels().to_vec();
+    labels[at] = label;
+    nn_core::data::Dataset::new(data.x().clone(), labels).unwrap()
+}
+
+#[test]
+fn a_label_out_of_range_is_an_error_before_any_step() {
+    let mut n = net::<f32>(1);
+    let before = n.affine1.w.clone();
+    let mut t = Trainer::new(Sgd::new(1.0)).progress(Progress::Silent);
+    let bad = relabelled(123, 3);
+    let err = t.fit(&mut n, &bad, None).unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::LabelOutOfRange {
+            set: "training set",
+            sample: 123,
+            label: 3,
+            classes: 3
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "label 3 of sample 123 of the training set is out of range: the loss has 3 classes (labels 0..3)"
+    );
+    // in the held-out set, past the first chunk of labels the check gathers
+    let err = t
+        .fit(&mut n, &spiral::<f32>(SPIRAL_SEED), Some(&relabelled(299, 7)))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::LabelOutOfRange {
+            set: "held-out set",
+            sample: 299,
+            label: 7,
+            classes: 3
+        }
+    );
+    assert_eq!(n.affine1.w, before, "no step was taken");
+    assert!(matches!(
+        t.state::<f32>(),
+        Err(nn_core::optim::StateError::NoState { .. })
+    ));
+
+    // a binary loss takes 0 and 1; two sigmoid outputs take no class indices at all
+    let binary = nn_core::data::Dataset::new(spiral::<f32>(SPIRAL_SEED).x().clone(), vec![1; 300]).unwrap();
+    let mut b = Binary::<f32>::new(&mut ChaCha8Rng::seed_from_u64(0));
+    assert!(t.fit(&mut b, &binary, None).is_ok());
+    let mut t = Trainer::new(Sgd::new(1.0)).progress(Progress::Silent);
+    let err = t.fit(&mut b, &relabelled(5, 2), None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "label 2 of sample 5 of the training set is out of range: the loss has 2 classes (labels 0..2)"
+    );
+    let mut two = TwoLabels::<f32>::new(&mut ChaCha8Rng::seed_from_u64(0));
+    let err = t.fit(&mut two, &binary, None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "sample 0 of the training set has the class label 1, but the loss takes no class indices (give it a batch of 0/1 targets)"
+    );
+}

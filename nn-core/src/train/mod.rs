@@ -94,6 +94,21 @@ pub enum TrainError {
         /// Where and why the last `fit` stopped.
         reason: String,
     },
+    /// A class label is not one the loss knows ([`LossLayer::CLASSES`]): found before any
+    /// training or evaluation.
+    #[error("{}", label_message(set, *sample, *label, *classes))]
+    LabelOutOfRange {
+        /// Which data set: "training set", "held-out set" (of `fit`) or "data set" (of
+        /// [`evaluate`]).
+        set: &'static str,
+        /// The sample's index in that data set.
+        sample: usize,
+        /// Its label.
+        label: usize,
+        /// The loss's number of classes (labels `0..classes`; 0: the loss takes no class
+        /// indices).
+        classes: usize,
+    },
     /// Checkpoints keep the best held-out loss, but `fit` was given no held-out set.
     #[error("the checkpoint keeps the best held-out loss in {}, but `fit` was given no held-out set: pass `Some(&eval)` or drop `keep_best`", .path.display())]
     KeepBestWithoutEval {
@@ -118,6 +133,16 @@ pub enum TrainError {
         /// The batch size.
         batch_size: usize,
     },
+}
+
+fn label_message(set: &str, sample: usize, label: usize, classes: usize) -> String {
+    if classes == 0 {
+        format!("sample {sample} of the {set} has the class label {label}, but the loss takes no class indices (give it a batch of 0/1 targets)")
+    } else {
+        format!(
+            "label {label} of sample {sample} of the {set} is out of range: the loss has {classes} classes (labels 0..{classes})"
+        )
+    }
 }
 
 /// One logged point: the mean batch loss since the previous point (the book's `loss_list`).
@@ -608,6 +633,10 @@ impl<O> Trainer<O> {
             );
         }
         self.check_run(train.len())?;
+        check_labels::<T, N::Loss, Y, IN, OUT>(train, "training set")?;
+        if let Some(eval) = eval {
+            check_labels::<T, N::Loss, Y, IN, OUT>(eval, "held-out set")?;
+        }
         let iters = batch_count(train.len(), self.batch_size, self.drop_last);
         if iters == 0 {
             return Err(TrainError::NoBatch {
@@ -853,6 +882,44 @@ const RESEED: u64 = 0xD1B5_4A32_D192_ED03;
 /// ```
 pub fn epoch_seed(seed: u64, epoch: usize) -> u64 {
     layer_seed(seed ^ RESEED, epoch as u64)
+}
+
+/// Fails at the first sample of `data` whose class label is not below the loss's
+/// [`CLASSES`](LossLayer::CLASSES) (nothing to check for a loss without classes or targets
+/// that are not class indices). Gathers the labels in chunks into one small buffer.
+fn check_labels<T, L, Y, const IN: usize, const OUT: usize>(
+    data: &Dataset<T, IN, Y>,
+    set: &'static str,
+) -> Result<(), TrainError>
+where
+    T: Float,
+    L: LossLayer<T, OUT>,
+    Y: Targets<T>,
+    for<'a> L::Target<'a>: From<&'a Y::Buf>,
+{
+    const CHUNK: usize = 256;
+    let Some(classes) = L::CLASSES else { return Ok(()) };
+    let mut idx = [0usize; CHUNK];
+    let mut buf = Y::Buf::default();
+    for start in (0..data.len()).step_by(CHUNK) {
+        let len = CHUNK.min(data.len() - start);
+        for (k, i) in idx[..len].iter_mut().enumerate() {
+            *i = start + k;
+        }
+        data.y().gather(&idx[..len], &mut buf);
+        let Some(labels) = L::class_indices((&buf).into()) else {
+            return Ok(()); // one-hot rows or values, not class indices
+        };
+        if let Some(k) = labels.iter().position(|&l| l >= classes) {
+            return Err(TrainError::LabelOutOfRange {
+                set,
+                sample: start + k,
+                label: labels[k],
+                classes,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Batches per epoch of `samples` samples.
