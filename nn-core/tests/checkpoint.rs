@@ -137,7 +137,7 @@ fn every_k_epochs_and_keep_best() {
     let mut seen = Vec::new();
     let all = trainer(Sgd::new(3.0), 9)
         .checkpoint(Checkpoint::to(&last).every(4).keep_best(&best))
-        .fit_with(&mut n, &train, Some(&test), |e| {
+        .fit_with(&mut n, &train, Some(&test), |_, e| {
             if let Event::Epoch(s) = e {
                 // what the files hold when the epoch's callback runs
                 let epoch_of = |p: &Path| {

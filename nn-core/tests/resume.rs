@@ -155,17 +155,110 @@ fn the_other_optimizers_resume_bit_identically() {
     check_resume("RmsProp", RmsProp::new(0.01, 0.9), RmsProp::default(), 2, &SHORT_LAST);
 }
 
+/// `fit` of n epochs, `epochs += n`, `fit` again on the same trainer == one `fit` of 2n
+/// epochs: parameters, the whole history, and the state at the end, bit for bit.
+fn check_continue<O: Optimizer<f64> + Clone>(name: &str, opt: O, n: usize, s: &Setup) {
+    let (train, test) = spiral::<f64>(SPIRAL_SEED).split(0.2, 1);
+    let mut straight_net = net::<f64>(3);
+    let mut straight = trainer(opt.clone(), 2 * n, s);
+    let all = straight.fit(&mut straight_net, &train, Some(&test)).unwrap();
+
+    let mut split_net = net::<f64>(3);
+    let mut t = trainer(opt, n, s);
+    let first = t.fit(&mut split_net, &train, Some(&test)).unwrap();
+    assert_eq!(first.epochs.len(), n);
+    t.epochs += n;
+    let whole = t.fit(&mut split_net, &train, Some(&test)).unwrap();
+    assert_eq!(
+        param_bits(&mut split_net),
+        param_bits(&mut straight_net),
+        "{name}: parameters after fit({n}) + fit({n} more) differ from fit({})",
+        2 * n
+    );
+    assert_eq!(history_bits(&whole), history_bits(&all), "{name}: history");
+    assert_eq!(
+        whole.epochs.iter().map(|e| e.epoch).collect::<Vec<_>>(),
+        (1..=2 * n).collect::<Vec<_>>(),
+        "{name}: epochs are numbered on"
+    );
+    assert_eq!(
+        t.state::<f64>().unwrap(),
+        straight.state::<f64>().unwrap(),
+        "{name}: state"
+    );
+}
+
 #[test]
-fn without_a_restore_fit_starts_afresh() {
-    // A second `fit` on the same trainer (no restore) replays the first, as before resume
-    // existed; the state after it is the same.
+fn a_second_fit_continues_the_run() {
+    check_continue("Sgd", Sgd::new(1.0), 2, &SHORT_LAST);
+    check_continue("Adam", Adam::with_lr(0.01), 2, &SHORT_LAST);
+    check_continue(
+        "Momentum",
+        Momentum::new(0.1, 0.9),
+        1,
+        &Setup {
+            batch: 30,
+            drop_last: true,
+            log_every: 0,
+            seed: 9,
+        },
+    );
+}
+
+#[test]
+fn a_fit_with_nothing_left_trains_nothing_and_reset_starts_afresh() {
     let data = spiral::<f64>(4);
     let mut t = trainer(Sgd::new(1.0), 2, &SHORT_LAST);
-    let a = t.fit(&mut net(1), &data, None).unwrap();
+    let mut n = net(1);
+    let a = t.fit(&mut n, &data, None).unwrap();
     let sa = t.state::<f64>().unwrap();
+    let trained = param_bits(&mut n);
+    // the run has its 2 epochs: nothing to train
+    assert_eq!(t.fit(&mut n, &data, None).unwrap(), a);
+    assert_eq!(param_bits(&mut n), trained);
+    // `reset`: a new run from the seed replays the first one (Sgd has no state)
+    t.reset();
     let b = t.fit(&mut net(1), &data, None).unwrap();
     assert_eq!(a, b);
     assert_eq!(sa, t.state::<f64>().unwrap());
+}
+
+#[test]
+fn a_continued_run_checks_its_settings_and_data_before_any_step() {
+    let data = spiral::<f64>(4);
+    let mut t = trainer(Adam::with_lr(0.01), 1, &SHORT_LAST);
+    let mut n = net(1);
+    t.fit(&mut n, &data, None).unwrap();
+    let before = param_bits(&mut n);
+    t.epochs = 3;
+    t.batch_size = 8;
+    let err = t.fit(&mut n, &data, None).unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::Continue(StateError::BatchSize {
+            saved: 7,
+            configured: 8
+        })
+    );
+    assert_eq!(
+        err.to_string(),
+        "cannot continue the last run (`Trainer::reset` starts a new one): the saved run used batch size 7 but the trainer is set to 8"
+    );
+    t.batch_size = 7;
+    t.seed = 1;
+    assert_eq!(
+        t.fit(&mut n, &data, None).unwrap_err().to_string(),
+        "cannot continue the last run (`Trainer::reset` starts a new one): the saved run used seed 5 but the trainer is set to 1"
+    );
+    t.seed = SHORT_LAST.seed;
+    assert_eq!(
+        t.fit(&mut n, &spiral_with::<f64>(10, 3, 0), None).unwrap_err(),
+        TrainError::Continue(StateError::Samples { saved: 300, found: 30 })
+    );
+    assert_eq!(param_bits(&mut n), before, "no step was taken");
+    // the run is intact: the right settings continue it
+    let h = t.fit(&mut n, &data, None).unwrap();
+    assert_eq!(h.epochs.iter().map(|e| e.epoch).collect::<Vec<_>>(), [1, 2, 3]);
 }
 
 #[test]
@@ -307,7 +400,7 @@ fn no_state_before_fit_or_after_a_stop_inside_an_epoch() {
     );
     let data = spiral::<f64>(4);
     let mut t = trainer(Sgd::new(1.0), 2, &SHORT_LAST);
-    t.fit_with(&mut net(1), &data, None, |e| match e {
+    t.fit_with(&mut net(1), &data, None, |_, e| match e {
         Event::Log(p) if p.iter == 8 => Control::Stop,
         _ => Control::Continue,
     })
@@ -316,9 +409,15 @@ fn no_state_before_fit_or_after_a_stop_inside_an_epoch() {
         t.state::<f64>().unwrap_err().to_string(),
         "the trainer has no state to save: the last `fit` was stopped by its callback inside epoch 1 (at iteration 8)"
     );
+    // nor a run to continue: `fit` says so until `reset`
+    assert_eq!(
+        t.fit(&mut net(1), &data, None).unwrap_err().to_string(),
+        "cannot continue the last run: the last `fit` was stopped by its callback inside epoch 1 (at iteration 8); `Trainer::reset` starts a new one"
+    );
+    t.reset();
     // stopping at an epoch's end leaves a state to resume from
     let h = t
-        .fit_with(&mut net(1), &data, None, |e| match e {
+        .fit_with(&mut net(1), &data, None, |_, e| match e {
             Event::Epoch(_) => Control::Stop,
             _ => Control::Continue,
         })

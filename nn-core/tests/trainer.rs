@@ -59,6 +59,7 @@ fn log_every_and_short_batches() {
     assert_eq!(iters, [(1, 2), (1, 4), (1, 5), (2, 2), (2, 4), (2, 5)]);
     assert!(h.epochs.iter().all(|e| e.eval.is_none()));
     let mut t = t.drop_last(true).log_every(0);
+    t.reset(); // a new run: the last one kept its short batches
     let h = t.fit(&mut n, &data, None).unwrap();
     assert_eq!(h.log.iter().map(|p| p.iter).collect::<Vec<_>>(), [4, 4]);
 }
@@ -89,7 +90,7 @@ fn callback_sees_events_and_can_stop_early() {
     let mut epochs_seen = 0;
     let mut logs_seen = 0;
     let h = t
-        .fit_with(&mut n, &data, Some(&data), |e| match e {
+        .fit_with(&mut n, &data, Some(&data), |_, e| match e {
             Event::Log(_) => {
                 logs_seen += 1;
                 Control::Continue
@@ -111,6 +112,47 @@ fn callback_sees_events_and_can_stop_early() {
     assert!(h.epochs.last().unwrap().eval.unwrap().accuracy.unwrap() > 0.6);
 }
 
+/// The callback sees the network as it is at each event: a copy taken at an epoch's end
+/// evaluates to that epoch's held-out loss and accuracy, bit for bit; the copy of the last
+/// epoch is the trained network.
+#[test]
+fn callback_sees_the_network_at_each_event() {
+    let (train, test) = spiral::<f32>(SPIRAL_SEED).split(0.2, 0);
+    let mut n = net::<f32>(1);
+    let mut t = Trainer::new(Adam::with_lr(0.05))
+        .epochs(4)
+        .batch_size(30)
+        .progress(Progress::Silent);
+    let mut copies = Vec::new();
+    let mut log_params = Vec::new();
+    let h = t
+        .fit_with(&mut n, &train, Some(&test), |net, e| {
+            match e {
+                Event::Epoch(s) => copies.push((s.eval.unwrap(), net.clone())),
+                Event::Log(_) => log_params.push(net.affine1.w.clone()),
+            }
+            Control::Continue
+        })
+        .unwrap();
+    assert_eq!(copies.len(), 4);
+    for (i, (seen, copy)) in copies.iter_mut().enumerate() {
+        let again = evaluate(copy, &test, 30);
+        assert_eq!(
+            (again.loss.to_bits(), again.accuracy),
+            (seen.loss.to_bits(), seen.accuracy),
+            "epoch {}",
+            i + 1
+        );
+    }
+    assert_ne!(
+        log_params.first(),
+        log_params.last(),
+        "the network trains between log points"
+    );
+    assert_eq!(copies.last().unwrap().1.affine1.w, n.affine1.w);
+    assert_eq!(h.epochs.len(), 4);
+}
+
 /// "Train until the callback stops": an epoch count far beyond any run (`1 << 40`, or
 /// `usize::MAX`) must not size the history by it (35 TB, or a capacity overflow), nor
 /// overflow the progress total.
@@ -126,7 +168,7 @@ fn a_huge_epoch_count_trains_until_the_callback_stops() {
                 .log_every(1)
                 .progress(progress);
             let h = t
-                .fit_with(&mut n, &data, None, |e| match e {
+                .fit_with(&mut n, &data, None, |_, e| match e {
                     Event::Epoch(s) if s.epoch == 2 => Control::Stop,
                     _ => Control::Continue,
                 })
@@ -185,5 +227,81 @@ fn an_empty_training_set_is_an_error() {
             samples: 0,
             batch_size: 32
         }
+    );
+}
+
+nn::network! {
+    /// A binary classifier (labels 0 and 1).
+    struct Binary { input: 2, fc: Affine(1), loss: SigmoidWithLoss }
+}
+
+nn::network! {
+    /// Two sigmoid outputs: multi-label targets, no class indices.
+    struct TwoLabels { input: 2, fc: Affine(2), loss: SigmoidWithLoss }
+}
+
+/// The spiral's samples with its labels, one of them (`at`) replaced by `label`, without
+/// the data set's own range check.
+fn relabelled(at: usize, label: usize) -> nn_core::data::Dataset<f32, 2> {
+    let data = spiral::<f32>(SPIRAL_SEED);
+    let mut labels = data.labels().to_vec();
+    labels[at] = label;
+    nn_core::data::Dataset::new(data.x().clone(), labels).unwrap()
+}
+
+#[test]
+fn a_label_out_of_range_is_an_error_before_any_step() {
+    let mut n = net::<f32>(1);
+    let before = n.affine1.w.clone();
+    let mut t = Trainer::new(Sgd::new(1.0)).progress(Progress::Silent);
+    let bad = relabelled(123, 3);
+    let err = t.fit(&mut n, &bad, None).unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::LabelOutOfRange {
+            set: "training set",
+            sample: 123,
+            label: 3,
+            classes: 3
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "label 3 of sample 123 of the training set is out of range: the loss has 3 classes (labels 0..3)"
+    );
+    // in the held-out set, past the first chunk of labels the check gathers
+    let err = t
+        .fit(&mut n, &spiral::<f32>(SPIRAL_SEED), Some(&relabelled(299, 7)))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::LabelOutOfRange {
+            set: "held-out set",
+            sample: 299,
+            label: 7,
+            classes: 3
+        }
+    );
+    assert_eq!(n.affine1.w, before, "no step was taken");
+    assert!(matches!(
+        t.state::<f32>(),
+        Err(nn_core::optim::StateError::NoState { .. })
+    ));
+
+    // a binary loss takes 0 and 1; two sigmoid outputs take no class indices at all
+    let binary = nn_core::data::Dataset::new(spiral::<f32>(SPIRAL_SEED).x().clone(), vec![1; 300]).unwrap();
+    let mut b = Binary::<f32>::new(&mut ChaCha8Rng::seed_from_u64(0));
+    assert!(t.fit(&mut b, &binary, None).is_ok());
+    let mut t = Trainer::new(Sgd::new(1.0)).progress(Progress::Silent);
+    let err = t.fit(&mut b, &relabelled(5, 2), None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "label 2 of sample 5 of the training set is out of range: the loss has 2 classes (labels 0..2)"
+    );
+    let mut two = TwoLabels::<f32>::new(&mut ChaCha8Rng::seed_from_u64(0));
+    let err = t.fit(&mut two, &binary, None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "sample 0 of the training set has the class label 1, but the loss takes no class indices (give it a batch of 0/1 targets)"
     );
 }

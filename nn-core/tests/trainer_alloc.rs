@@ -4,6 +4,7 @@
 
 use nn_core::alloc_counter::{count_allocations, CountingAllocator};
 use nn_core::data::spiral;
+use nn_core::optim::AdamW;
 use nn_core::train::{Progress, Trainer};
 use nn_core::{Adam, Optimizer, Sgd};
 use rand::SeedableRng;
@@ -48,7 +49,54 @@ fn epochs_after_the_first_allocate_nothing() {
             "Adam, batch {batch}: 1 epoch made {one} allocations, 6 epochs {six}"
         );
         assert!(one > 0, "the counter counts");
+        // weight decay (L2 and decoupled) adds no buffer
+        let one = allocations_of_a_run(Sgd::new(1.0).weight_decay(0.01), 1, batch);
+        let six = allocations_of_a_run(Sgd::new(1.0).weight_decay(0.01), 6, batch);
+        assert_eq!(one, six, "Sgd with weight decay, batch {batch}: {one} vs {six}");
+        let one = allocations_of_a_run(AdamW::default(), 1, batch);
+        let six = allocations_of_a_run(AdamW::default(), 6, batch);
+        assert_eq!(one, six, "AdamW, batch {batch}: {one} vs {six}");
     }
+}
+
+/// Clipped steps (forward, backward, the norm, the update on a scaled copy) allocate
+/// nothing either: in the trainer (1 epoch as many allocations as 6) and in a hand-written
+/// loop (none after the first step).
+#[test]
+fn clipped_steps_allocate_nothing() {
+    use nn_core::optim::clip::ClipGradNorm;
+    let data = spiral::<f32>(1984);
+    let run = |epochs, batch| {
+        let mut net = TwoLayerNet::with_init(
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(0),
+            nn_core::InitScheme::Book,
+        );
+        let mut trainer = Trainer::new(Adam::default())
+            .epochs(epochs)
+            .batch_size(batch)
+            .clip_grad_norm(1e-4)
+            .progress(Progress::Silent);
+        count_allocations(|| trainer.fit(&mut net, &data, Some(&data)).unwrap()).1
+    };
+    for batch in [30, 7] {
+        assert_eq!(run(1, batch), run(6, batch), "batch {batch}");
+    }
+    let mut net = TwoLayerNet::<f32>::with_init(
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(0),
+        nn_core::InitScheme::Book,
+    );
+    let (x, labels) = (data.x().as_view(), data.labels());
+    let mut opt = Adam::default();
+    let mut clip = ClipGradNorm::new(1e-4);
+    let mut step = || {
+        net.forward(x, labels);
+        net.backward();
+        clip.apply(&mut opt, |f| net.visit_params(f))
+    };
+    step();
+    let (norms, n) = count_allocations(|| (0..5).map(|_| step()).fold(0.0, f64::max));
+    assert!(norms > 1e-4, "the steps were clipped");
+    assert_eq!(n, 0, "5 clipped steps after the first allocated {n} times");
 }
 
 /// Allocations of a `fit` that resumes a 2-epoch run and trains `more` epochs.
@@ -112,7 +160,7 @@ fn checkpointing_adds_no_allocation_to_the_steps() {
         .checkpoint(Checkpoint::to(dir.path().join("last.safetensors")).keep_best(dir.path().join("best.safetensors")));
     let mut marks: Vec<(usize, u64)> = Vec::with_capacity(1000);
     trainer
-        .fit_with(&mut net, &train, Some(&test), |e| {
+        .fit_with(&mut net, &train, Some(&test), |_, e| {
             if let Event::Log(p) = e {
                 marks.push((p.epoch, allocations_on_this_thread()));
             }

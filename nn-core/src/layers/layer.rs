@@ -300,6 +300,30 @@ pub trait LossLayer<T: Float, const D: usize> {
         None
     }
 
+    /// How many classes this loss's class-index targets ([`Labels::Classes`](crate::Labels::Classes))
+    /// range over: a label must lie in `0..CLASSES`. `None` (the default): the loss takes no
+    /// class indices (regression). [`SoftmaxWithLoss`](crate::layers::SoftmaxWithLoss) on
+    /// `D` scores: `D`; [`SigmoidWithLoss`](crate::layers::SigmoidWithLoss): 2 (labels 0 and
+    /// 1) with `D = 1`, else 0 (class indices need one output). The
+    /// [`Trainer`](crate::train::Trainer) checks every label against it before training.
+    const CLASSES: Option<usize> = None;
+
+    /// The class indices in `target`, if it holds them (a loss with
+    /// [`CLASSES`](LossLayer::CLASSES) returns them for [`Labels::Classes`](crate::Labels::Classes));
+    /// `None` for one-hot rows or target values. The default: `None`.
+    ///
+    /// ```
+    /// use nn_core::{Labels, LossLayer, SoftmaxWithLoss};
+    /// type L = SoftmaxWithLoss<f32, 3>;
+    /// assert_eq!(<L as LossLayer<f32, 3>>::CLASSES, Some(3));
+    /// let t: Labels<'_, f32, 3> = Labels::Classes(&[2, 0, 1]);
+    /// assert_eq!(<L as LossLayer<f32, 3>>::class_indices(t), Some(&[2, 0, 1][..]));
+    /// ```
+    fn class_indices<'a>(target: Self::Target<'a>) -> Option<&'a [usize]> {
+        let _ = target;
+        None
+    }
+
     /// What the scores mean for a deployed model: raw scores (the default, regression),
     /// the softmax of each sample's scores (class probabilities) or the sigmoid of each
     /// score. Exporters add that step after the scores.

@@ -83,6 +83,15 @@ impl<T: Float, const D: usize> LossLayer<T, D> for SigmoidWithLoss<T, D> {
         t.columns(start, len)
     }
 
+    const CLASSES: Option<usize> = Some(if D == 1 { 2 } else { 0 });
+
+    fn class_indices<'a>(t: Self::Target<'a>) -> Option<&'a [usize]> {
+        match t {
+            Labels::Classes(c) => Some(c),
+            Labels::OneHot(_) => None,
+        }
+    }
+
     fn forward(&mut self, score: BatchRef<'_, T, D>, t: Labels<'_, T, D>) -> T {
         let n = score.ncols();
         self.load_targets(t, n);

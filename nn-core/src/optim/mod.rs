@@ -2,14 +2,16 @@
 
 mod adagrad;
 mod adam;
+pub mod clip;
 mod momentum;
 mod rmsprop;
 mod saved;
+pub mod schedule;
 pub(crate) mod sgd;
 mod state;
 
 pub use adagrad::AdaGrad;
-pub use adam::Adam;
+pub use adam::{Adam, AdamW};
 pub use momentum::Momentum;
 pub use rmsprop::RmsProp;
 pub use saved::{OptimizerState, StateError};
@@ -30,6 +32,25 @@ pub trait Optimizer<T: Float> {
 
     /// Updates one parameter tensor in place from its gradient.
     fn update(&mut self, index: usize, param: Param<'_, T>);
+
+    /// The learning rate, if this optimizer has one (every built-in optimizer: its `lr`).
+    /// What the [`Trainer`](crate::train::Trainer) records in its log points and a
+    /// [`schedule`](crate::train::Trainer::schedule) needs. The default: `None`.
+    fn learning_rate(&self) -> Option<f64> {
+        None
+    }
+
+    /// Sets the learning rate (what a [`schedule`](schedule) does before every step); the
+    /// next [`begin_step`](Optimizer::begin_step) and updates use it. The built-in
+    /// optimizers panic unless `lr` is finite and at least 0. The default panics: an
+    /// optimizer whose [`learning_rate`](Optimizer::learning_rate) is `Some` must implement
+    /// both.
+    fn set_learning_rate(&mut self, lr: f64) {
+        panic!(
+            "{} has no learning rate to set to {lr} (implement Optimizer::learning_rate and Optimizer::set_learning_rate)",
+            core::any::type_name::<Self>()
+        );
+    }
 
     /// Writes this optimizer's state (hyperparameters, step counts, per-tensor buffers) into
     /// `state`, replacing what it held, for a checkpoint. The default returns
@@ -76,6 +97,55 @@ pub(crate) mod sealed {
 #[inline]
 pub(crate) fn sgd_rate<T: Float, O: Optimizer<T> + ?Sized>(opt: &O) -> Option<T> {
     opt.plain_sgd_rate(sealed::Token(()))
+}
+
+/// Panics unless `lr` is a learning rate an optimizer can be built with (finite, > 0).
+#[track_caller]
+pub(crate) fn check_lr<T: Float>(who: &str, lr: T) {
+    assert!(
+        lr.is_finite() && lr > T::zero(),
+        "{who}: the learning rate must be finite and greater than 0, got {lr}"
+    );
+}
+
+/// Panics unless `v` lies in `0..1` (a decay or momentum coefficient).
+#[track_caller]
+pub(crate) fn check_coefficient<T: Float>(who: &str, name: &str, v: T) {
+    assert!(
+        v >= T::zero() && v < T::one(),
+        "{who}: {name} must lie in [0, 1), got {v}"
+    );
+}
+
+/// Panics unless `lambda` is a weight decay (finite, ≥ 0).
+#[track_caller]
+pub(crate) fn check_weight_decay<T: Float>(who: &str, lambda: T) {
+    assert!(
+        lambda.is_finite() && lambda >= T::zero(),
+        "{who}::weight_decay: the weight decay must be finite and at least 0, got {lambda}"
+    );
+}
+
+/// The saved `weight_decay` (0 in a state saved without one: the optimizers write it only
+/// when it is not 0).
+pub(crate) fn saved_weight_decay<T: Float>(state: &OptimizerState<T>) -> T {
+    state.scalar("weight_decay").unwrap_or(T::zero())
+}
+
+/// Saves `weight_decay` if it is not 0 (so states without decay read as before).
+pub(crate) fn save_weight_decay<T: Float>(state: &mut OptimizerState<T>, lambda: T) {
+    if lambda != T::zero() {
+        state.set_scalar("weight_decay", lambda);
+    }
+}
+
+/// Panics unless `lr` is a usable learning rate for `set_learning_rate` (finite, ≥ 0).
+#[track_caller]
+pub(crate) fn check_new_rate(who: &str, lr: f64) {
+    assert!(
+        lr.is_finite() && lr >= 0.0,
+        "{who}::set_learning_rate: the learning rate must be finite and at least 0, got {lr}"
+    );
 }
 
 /// Runs one optimizer step over every pair `visit` hands out: `begin_step`, then `update`

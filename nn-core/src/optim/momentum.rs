@@ -10,6 +10,8 @@ use crate::param::Param;
 ///
 /// `v` starts at zero; one `v` per parameter tensor is allocated on the first step.
 /// Book defaults: `lr = 0.01`, `momentum = 0.9` ([`Momentum::default`]).
+/// [`weight_decay(λ)`](Momentum::weight_decay) (L2, PyTorch's `weight_decay`) uses
+/// `g + λ·p` for `g`, for every parameter tensor (biases too, as in PyTorch).
 ///
 /// ```
 /// use nn_core::{Momentum, Optimizer, Param};
@@ -25,17 +27,33 @@ pub struct Momentum<T> {
     pub lr: T,
     /// The momentum coefficient (the fraction of the velocity kept per step).
     pub momentum: T,
+    /// The L2 penalty `λ` (0: none).
+    pub weight_decay: T,
     v: Slots<T>,
 }
 
 impl<T: Float> Momentum<T> {
-    /// Momentum with learning rate `lr` and coefficient `momentum`.
+    /// Momentum with learning rate `lr` and coefficient `momentum`. Panics unless `lr` is
+    /// finite and greater than 0 and `momentum` lies in `[0, 1)`.
+    #[track_caller]
     pub fn new(lr: T, momentum: T) -> Self {
+        super::check_lr("Momentum::new", lr);
+        super::check_coefficient("Momentum::new", "momentum", momentum);
         Self {
             lr,
             momentum,
+            weight_decay: T::zero(),
             v: Slots::new(),
         }
+    }
+
+    /// Adds the L2 penalty `λ·p` to every gradient (PyTorch's `weight_decay`). Panics
+    /// unless `lambda` is finite and at least 0.
+    #[track_caller]
+    pub fn weight_decay(mut self, lambda: T) -> Self {
+        super::check_weight_decay("Momentum", lambda);
+        self.weight_decay = lambda;
+        self
     }
 
     /// Forgets the velocities (the next step starts from zero).
@@ -54,24 +72,43 @@ impl<T: Float> Default for Momentum<T> {
 impl<T: Float> Optimizer<T> for Momentum<T> {
     #[inline]
     fn update(&mut self, index: usize, p: Param<'_, T>) {
-        let (lr, momentum) = (self.lr, self.momentum);
+        let (lr, momentum, lambda) = (self.lr, self.momentum, self.weight_decay);
         let v = self.v.get(index, p.value.len(), "Momentum");
-        for ((w, &g), v) in p.value.iter_mut().zip(p.grad).zip(v) {
-            *v = momentum * *v - lr * g;
-            *w += *v;
+        if lambda == T::zero() {
+            for ((w, &g), v) in p.value.iter_mut().zip(p.grad).zip(v) {
+                *v = momentum * *v - lr * g;
+                *w += *v;
+            }
+        } else {
+            for ((w, &g), v) in p.value.iter_mut().zip(p.grad).zip(v) {
+                *v = momentum * *v - lr * (g + lambda * *w);
+                *w += *v;
+            }
         }
     }
 
-    /// Saves `lr`, `momentum` and the velocities `v` (kind "Momentum").
+    fn learning_rate(&self) -> Option<f64> {
+        Some(self.lr.as_f64())
+    }
+
+    #[track_caller]
+    fn set_learning_rate(&mut self, lr: f64) {
+        super::check_new_rate("Momentum", lr);
+        self.lr = T::cast(lr);
+    }
+
+    /// Saves `lr`, `momentum`, a non-zero `weight_decay` and the velocities `v` (kind
+    /// "Momentum").
     fn save_state(&self, state: &mut OptimizerState<T>) -> Result<(), StateError> {
         state.reset("Momentum");
         state.set_scalar("lr", self.lr);
         state.set_scalar("momentum", self.momentum);
+        super::save_weight_decay(state, self.weight_decay);
         state.set_buffers("v", self.v.to_vecs());
         Ok(())
     }
 
-    /// Restores `lr`, `momentum` and `v`.
+    /// Restores `lr`, `momentum`, `weight_decay` (0 if not saved) and `v`.
     fn load_state(&mut self, state: &OptimizerState<T>) -> Result<(), StateError> {
         const KIND: &str = "Momentum";
         state.expect_kind(KIND)?;
@@ -79,6 +116,7 @@ impl<T: Float> Optimizer<T> for Momentum<T> {
         let momentum = state.require_scalar(KIND, "momentum")?;
         let v = state.require_buffers(KIND, "v")?;
         (self.lr, self.momentum) = (lr, momentum);
+        self.weight_decay = super::saved_weight_decay(state);
         self.v.set_vecs(v);
         Ok(())
     }

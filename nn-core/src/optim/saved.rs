@@ -92,6 +92,15 @@ pub enum StateError {
         /// The trainer's.
         configured: bool,
     },
+    /// The trainer's seed differs from the saved run's (a continued run keeps drawing from
+    /// its own shuffling stream, so a new seed would have no effect).
+    #[error("the saved run used seed {saved} but the trainer is set to {configured}")]
+    Seed {
+        /// The saved run's seed.
+        saved: u64,
+        /// The trainer's.
+        configured: u64,
+    },
     /// The training set has another length than the saved run's.
     #[error("the saved run shuffled {saved} samples but the training set has {found}")]
     Samples {

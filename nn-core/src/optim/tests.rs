@@ -277,3 +277,164 @@ fn an_optimizer_without_state_support_says_so() {
     assert!(err.to_string().contains("implement Optimizer::save_state"), "{err}");
     assert!(Plain.load_state(&OptimizerState::new()).is_err());
 }
+
+/// `set_learning_rate(r)` makes an optimizer step as one built with rate `r` (Adam's
+/// bias-corrected rate included, also when set between two steps).
+fn check_set_rate<O: Optimizer<f64>>(name: &str, mut set: O, mut built: O, lr: f64) {
+    assert_ne!(set.learning_rate(), Some(lr));
+    set.set_learning_rate(lr);
+    assert_eq!(set.learning_rate(), Some(lr), "{name}");
+    let (mut a, mut b) = (P0, [0.25, -0.75]);
+    let (mut a2, mut b2) = (P0, [0.25, -0.75]);
+    steps(&mut set, &mut a, &mut b, 0, 3);
+    steps(&mut built, &mut a2, &mut b2, 0, 3);
+    assert_eq!((a, b), (a2, b2), "{name}");
+}
+
+#[test]
+fn every_optimizer_has_a_learning_rate_to_set() {
+    check_set_rate("Sgd", Sgd::new(0.1), Sgd::new(0.3), 0.3);
+    check_set_rate("Momentum", Momentum::new(0.1, 0.8), Momentum::new(0.3, 0.8), 0.3);
+    check_set_rate("AdaGrad", AdaGrad::new(0.1), AdaGrad::new(0.3), 0.3);
+    check_set_rate("RmsProp", RmsProp::new(0.1, 0.9), RmsProp::new(0.3, 0.9), 0.3);
+    check_set_rate("Adam", Adam::with_lr(0.1), Adam::with_lr(0.3), 0.3);
+    // Adam: a rate set after `begin_step` applies to that step's updates
+    let (mut late, mut built) = (Adam::<f64>::with_lr(0.1), Adam::<f64>::with_lr(0.3));
+    let (mut p, mut q) = (P0, P0);
+    late.begin_step();
+    late.set_learning_rate(0.3);
+    late.update(0, Param::new("w", &mut p, &GRADS[0]));
+    apply(&mut built, |f| f(Param::new("w", &mut q, &GRADS[0])));
+    assert_eq!(p, q);
+}
+
+#[test]
+#[should_panic(expected = "Momentum::set_learning_rate: the learning rate must be finite and at least 0, got -1")]
+fn a_negative_rate_panics() {
+    Momentum::<f32>::default().set_learning_rate(-1.0);
+}
+
+#[test]
+#[should_panic(
+    expected = "has no learning rate to set to 0.5 (implement Optimizer::learning_rate and Optimizer::set_learning_rate)"
+)]
+fn an_optimizer_without_a_rate_says_so() {
+    struct Plain;
+    impl Optimizer<f32> for Plain {
+        fn update(&mut self, _: usize, _: Param<'_, f32>) {}
+    }
+    assert_eq!(Plain.learning_rate(), None);
+    Plain.set_learning_rate(0.5);
+}
+
+/// L2 weight decay is the same optimizer fed `g + λ·p`: three steps of
+/// `decayed` on `GRADS` give the bits of three steps of `plain` on `GRADS[s] + λ·p_s`
+/// (`p_s` the parameters before step `s`).
+fn check_l2<O: Optimizer<f64>>(name: &str, mut decayed: O, mut plain: O, lambda: f64) {
+    let (mut p, mut q) = (P0, P0);
+    for g in GRADS {
+        apply(&mut decayed, |f| f(Param::new("w", &mut p, &g)));
+        let penalised: Vec<f64> = g.iter().zip(&q).map(|(g, w)| g + lambda * w).collect();
+        apply(&mut plain, |f| f(Param::new("w", &mut q, &penalised)));
+        assert_eq!(p.map(f64::to_bits), q.map(f64::to_bits), "{name}");
+    }
+    assert_ne!(p, {
+        let mut r = P0;
+        let mut undecayed = plain_again(name);
+        for g in GRADS {
+            apply(&mut *undecayed, |f| f(Param::new("w", &mut r, &g)));
+        }
+        r
+    });
+}
+
+/// A fresh optimizer of `name` without decay (the `plain` of [`check_l2`]).
+fn plain_again(name: &str) -> Box<dyn Optimizer<f64>> {
+    match name {
+        "Sgd" => Box::new(Sgd::new(0.1)),
+        "Momentum" => Box::new(Momentum::new(0.1, 0.8)),
+        "AdaGrad" => Box::new(AdaGrad::new(0.1)),
+        "RmsProp" => Box::new(RmsProp::new(0.1, 0.9)),
+        _ => Box::new(Adam::with_lr(0.1)),
+    }
+}
+
+#[test]
+fn l2_weight_decay_adds_lambda_p_to_the_gradient() {
+    let l = 0.3;
+    check_l2("Sgd", Sgd::new(0.1).weight_decay(l), Sgd::new(0.1), l);
+    check_l2(
+        "Momentum",
+        Momentum::new(0.1, 0.8).weight_decay(l),
+        Momentum::new(0.1, 0.8),
+        l,
+    );
+    check_l2("AdaGrad", AdaGrad::new(0.1).weight_decay(l), AdaGrad::new(0.1), l);
+    check_l2(
+        "RmsProp",
+        RmsProp::new(0.1, 0.9).weight_decay(l),
+        RmsProp::new(0.1, 0.9),
+        l,
+    );
+    check_l2("Adam", Adam::with_lr(0.1).weight_decay(l), Adam::with_lr(0.1), l);
+    // by hand: p = 1, g = 0, lr = 0.1, λ = 0.5: p − 0.1·(0 + 0.5·1)
+    let mut p = [1.0f64];
+    Sgd::new(0.1)
+        .weight_decay(0.5)
+        .update(0, Param::new("w", &mut p, &[0.0]));
+    assert_eq!(p, [1.0 - 0.1 * 0.5]);
+}
+
+#[test]
+fn adamw_shrinks_the_weights_then_takes_adams_step() {
+    let (lr, lambda) = (0.1, 0.3);
+    let mut w = AdamW::new(lr, 0.9, 0.999, lambda);
+    let mut adam = Adam::with_lr(lr);
+    let (mut p, mut q) = (P0, P0);
+    for g in GRADS {
+        apply(&mut w, |f| f(Param::new("w", &mut p, &g)));
+        q.iter_mut().for_each(|q| *q *= 1.0 - lr * lambda);
+        apply(&mut adam, |f| f(Param::new("w", &mut q, &g)));
+        assert_eq!(p.map(f64::to_bits), q.map(f64::to_bits));
+    }
+    assert_eq!(AdamW::<f64>::default().weight_decay, 0.01, "PyTorch's default λ");
+    // the scheduled rate scales the decay too: rate 0 moves nothing
+    let mut p = P0;
+    let mut w = AdamW::with_lr(0.1);
+    w.set_learning_rate(0.0);
+    apply(&mut w, |f| f(Param::new("w", &mut p, &GRADS[0])));
+    assert_eq!(p, P0);
+}
+
+#[test]
+fn weight_decay_resumes_and_is_not_plain_sgd() {
+    check_round_trip(Sgd::new(0.1).weight_decay(0.2), Sgd::new(0.5));
+    check_round_trip(Momentum::new(0.1, 0.8).weight_decay(0.2), Momentum::default());
+    check_round_trip(AdaGrad::new(0.2).weight_decay(0.2), AdaGrad::default());
+    check_round_trip(RmsProp::new(0.05, 0.9).weight_decay(0.2), RmsProp::default());
+    check_round_trip(Adam::new(0.01, 0.8, 0.99).weight_decay(0.2), Adam::default());
+    check_round_trip(AdamW::new(0.01, 0.8, 0.99, 0.2), AdamW::default());
+    // a state saved with decay loaded into an optimizer without, and back
+    let mut state = OptimizerState::new();
+    Sgd::new(0.1).weight_decay(0.2).save_state(&mut state).unwrap();
+    let mut sgd = Sgd::<f64>::new(0.1);
+    sgd.load_state(&state).unwrap();
+    assert_eq!(sgd.weight_decay, 0.2);
+    Sgd::new(0.1).save_state(&mut state).unwrap();
+    assert_eq!(
+        state.scalar("weight_decay"),
+        None,
+        "no decay, no entry (states as before)"
+    );
+    sgd.load_state(&state).unwrap();
+    assert_eq!(sgd.weight_decay, 0.0);
+    // DataParallel's one-pass SGD knows no decay: a decaying Sgd is not plain
+    assert_eq!(sgd_rate(&Sgd::new(0.1f64)), Some(0.1));
+    assert_eq!(sgd_rate(&Sgd::new(0.1f64).weight_decay(0.2)), None);
+}
+
+#[test]
+#[should_panic(expected = "AdamW::weight_decay: the weight decay must be finite and at least 0, got -0.1")]
+fn a_negative_weight_decay_panics() {
+    AdamW::<f32>::default().weight_decay(-0.1);
+}

@@ -39,6 +39,7 @@ mod progress;
 mod state;
 
 use core::fmt;
+use std::sync::Arc;
 
 pub use progress::Progress;
 pub use state::{Best, RngState, TrainState};
@@ -47,8 +48,10 @@ use state::Run;
 
 use crate::data::{Batches, Dataset, Targets};
 use crate::float::Float;
-use crate::layers::LossLayer;
+use crate::layers::{layer_seed, LossLayer};
 use crate::network::{Network, Trainable};
+use crate::optim::clip::ClipGradNorm;
+use crate::optim::schedule::{LrSchedule, StepAt};
 use crate::optim::{Optimizer, OptimizerState, StateError};
 
 /// Why training stopped early with an error.
@@ -78,6 +81,34 @@ pub enum TrainError {
     /// [`Trainer::restore`]).
     #[error("cannot resume the saved run: {0}")]
     Resume(#[from] StateError),
+    /// The run the last `fit` finished cannot go on with the trainer's settings or this
+    /// training set (its batch size, `drop_last` or seed were changed, or the training set
+    /// has another length). [`Trainer::reset`] starts a new run instead.
+    #[error("cannot continue the last run (`Trainer::reset` starts a new one): {0}")]
+    Continue(StateError),
+    /// The last `fit` stopped inside an epoch (its callback stopped it at a log point, or
+    /// an error), so its run cannot be continued exactly. [`Trainer::reset`] starts a new
+    /// run.
+    #[error("cannot continue the last run: {reason}; `Trainer::reset` starts a new one")]
+    Unfinished {
+        /// Where and why the last `fit` stopped.
+        reason: String,
+    },
+    /// A class label is not one the loss knows ([`LossLayer::CLASSES`]): found before any
+    /// training or evaluation.
+    #[error("{}", label_message(set, *sample, *label, *classes))]
+    LabelOutOfRange {
+        /// Which data set: "training set", "held-out set" (of `fit`) or "data set" (of
+        /// [`evaluate`]).
+        set: &'static str,
+        /// The sample's index in that data set.
+        sample: usize,
+        /// Its label.
+        label: usize,
+        /// The loss's number of classes (labels `0..classes`; 0: the loss takes no class
+        /// indices).
+        classes: usize,
+    },
     /// Checkpoints keep the best held-out loss, but `fit` was given no held-out set.
     #[error("the checkpoint keeps the best held-out loss in {}, but `fit` was given no held-out set: pass `Some(&eval)` or drop `keep_best`", .path.display())]
     KeepBestWithoutEval {
@@ -104,6 +135,16 @@ pub enum TrainError {
     },
 }
 
+fn label_message(set: &str, sample: usize, label: usize, classes: usize) -> String {
+    if classes == 0 {
+        format!("sample {sample} of the {set} has the class label {label}, but the loss takes no class indices (give it a batch of 0/1 targets)")
+    } else {
+        format!(
+            "label {label} of sample {sample} of the {set} is out of range: the loss has {classes} classes (labels 0..{classes})"
+        )
+    }
+}
+
 /// One logged point: the mean batch loss since the previous point (the book's `loss_list`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LogPoint {
@@ -115,6 +156,9 @@ pub struct LogPoint {
     pub iters: usize,
     /// Mean batch loss since the previous point.
     pub loss: f64,
+    /// The learning rate of the point's last step ([`Optimizer::learning_rate`]; `None`
+    /// for an optimizer without one).
+    pub lr: Option<f64>,
 }
 
 impl fmt::Display for LogPoint {
@@ -148,7 +192,7 @@ pub struct EpochStats {
     pub eval: Option<Evaluation>,
 }
 
-/// What the callback of [`Trainer::fit_with`] is shown.
+/// What the callback of [`Trainer::fit_with`] is shown (with the network).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Event {
     /// Every `log_every` iterations (and at the end of each epoch).
@@ -181,7 +225,8 @@ pub struct History {
 /// first epoch (about 5 MiB in all at most).
 const HISTORY_RESERVE: usize = 1 << 16;
 
-/// Trains any [`Trainable`] network with an optimizer: for every epoch, reshuffle the
+/// Trains any [`Trainable`] network with an optimizer: for every epoch, reseed the
+/// network's random layers ([`Network::reseed`] with [`epoch_seed`]), reshuffle the
 /// training set with a seeded generator, run `train_step` on each mini-batch, log the mean
 /// loss every `log_every` iterations, and evaluate on a held-out set if one is given.
 ///
@@ -192,13 +237,23 @@ const HISTORY_RESERVE: usize = 1 << 16;
 /// the callback of [`fit_with`](Self::fit_with) stops it. A NaN or infinite batch loss stops
 /// training with [`TrainError::NonFiniteLoss`].
 ///
-/// # Resuming
+/// # Runs: one `fit` after another, resuming
+/// A trainer keeps its run. [`epochs`](Trainer::epochs) is the run's total, and a `fit`
+/// after a finished `fit` continues that run where it stopped: the same shuffling stream
+/// and order of the samples, epochs numbered on (the second `fit` starts at epoch 3 after a
+/// first of 2), the history appended to (each `fit` returns the whole run's). So
+/// `epochs(2)`, `fit`, `trainer.epochs += 2`, `fit` trains the same network bit for bit as
+/// one `fit` of 4 epochs; a `fit` whose run already has `epochs` epochs trains nothing and
+/// returns the history. [`reset`](Trainer::reset) starts a new run from
+/// [`seed`](Trainer::seed). A `fit` that stopped inside an epoch (the callback at a log
+/// point, an error) leaves no run to continue: the next `fit` is an error until `reset`.
+///
 /// [`state`](Trainer::state) after a `fit` gives a [`TrainState`]: epoch and step counts,
 /// the shuffling stream and the current order of the samples, the best held-out loss, the
 /// history and the optimizer's state. A fresh trainer [`restore`](Trainer::restore)s it and
-/// its next `fit` continues the run bit for bit: N epochs, restore, N more give the same
-/// parameters and losses as 2N epochs straight. Without a restore, every `fit` starts a new
-/// run from [`seed`](Trainer::seed).
+/// its next `fit` continues the run bit for bit, exactly as the original trainer's next
+/// `fit` would: N epochs, restore, N more give the same parameters and losses as 2N epochs
+/// straight.
 ///
 /// # Non-finite values
 /// NaN propagates: every built-in layer and loss turns a NaN or an infinity in a step's
@@ -229,6 +284,20 @@ pub struct Trainer<O> {
     /// Where checkpoints go during `fit`.
     #[cfg(feature = "safetensors")]
     checkpoint: Option<checkpoint::Checkpoint>,
+    /// The learning-rate schedule, if any.
+    schedule: Option<Schedule>,
+    /// The global gradient norm steps are clipped to, if any.
+    clip_grad_norm: Option<f64>,
+}
+
+/// A shared [`LrSchedule`] (so a trainer stays `Clone` and `Debug`).
+#[derive(Clone)]
+struct Schedule(Arc<dyn LrSchedule + Send + Sync>);
+
+impl fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LrSchedule")
+    }
 }
 
 /// What a trainer knows of its runs.
@@ -259,6 +328,8 @@ impl<O> Trainer<O> {
             run: Saved::Nothing,
             #[cfg(feature = "safetensors")]
             checkpoint: None,
+            schedule: None,
+            clip_grad_norm: None,
         }
     }
 
@@ -291,6 +362,55 @@ impl<O> Trainer<O> {
     /// Sets the iterations between log points (`0`: once per epoch).
     pub fn log_every(mut self, iters: usize) -> Self {
         self.log_every = iters;
+        self
+    }
+
+    /// Sets the learning rate of every step from `schedule` (see
+    /// [`optim::schedule`](crate::optim::schedule)): before each step, `fit` asks it about
+    /// the step's position ([`StepAt`]: the epoch finished before it, 0-based, and the
+    /// step of the run) and hands the rate to
+    /// [`Optimizer::set_learning_rate`]. Restored and continued runs ask about the same
+    /// positions, so they train exactly as an uninterrupted run. `fit` panics if the
+    /// optimizer has no learning rate ([`Optimizer::learning_rate`] is `None`) or the
+    /// schedule gives a rate that is not finite and at least 0.
+    ///
+    /// ```
+    /// use nn::optim::schedule::{CosineAnnealingLr, LinearWarmup};
+    /// use nn::rand::SeedableRng;
+    /// use nn::train::{Progress, Trainer};
+    ///
+    /// nn::network! { pub struct Net { input: 2, fc: Affine(3), loss: SoftmaxWithLoss } }
+    ///
+    /// let data = nn::data::spiral::<f32>(1); // 300 samples: 10 batches of 30
+    /// let mut net = Net::new(&mut nn::rand_chacha::ChaCha8Rng::seed_from_u64(0));
+    /// let mut trainer = Trainer::new(nn::Sgd::new(0.5))
+    ///     .epochs(20)
+    ///     .batch_size(30)
+    ///     .log_every(5)
+    ///     .progress(Progress::Silent)
+    ///     // 10 steps of warm-up, then from 0.5 to 0.05 along a cosine over the 20 epochs
+    ///     .schedule(LinearWarmup::new(10, CosineAnnealingLr::new(0.5, 20, 0.05)));
+    /// let history = trainer.fit(&mut net, &data, None)?;
+    /// assert_eq!(history.log[0].lr, Some(0.5 * 5.0 / 10.0)); // step 5 of 10 of the warm-up
+    /// assert!((history.log.last().unwrap().lr.unwrap() - 0.05).abs() < 0.01);
+    /// # Ok::<(), nn::train::TrainError>(())
+    /// ```
+    pub fn schedule(mut self, schedule: impl LrSchedule + Send + Sync + 'static) -> Self {
+        self.schedule = Some(Schedule(Arc::new(schedule)));
+        self
+    }
+
+    /// Clips every step's gradients to the global norm `max_norm` before the update
+    /// ([`ClipGradNorm`]: `‖g‖ = √Σg²` over all parameters, every gradient scaled by
+    /// `max_norm / (‖g‖ + 1e-6)` when that is below 1; PyTorch's `clip_grad_norm_`). A
+    /// clipped step runs `forward`, `backward` and the update separately instead of the
+    /// fused `train_step` (the batch is copied into a reused buffer, no in-place read), and
+    /// allocates nothing once the largest batch and tensor have been seen. Panics unless
+    /// `max_norm` is finite and greater than 0.
+    #[track_caller]
+    pub fn clip_grad_norm(mut self, max_norm: f64) -> Self {
+        ClipGradNorm::<f64>::new(max_norm); // the same check, here at the caller
+        self.clip_grad_norm = Some(max_norm);
         self
     }
 
@@ -397,7 +517,47 @@ impl<O> Trainer<O> {
         Ok((run, optimizer))
     }
 
+    /// Forgets the run (finished, restored or interrupted): the next [`fit`](Self::fit)
+    /// starts a new one at epoch 1, shuffling from [`seed`](Self::seed). The optimizer keeps
+    /// its state (Adam's moments, ...); reset or replace `optimizer` for a fresh start.
+    pub fn reset(&mut self) {
+        self.run = Saved::Nothing;
+    }
+
+    /// Fails unless the next `fit` can start or continue its run on `samples` samples with
+    /// the current settings (checked before anything changes).
+    fn check_run(&self, samples: usize) -> Result<(), TrainError> {
+        let (run, wrap): (&Run, fn(StateError) -> TrainError) = match &self.run {
+            Saved::Nothing => return Ok(()),
+            Saved::Interrupted(reason) => return Err(TrainError::Unfinished { reason: reason.clone() }),
+            Saved::Pending(run) => (run, TrainError::Resume),
+            Saved::Finished(run) => (run, TrainError::Continue),
+        };
+        run.check_settings(self.batch_size, self.drop_last).map_err(wrap)?;
+        if run.seed != self.seed {
+            return Err(wrap(StateError::Seed {
+                saved: run.seed,
+                configured: self.seed,
+            }));
+        }
+        if run.order.len() != samples {
+            return Err(wrap(StateError::Samples {
+                saved: run.order.len(),
+                found: samples,
+            }));
+        }
+        Ok(())
+    }
+
     /// Trains `net` on `train`; evaluates on `eval` after every epoch if given.
+    ///
+    /// Continues the trainer's run (see [`Trainer`], "Runs"): a new run at epoch 1 after
+    /// [`new`](Self::new) or [`reset`](Self::reset), else the restored run or the one the
+    /// last `fit` finished, up to [`epochs`](Self::epochs) in all. Errors before any step:
+    /// [`TrainError::Unfinished`] if the last `fit` stopped inside an epoch,
+    /// [`TrainError::Continue`] / [`TrainError::Resume`] if the run cannot go on with these
+    /// settings or this training set, [`TrainError::NoBatch`].
+    #[track_caller]
     pub fn fit<T, N, Y, const IN: usize, const OUT: usize>(
         &mut self,
         net: &mut N,
@@ -411,12 +571,46 @@ impl<O> Trainer<O> {
         Y: Targets<T>,
         for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
     {
-        self.fit_with(net, train, eval, |_| Control::Continue)
+        self.fit_with(net, train, eval, |_, _| Control::Continue)
     }
 
-    /// [`fit`](Self::fit) with a callback that sees every [`Event`] (log points and epoch
-    /// ends) and may stop training by returning [`Control::Stop`] (early stopping, custom
-    /// logging).
+    /// [`fit`](Self::fit) with a callback that sees the network and every [`Event`] (log
+    /// points and epoch ends) and may stop training by returning [`Control::Stop`] (early
+    /// stopping, custom logging, saving or keeping a copy of the network as it is at that
+    /// point: after the step of a log point, after the held-out evaluation of an epoch).
+    ///
+    /// Keeping the network with the lowest held-out loss:
+    ///
+    /// ```
+    /// use nn::data::spiral;
+    /// use nn::rand::SeedableRng;
+    /// use nn::train::{Control, Event, Progress, Trainer};
+    ///
+    /// nn::network! {
+    ///     #[derive(Clone)]
+    ///     pub struct Net { input: 2, fc1: Affine(10), act: Tanh, fc2: Affine(3), loss: SoftmaxWithLoss }
+    /// }
+    ///
+    /// let (train, test) = spiral::<f32>(1).split(0.2, 0);
+    /// let mut net = Net::new(&mut nn::rand_chacha::ChaCha8Rng::seed_from_u64(0));
+    /// let mut trainer = Trainer::new(nn::Adam::with_lr(0.05)).epochs(20).progress(Progress::Silent);
+    /// let mut best: Option<(f64, Net<f32>)> = None;
+    /// let history = trainer.fit_with(&mut net, &train, Some(&test), |net, event| {
+    ///     if let Event::Epoch(stats) = event {
+    ///         let loss = stats.eval.expect("a held-out set was given").loss;
+    ///         if best.as_ref().is_none_or(|(b, _)| loss < *b) {
+    ///             best = Some((loss, net.clone()));
+    ///         }
+    ///     }
+    ///     Control::Continue
+    /// })?;
+    /// let (loss, mut best_net) = best.expect("20 epochs ran");
+    /// let lowest = history.epochs.iter().map(|e| e.eval.unwrap().loss).fold(f64::INFINITY, f64::min);
+    /// assert_eq!(loss, lowest);
+    /// assert_eq!(nn::train::evaluate(&mut best_net, &test, trainer.batch_size).loss, lowest);
+    /// # Ok::<(), nn::train::TrainError>(())
+    /// ```
+    #[track_caller]
     pub fn fit_with<T, N, Y, F, const IN: usize, const OUT: usize>(
         &mut self,
         net: &mut N,
@@ -429,18 +623,26 @@ impl<O> Trainer<O> {
         O: Optimizer<T>,
         N: Trainable<T, IN, OUT>,
         Y: Targets<T>,
-        F: FnMut(&Event) -> Control,
+        F: FnMut(&N, &Event) -> Control,
         for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
     {
-        if let Saved::Pending(run) = &self.run {
-            run.check_settings(self.batch_size, self.drop_last)?;
-            if run.order.len() != train.len() {
-                return Err(StateError::Samples {
-                    saved: run.order.len(),
-                    found: train.len(),
-                }
-                .into());
-            }
+        if self.schedule.is_some() && self.optimizer.learning_rate().is_none() {
+            panic!(
+                "Trainer::schedule: the optimizer {} has no learning rate to schedule (Optimizer::learning_rate is None)",
+                core::any::type_name::<O>()
+            );
+        }
+        self.check_run(train.len())?;
+        check_labels::<T, N::Loss, Y, IN, OUT>(train, "training set")?;
+        if let Some(eval) = eval {
+            check_labels::<T, N::Loss, Y, IN, OUT>(eval, "held-out set")?;
+        }
+        let iters = batch_count(train.len(), self.batch_size, self.drop_last);
+        if iters == 0 {
+            return Err(TrainError::NoBatch {
+                samples: train.len(),
+                batch_size: self.batch_size,
+            });
         }
         #[cfg(feature = "safetensors")]
         if let Some(c) = &self.checkpoint {
@@ -456,30 +658,24 @@ impl<O> Trainer<O> {
                     message: e.to_string(),
                 })?;
         }
-        // A resumed run continues its stream, order and history; otherwise start afresh.
+        // A restored or finished run continues its stream, order and history; otherwise a new
+        // run starts from `seed`.
         let (mut batches, start, mut iteration, mut history, mut best, mut last_finite) =
             match core::mem::replace(&mut self.run, Saved::Nothing) {
-                Saved::Pending(run) => {
+                Saved::Pending(run) | Saved::Finished(run) => {
                     let run = *run;
                     let batches = Batches::<T, IN, Y>::resume(run.order, run.batch_size, run.drop_last, run.rng);
                     let mut history = run.history;
                     history.stopped = false;
                     (batches, run.epoch, run.iteration, history, run.best, run.last_loss)
                 }
-                _ => {
+                Saved::Nothing | Saved::Interrupted(_) => {
                     let batches =
                         Batches::<T, IN, Y>::new(train.len(), self.batch_size, self.seed).drop_last(self.drop_last);
                     (batches, 0, 0u64, History::default(), None, None)
                 }
             };
-        let iters = batches.len();
-        if iters == 0 {
-            self.run = Saved::Interrupted("the last `fit` found no batch".to_string());
-            return Err(TrainError::NoBatch {
-                samples: train.len(),
-                batch_size: self.batch_size,
-            });
-        }
+        debug_assert_eq!(batches.len(), iters);
         let log_every = if self.log_every == 0 { iters } else { self.log_every };
         let epochs = self.epochs.saturating_sub(start);
         // Bounded: `epochs` may be huge ("until the callback stops"); a longer history grows
@@ -489,6 +685,7 @@ impl<O> Trainer<O> {
             .reserve_exact(epochs.saturating_mul(iters.div_ceil(log_every)).min(HISTORY_RESERVE));
         history.epochs.reserve_exact(epochs.min(HISTORY_RESERVE));
         let mut eval_batches = eval.map(|e| Batches::<T, IN, Y>::new(e.len(), self.batch_size, 0));
+        let mut clip = self.clip_grad_norm.map(ClipGradNorm::<T>::new);
         let mut out = self.progress.start(epochs.saturating_mul(iters));
         let mut done = start;
         let mut interrupted = None;
@@ -496,12 +693,41 @@ impl<O> Trainer<O> {
         let mut written = start;
 
         'epochs: for epoch in start.saturating_add(1)..=self.epochs {
+            net.reseed(epoch_seed(self.seed, epoch));
             batches.shuffle();
             let (mut sum, mut count) = (0.0f64, 0usize);
             let mut epoch_sum = 0.0f64;
             for i in 0..iters {
-                let (x, t) = batches.get_in_place(train, i);
-                let loss = net.train_step(x.into(), t.into(), &mut self.optimizer).as_f64();
+                if let Some(Schedule(s)) = &self.schedule {
+                    let at = StepAt {
+                        epoch: epoch - 1,
+                        step: iteration,
+                        steps_per_epoch: iters,
+                    };
+                    let lr = s.lr(at);
+                    assert!(
+                        lr.is_finite() && lr >= 0.0,
+                        "Trainer: the learning-rate schedule gave {lr} for epoch {epoch}, iteration {} (step {} of the run); a rate must be finite and at least 0",
+                        i + 1,
+                        iteration
+                    );
+                    self.optimizer.set_learning_rate(lr);
+                }
+                let loss = match clip.as_mut() {
+                    None => {
+                        let (x, t) = batches.get_in_place(train, i);
+                        net.train_step(x.into(), t.into(), &mut self.optimizer)
+                    }
+                    Some(clip) => {
+                        // forward and backward, then the update on clipped gradients
+                        let (x, t) = batches.get(train, i);
+                        let loss = net.forward(x, t.into());
+                        net.backward();
+                        clip.apply(&mut self.optimizer, |f| net.visit_params(f));
+                        loss
+                    }
+                }
+                .as_f64();
                 iteration = iteration.saturating_add(1); // a loaded count may be anything
                 if !loss.is_finite() {
                     out.finish();
@@ -527,11 +753,12 @@ impl<O> Trainer<O> {
                         iter: i + 1,
                         iters,
                         loss: sum / count as f64,
+                        lr: self.optimizer.learning_rate(),
                     };
                     (sum, count) = (0.0, 0);
                     history.log.push(point);
                     out.log(&point);
-                    if callback(&Event::Log(point)) == Control::Stop {
+                    if callback(&*net, &Event::Log(point)) == Control::Stop {
                         history.stopped = true;
                         interrupted = Some((epoch, i + 1));
                         break 'epochs;
@@ -584,7 +811,7 @@ impl<O> Trainer<O> {
                 }
             }
             out.epoch(&stats);
-            if callback(&Event::Epoch(stats)) == Control::Stop {
+            if callback(&*net, &Event::Epoch(stats)) == Control::Stop {
                 history.stopped = true;
                 break;
             }
@@ -636,6 +863,71 @@ impl<O> Trainer<O> {
             }
         };
         Ok(history)
+    }
+}
+
+/// Mixed into the seed of [`epoch_seed`] so that its streams differ from the shuffling one.
+const RESEED: u64 = 0xD1B5_4A32_D192_ED03;
+
+/// The seed [`Trainer::fit`] hands [`Network::reseed`] before epoch `epoch` (1-based) of a
+/// run with shuffling seed `seed`: [`layer_seed`]`(seed ^ C, epoch)` for a fixed constant
+/// `C`. It depends on nothing else, so a resumed or continued run draws the same random
+/// masks (`Dropout`) in each epoch as one uninterrupted run.
+///
+/// ```
+/// use nn::train::epoch_seed;
+/// assert_eq!(epoch_seed(0, 3), epoch_seed(0, 3));
+/// assert_ne!(epoch_seed(0, 3), epoch_seed(0, 4));
+/// assert_ne!(epoch_seed(0, 3), epoch_seed(1, 3));
+/// ```
+pub fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+    layer_seed(seed ^ RESEED, epoch as u64)
+}
+
+/// Fails at the first sample of `data` whose class label is not below the loss's
+/// [`CLASSES`](LossLayer::CLASSES) (nothing to check for a loss without classes or targets
+/// that are not class indices). Gathers the labels in chunks into one small buffer.
+fn check_labels<T, L, Y, const IN: usize, const OUT: usize>(
+    data: &Dataset<T, IN, Y>,
+    set: &'static str,
+) -> Result<(), TrainError>
+where
+    T: Float,
+    L: LossLayer<T, OUT>,
+    Y: Targets<T>,
+    for<'a> L::Target<'a>: From<&'a Y::Buf>,
+{
+    const CHUNK: usize = 256;
+    let Some(classes) = L::CLASSES else { return Ok(()) };
+    let mut idx = [0usize; CHUNK];
+    let mut buf = Y::Buf::default();
+    for start in (0..data.len()).step_by(CHUNK) {
+        let len = CHUNK.min(data.len() - start);
+        for (k, i) in idx[..len].iter_mut().enumerate() {
+            *i = start + k;
+        }
+        data.y().gather(&idx[..len], &mut buf);
+        let Some(labels) = L::class_indices((&buf).into()) else {
+            return Ok(()); // one-hot rows or values, not class indices
+        };
+        if let Some(k) = labels.iter().position(|&l| l >= classes) {
+            return Err(TrainError::LabelOutOfRange {
+                set,
+                sample: start + k,
+                label: labels[k],
+                classes,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Batches per epoch of `samples` samples.
+fn batch_count(samples: usize, batch_size: usize, drop_last: bool) -> usize {
+    if drop_last {
+        samples / batch_size
+    } else {
+        samples.div_ceil(batch_size)
     }
 }
 

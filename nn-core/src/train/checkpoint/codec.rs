@@ -13,6 +13,7 @@
 //! | `trainer.last_loss` | F64 `[1]` | the last finite batch loss (absent: none) |
 //! | `trainer.history.log.position` | U64 `[L, 3]` | epoch, iteration, iterations per epoch |
 //! | `trainer.history.log.loss` | F64 `[L]` | each log point's loss |
+//! | `trainer.history.log.lr` / `trainer.history.log.has_lr` | F64 / U8 `[L]` | its learning rate, and whether it has one (both absent in files written before rates were logged: none) |
 //! | `trainer.history.epochs.epoch` | U64 `[E]` | |
 //! | `trainer.history.epochs.train_loss` | F64 `[E]` | |
 //! | `trainer.history.epochs.eval` | F64 `[E, 2]` | held-out loss and accuracy |
@@ -108,6 +109,16 @@ pub(crate) fn encode<T: Float>(state: &TrainState<T>, entries: &mut Entries) -> 
             vec![h.log.len()],
             h.log.iter().map(|p| p.loss),
         ),
+        f64s(
+            "trainer.history.log.lr",
+            vec![h.log.len()],
+            h.log.iter().map(|p| p.lr.unwrap_or(f64::NAN)),
+        ),
+        u8s(
+            "trainer.history.log.has_lr",
+            vec![h.log.len()],
+            h.log.iter().map(|p| p.lr.is_some() as u8).collect(),
+        ),
         u64s(
             "trainer.history.epochs.epoch",
             vec![e.len()],
@@ -196,16 +207,37 @@ pub(crate) fn decode<T: Float>(st: &SafeTensors<'_>, kind: &str) -> Result<Train
     let l = r.len("trainer.history.log.loss")?;
     let pos = r.u64s("trainer.history.log.position", &[l, 3])?;
     let losses = r.f64s("trainer.history.log.loss", &[l])?;
+    let rates = match r.st.tensor("trainer.history.log.has_lr") {
+        Err(_) => vec![None; l], // written before the rates were logged
+        Ok(_) => {
+            let has = r.bytes("trainer.history.log.has_lr", Dtype::U8, &[l])?;
+            let lr = r.f64s("trainer.history.log.lr", &[l])?;
+            has.iter()
+                .zip(lr)
+                .enumerate()
+                .map(|(i, (&h, lr))| match h {
+                    0 => Ok(None),
+                    1 => Ok(Some(lr)),
+                    b => Err(problem(
+                        "trainer.history.log.has_lr",
+                        format!("entry {i} is {b}; expected 0 or 1"),
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
     let key = "trainer.history.log.position";
     let log = pos
         .chunks_exact(3)
         .zip(losses)
-        .map(|(p, loss)| {
+        .zip(rates)
+        .map(|((p, loss), lr)| {
             Ok(LogPoint {
                 epoch: usize_of(key, p[0])?,
                 iter: usize_of(key, p[1])?,
                 iters: usize_of(key, p[2])?,
                 loss,
+                lr,
             })
         })
         .collect::<Result<_, FormatError>>()?;

@@ -24,12 +24,14 @@ fn state() -> TrainState<f32> {
             iter: 3,
             iters: 3,
             loss: 1.25,
+            lr: Some(0.125),
         },
         LogPoint {
             epoch: 2,
             iter: 3,
             iters: 3,
             loss: -0.0,
+            lr: None,
         },
     ];
     let epochs = vec![
@@ -116,6 +118,18 @@ fn a_state_round_trips() {
     assert_eq!(debug_bits(&back), debug_bits(&s));
 }
 
+/// A checkpoint written before log points had a learning rate (no `trainer.history.log.lr`
+/// / `has_lr`) decodes with none.
+#[test]
+fn a_checkpoint_without_logged_rates_decodes_with_none() {
+    let mut v = entries(&state());
+    v.retain(|e| !e.key.starts_with("trainer.history.log.lr") && e.key != "trainer.history.log.has_lr");
+    let back = decode::<f32>(&SafeTensors::deserialize(&bytes(&v)).unwrap(), "Adam").unwrap();
+    let mut want = state();
+    want.history.log.iter_mut().for_each(|p| p.lr = None);
+    assert_eq!(debug_bits(&back), debug_bits(&want));
+}
+
 /// Decodes `state()`'s tensors after `edit`.
 fn decode_edited(edit: impl FnOnce(&mut Vec<Entry>)) -> FormatError {
     let mut entries = entries(&state());
@@ -147,6 +161,16 @@ fn a_malformed_tensor_is_named() {
     );
     let e = decode_edited(|v| find(v, "trainer.drop_last").data = vec![2]);
     assert_eq!(e.problem, "is 2; expected 0 or 1");
+    let e = decode_edited(|v| find(v, "trainer.history.log.has_lr").data[1] = 3);
+    assert_eq!(
+        (e.tensor.as_str(), e.problem.as_str()),
+        ("trainer.history.log.has_lr", "entry 1 is 3; expected 0 or 1")
+    );
+    let e = decode_edited(|v| v.retain(|e| e.key != "trainer.history.log.lr"));
+    assert_eq!(
+        (e.tensor.as_str(), e.problem.as_str()),
+        ("trainer.history.log.lr", "is missing (not a complete nn checkpoint)")
+    );
     let e = decode_edited(|v| find(v, "trainer.history.epochs.has_eval").data[0] = 5);
     assert_eq!(e.problem, "row 0 is [5, 0]; expected [0, 0], [1, 0] or [1, 1]");
     let e = decode_edited(|v| {
