@@ -34,7 +34,7 @@ impl Noisy {
     /// `stream` seeds the noise before the first `reseed` (a fresh network's own draw).
     fn new(stream: u64) -> Self {
         Self {
-            inner: TwoLayerNet::with_init(&mut ChaCha8Rng::seed_from_u64(3), InitScheme::Auto),
+            inner: TwoLayerNet::with_init_f64(&mut ChaCha8Rng::seed_from_u64(3), InitScheme::Auto),
             rng: ChaCha8Rng::seed_from_u64(stream),
             seeds: Vec::new(),
         }
@@ -50,6 +50,12 @@ impl Noisy {
 }
 
 impl Network<f64, 2, 3> for Noisy {
+    fn zeroed() -> Self {
+        unimplemented!("not needed here")
+    }
+    fn with_init(_rng: &mut dyn nn_core::rand::RngCore, _scheme: InitScheme) -> Self {
+        unimplemented!("not needed here")
+    }
     fn predict(&mut self, x: BatchRef<'_, f64, 2>) -> BatchRef<'_, f64, 3> {
         self.inner.predict(x)
     }

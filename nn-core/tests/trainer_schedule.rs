@@ -14,7 +14,7 @@ mod two_layer_net;
 use two_layer_net::TwoLayerNet;
 
 fn net(seed: u64) -> TwoLayerNet<f64> {
-    TwoLayerNet::with_init(&mut ChaCha8Rng::seed_from_u64(seed), InitScheme::Auto)
+    TwoLayerNet::with_init_f64(&mut ChaCha8Rng::seed_from_u64(seed), InitScheme::Auto)
 }
 
 fn bits(net: &mut TwoLayerNet<f64>) -> Vec<u64> {
