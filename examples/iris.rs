@@ -62,8 +62,8 @@ pub fn run(seed: u64, progress: Progress) -> Result<Run, TrainError> {
         .progress(progress);
     trainer.fit(&mut net, &train, Some(&test))?;
     Ok(Run {
-        train: evaluate(&mut net, &train, train.len()),
-        test: evaluate(&mut net, &test, test.len()),
+        train: evaluate(&mut net, &train, train.len())?,
+        test: evaluate(&mut net, &test, test.len())?,
         sizes: (train.len(), test.len()),
     })
 }

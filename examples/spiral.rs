@@ -64,7 +64,7 @@ pub fn train(data: &Dataset<f32, 2>, seed: u64, progress: Progress) -> Result<Ru
         .log_every(10)
         .progress(progress);
     let history = trainer.fit(&mut net, data, None)?;
-    let final_eval = evaluate(&mut net, data, data.len());
+    let final_eval = evaluate(&mut net, data, data.len())?;
     Ok(Run {
         net,
         history,

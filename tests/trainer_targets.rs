@@ -37,7 +37,7 @@ fn regression_targets_with_mean_squared_error() {
     let y = Batch::<f32, 1>::from_fn(n, |_, i| x[(0, i)].sin());
     let data = Dataset::regression(x, y).unwrap();
     let mut net = SineNet::new(&mut ChaCha8Rng::seed_from_u64(0));
-    let before = evaluate(&mut net, &data, 50);
+    let before = evaluate(&mut net, &data, 50).unwrap();
     assert_eq!(before.accuracy, None, "a regression loss has no accuracy");
     let mut trainer = Trainer::new(Adam::with_lr(0.01))
         .epochs(200)

@@ -481,14 +481,22 @@ fn a_poisoned_sample_stops_training_with_an_error() {
     }
 }
 
-/// `evaluate` (the trainer's) over a data set with one poisoned sample reports a non-finite
-/// loss.
+/// `evaluate` (the trainer's) over a data set with one poisoned sample is an error naming
+/// it.
 #[test]
 fn trainer_evaluate_reports_a_non_finite_loss() {
     let data = poisoned_spiral(99, -1.0);
     let mut net = Net3::with_init(&mut rng(8), InitScheme::Book);
     if let Some(e) = through_input_check("Net3::evaluate", || evaluate(&mut net, &data, 50)) {
-        assert!(!e.loss.is_finite(), "{e:?}");
+        match e {
+            Err(TrainError::NonFiniteEvaluation {
+                batch: Some(1),
+                sample: Some(99),
+                loss,
+                ..
+            }) => assert!(!loss.is_finite()),
+            other => panic!("expected an error naming sample 99, got {other:?}"),
+        }
     }
 }
 

@@ -34,7 +34,7 @@ fn trains_the_spiral_and_logs_like_the_book() {
     let eval = last.eval.unwrap();
     assert!(last.train_loss < 0.2, "last epoch's mean loss {}", last.train_loss);
     assert!(eval.loss < 0.15 && eval.accuracy.unwrap() >= 0.95, "{eval:?}");
-    let other = evaluate(&mut n, &data, 64);
+    let other = evaluate(&mut n, &data, 64).unwrap();
     assert!(
         (other.loss - eval.loss).abs() < 1e-6 && other.accuracy == eval.accuracy,
         "evaluation should not depend on the batch size: {other:?} vs {eval:?}"
@@ -136,7 +136,7 @@ fn callback_sees_the_network_at_each_event() {
         .unwrap();
     assert_eq!(copies.len(), 4);
     for (i, (seen, copy)) in copies.iter_mut().enumerate() {
-        let again = evaluate(copy, &test, 30);
+        let again = evaluate(copy, &test, 30).unwrap();
         assert_eq!(
             (again.loss.to_bits(), again.accuracy),
             (seen.loss.to_bits(), seen.accuracy),
@@ -304,4 +304,76 @@ fn a_label_out_of_range_is_an_error_before_any_step() {
         err.to_string(),
         "sample 0 of the training set has the class label 1, but the loss takes no class indices (give it a batch of 0/1 targets)"
     );
+}
+
+nn::network! {
+    /// A line fitted by least squares.
+    struct Line { input: 1, fc: Affine(1), loss: MeanSquaredError }
+}
+
+/// 100 samples `x = i / 100` with target 0, sample `huge` (if any) at `1e200`: finite, but
+/// its squared error overflows.
+fn line_data(huge: Option<usize>) -> nn_core::data::Dataset<f64, 1, nn_core::Batch<f64, 1>> {
+    let x = nn_core::Batch::<f64, 1>::from_fn(100, |_, i| if Some(i) == huge { 1e200 } else { i as f64 / 100.0 });
+    nn_core::data::Dataset::regression(x, nn_core::Batch::from_fn(100, |_, _| 0.0)).unwrap()
+}
+
+#[test]
+fn evaluate_is_an_error_for_no_samples_or_a_non_finite_loss() {
+    let mut n = net::<f32>(0);
+    let empty = spiral_with::<f32>(0, 3, 0);
+    let err = evaluate(&mut n, &empty, 10).unwrap_err();
+    assert_eq!(err, TrainError::NoSamples { set: "data set" });
+    assert_eq!(err.to_string(), "the data set has no samples to evaluate");
+    assert_eq!(
+        evaluate(&mut n, &relabelled(42, 3), 10).unwrap_err(),
+        TrainError::LabelOutOfRange {
+            set: "data set",
+            sample: 42,
+            label: 3,
+            classes: 3
+        }
+    );
+
+    let mut line = Line::new_f64(&mut ChaCha8Rng::seed_from_u64(0));
+    assert!(evaluate(&mut line, &line_data(None), 32).unwrap().loss.is_finite());
+    let err = evaluate(&mut line, &line_data(Some(73)), 32).unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::NonFiniteEvaluation {
+            set: "data set",
+            epoch: None,
+            batch: Some(2),
+            sample: Some(73),
+            loss: f64::INFINITY
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "evaluating the data set: the loss of sample 73 (batch 2) is inf"
+    );
+}
+
+#[test]
+fn fit_stops_on_an_empty_or_non_finite_held_out_set() {
+    let mut n = net::<f32>(0);
+    let before = n.affine1.w.clone();
+    let mut t = Trainer::new(Sgd::new(1.0)).progress(Progress::Silent);
+    let data = spiral::<f32>(SPIRAL_SEED);
+    assert_eq!(
+        t.fit(&mut n, &data, Some(&spiral_with::<f32>(0, 3, 0))).unwrap_err(),
+        TrainError::NoSamples { set: "held-out set" }
+    );
+    assert_eq!(n.affine1.w, before, "no step was taken");
+
+    let mut line = Line::new_f64(&mut ChaCha8Rng::seed_from_u64(0));
+    let mut t = Trainer::new(Sgd::new(0.1)).epochs(3).progress(Progress::Silent);
+    let err = t
+        .fit(&mut line, &line_data(None), Some(&line_data(Some(5))))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "evaluating the held-out set after epoch 1: the loss of sample 5 (batch 0) is inf"
+    );
+    assert!(t.state::<f64>().is_err(), "no run to continue after the error");
 }

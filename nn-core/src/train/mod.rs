@@ -109,6 +109,29 @@ pub enum TrainError {
         /// indices).
         classes: usize,
     },
+    /// The data set to evaluate has no samples (no mean loss or accuracy exists).
+    #[error("the {set} has no samples to evaluate")]
+    NoSamples {
+        /// "held-out set" (of `fit`) or "data set" (of [`evaluate`]).
+        set: &'static str,
+    },
+    /// The loss of a sample became NaN or infinite during an evaluation (a non-finite
+    /// parameter or an overflow; data sets hold finite values only).
+    #[error("{}", evaluation_message(set, *epoch, *batch, *sample, *loss))]
+    NonFiniteEvaluation {
+        /// "held-out set" (of `fit`) or "data set" (of [`evaluate`]).
+        set: &'static str,
+        /// The epoch (1-based) after which `fit` evaluated; `None` for [`evaluate`].
+        epoch: Option<usize>,
+        /// The batch (0-based, in order: batch `i` holds samples from `i · batch_size` on);
+        /// `None` if every batch was finite but their sum overflowed.
+        batch: Option<usize>,
+        /// The first sample (0-based index in the data set) whose own loss is non-finite,
+        /// if one is (a batch's mean can overflow with every sample finite).
+        sample: Option<usize>,
+        /// The non-finite loss (of the batch, or the sum).
+        loss: f64,
+    },
     /// Checkpoints keep the best held-out loss, but `fit` was given no held-out set.
     #[error("the checkpoint keeps the best held-out loss in {}, but `fit` was given no held-out set: pass `Some(&eval)` or drop `keep_best`", .path.display())]
     KeepBestWithoutEval {
@@ -133,6 +156,22 @@ pub enum TrainError {
         /// The batch size.
         batch_size: usize,
     },
+}
+
+fn evaluation_message(
+    set: &str,
+    epoch: Option<usize>,
+    batch: Option<usize>,
+    sample: Option<usize>,
+    loss: f64,
+) -> String {
+    let when = epoch.map(|e| format!(" after epoch {e}")).unwrap_or_default();
+    let at = match (batch, sample) {
+        (Some(b), Some(s)) => format!("the loss of sample {s} (batch {b}) is {loss}"),
+        (Some(b), None) => format!("the mean loss of batch {b} is {loss} (every sample's own loss is finite)"),
+        _ => format!("the summed loss overflowed to {loss}"),
+    };
+    format!("evaluating the {set}{when}: {at}")
 }
 
 fn label_message(set: &str, sample: usize, label: usize, classes: usize) -> String {
@@ -260,9 +299,22 @@ const HISTORY_RESERVE: usize = 1 << 16;
 /// input, in an activation (an overflow) or in a parameter into a non-finite loss for that
 /// step (no saturating function maps ±∞ to a finite value; see `ARCHITECTURE.md`), so the
 /// guard above fires at the step that meets it, in release builds too. Debug builds also
-/// panic earlier, naming the sample and feature, when a step's input is not finite. Data
-/// sets reject non-finite values when they are built; what gets past that is, for example, a
-/// hand-made [`Standardizer`](crate::data::Standardizer) with a zero standard deviation.
+/// panic earlier, naming the sample and feature, when a step's input is not finite.
+///
+/// The input is finite by construction, nearly: data sets reject non-finite features when
+/// they are built (`Dataset::new`, `classification`, `regression`, the CSV readers) and
+/// `regression` rejects non-finite targets, and a [`Dataset`] hands out no mutable access
+/// to its values but one, [`Dataset::standardize`]: a hand-made
+/// [`Standardizer`](crate::data::Standardizer) with a zero standard deviation can write an
+/// infinity there. (`Dataset::new` with a `Batch` of targets does not check the targets.)
+/// Either way the loss of the step that meets it is non-finite and training stops.
+/// Evaluations ([`evaluate`], and the held-out set of `fit`) fail the same way with
+/// [`TrainError::NonFiniteEvaluation`], naming the sample.
+///
+/// # Labels
+/// Before the first step, `fit` checks every class label of the training and held-out
+/// sets against the loss's number of classes ([`LossLayer::CLASSES`]):
+/// [`TrainError::LabelOutOfRange`] names the first sample out of range.
 #[derive(Clone, Debug)]
 pub struct Trainer<O> {
     /// The optimizer (kept across calls to `fit`, with its state).
@@ -333,16 +385,22 @@ impl<O> Trainer<O> {
         }
     }
 
-    /// Sets the number of epochs (`usize::MAX`: until the callback of
-    /// [`fit_with`](Self::fit_with) returns [`Control::Stop`]).
+    /// Sets the number of epochs of the run, in all (`usize::MAX`: until the callback of
+    /// [`fit_with`](Self::fit_with) returns [`Control::Stop`]). Panics if `epochs` is 0.
+    #[track_caller]
     pub fn epochs(mut self, epochs: usize) -> Self {
+        assert!(epochs > 0, "Trainer::epochs: expected at least 1 epoch, got 0");
         self.epochs = epochs;
         self
     }
 
-    /// Sets the batch size.
+    /// Sets the batch size. Panics if `batch_size` is 0.
+    #[track_caller]
     pub fn batch_size(mut self, batch_size: usize) -> Self {
-        assert!(batch_size > 0, "Trainer: the batch size must be at least 1");
+        assert!(
+            batch_size > 0,
+            "Trainer::batch_size: expected at least 1 sample per batch, got 0"
+        );
         self.batch_size = batch_size;
         self
     }
@@ -607,7 +665,7 @@ impl<O> Trainer<O> {
     /// let (loss, mut best_net) = best.expect("20 epochs ran");
     /// let lowest = history.epochs.iter().map(|e| e.eval.unwrap().loss).fold(f64::INFINITY, f64::min);
     /// assert_eq!(loss, lowest);
-    /// assert_eq!(nn::train::evaluate(&mut best_net, &test, trainer.batch_size).loss, lowest);
+    /// assert_eq!(nn::train::evaluate(&mut best_net, &test, trainer.batch_size)?.loss, lowest);
     /// # Ok::<(), nn::train::TrainError>(())
     /// ```
     #[track_caller]
@@ -626,6 +684,10 @@ impl<O> Trainer<O> {
         F: FnMut(&N, &Event) -> Control,
         for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
     {
+        assert!(
+            self.batch_size > 0,
+            "Trainer::fit: the batch size is 0; expected at least 1 sample per batch"
+        );
         if self.schedule.is_some() && self.optimizer.learning_rate().is_none() {
             panic!(
                 "Trainer::schedule: the optimizer {} has no learning rate to schedule (Optimizer::learning_rate is None)",
@@ -635,6 +697,9 @@ impl<O> Trainer<O> {
         self.check_run(train.len())?;
         check_labels::<T, N::Loss, Y, IN, OUT>(train, "training set")?;
         if let Some(eval) = eval {
+            if eval.is_empty() {
+                return Err(TrainError::NoSamples { set: "held-out set" });
+            }
             check_labels::<T, N::Loss, Y, IN, OUT>(eval, "held-out set")?;
         }
         let iters = batch_count(train.len(), self.batch_size, self.drop_last);
@@ -765,10 +830,23 @@ impl<O> Trainer<O> {
                     }
                 }
             }
+            let evaluation = match eval.zip(eval_batches.as_mut()) {
+                None => None,
+                Some((e, b)) => match evaluate_with(net, e, b, "held-out set", Some(epoch)) {
+                    Ok(v) => Some(v),
+                    Err(err) => {
+                        out.finish();
+                        self.run = Saved::Interrupted(format!(
+                            "the last `fit` stopped with a non-finite held-out loss after epoch {epoch}"
+                        ));
+                        return Err(err);
+                    }
+                },
+            };
             let stats = EpochStats {
                 epoch,
                 train_loss: epoch_sum / iters as f64,
-                eval: eval.zip(eval_batches.as_mut()).map(|(e, b)| evaluate_with(net, e, b)),
+                eval: evaluation,
             };
             let mut improved = false;
             if let Some(e) = stats.eval {
@@ -932,27 +1010,44 @@ fn batch_count(samples: usize, batch_size: usize, drop_last: bool) -> usize {
 }
 
 /// Mean loss and accuracy of `net` over all of `data`, in batches of `batch_size` (no
-/// gradients, no update). A non-finite score (from a non-finite parameter, say) makes the
-/// loss non-finite and its sample count as wrong; it is reported, not an error.
+/// gradients, no update).
+///
+/// Errors: [`TrainError::NoSamples`] for an empty data set (there is no mean to give),
+/// [`TrainError::LabelOutOfRange`] (checked before evaluating), and
+/// [`TrainError::NonFiniteEvaluation`] naming the first sample whose loss is NaN or
+/// infinite. Data sets hold finite values only (their constructors reject NaN and
+/// infinities), so that comes from the network: a non-finite parameter, or an overflow.
+/// Panics if `batch_size` is 0.
+#[track_caller]
 pub fn evaluate<T, N, Y, const IN: usize, const OUT: usize>(
     net: &mut N,
     data: &Dataset<T, IN, Y>,
     batch_size: usize,
-) -> Evaluation
+) -> Result<Evaluation, TrainError>
 where
     T: Float,
     N: Trainable<T, IN, OUT>,
     Y: Targets<T>,
     for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
 {
-    evaluate_with(net, data, &mut Batches::new(data.len(), batch_size, 0))
+    assert!(batch_size > 0, "evaluate: the batch size must be at least 1, got 0");
+    const SET: &str = "data set";
+    if data.is_empty() {
+        return Err(TrainError::NoSamples { set: SET });
+    }
+    check_labels::<T, N::Loss, Y, IN, OUT>(data, SET)?;
+    evaluate_with(net, data, &mut Batches::new(data.len(), batch_size, 0), SET, None)
 }
 
+/// [`evaluate`] of a non-empty `data` with checked labels, in `batches` (in order:
+/// batch `i` holds samples `i·b..`); `epoch` goes into the error.
 fn evaluate_with<T, N, Y, const IN: usize, const OUT: usize>(
     net: &mut N,
     data: &Dataset<T, IN, Y>,
     batches: &mut Batches<T, IN, Y>,
-) -> Evaluation
+    set: &'static str,
+    epoch: Option<usize>,
+) -> Result<Evaluation, TrainError>
 where
     T: Float,
     N: Trainable<T, IN, OUT>,
@@ -960,19 +1055,40 @@ where
     for<'a> <N::Loss as LossLayer<T, OUT>>::Target<'a>: From<&'a Y::Buf>,
 {
     let (mut loss, mut correct, mut classified) = (0.0f64, 0usize, true);
+    let size = batches.batch_size();
+    let failed = |batch, sample, loss| TrainError::NonFiniteEvaluation {
+        set,
+        epoch,
+        batch,
+        sample,
+        loss,
+    };
     for i in 0..batches.len() {
         let (x, t) = batches.get(data, i);
         let n = x.ncols();
         let (l, c) = net.evaluate(x, t.into());
+        if !l.is_finite() {
+            // Which sample: each one alone (only on this error path).
+            let t: <N::Loss as LossLayer<T, OUT>>::Target<'_> = t.into();
+            let sample = (0..n).find(|&j| {
+                let xj = crate::batch::columns("evaluate", x, j, 1);
+                let tj = <N::Loss as LossLayer<T, OUT>>::target_columns(t, j, 1);
+                !net.evaluate(xj, tj).0.is_finite()
+            });
+            return Err(failed(Some(i), sample.map(|j| i * size + j), l.as_f64()));
+        }
         loss += l.as_f64() * n as f64;
         match c {
             Some(c) => correct += c,
             None => classified = false,
         }
     }
-    let n = data.len().max(1) as f64;
-    Evaluation {
+    let n = data.len() as f64;
+    if !loss.is_finite() {
+        return Err(failed(None, None, loss)); // the sum overflowed
+    }
+    Ok(Evaluation {
         loss: loss / n,
         accuracy: classified.then(|| correct as f64 / n),
-    }
+    })
 }
