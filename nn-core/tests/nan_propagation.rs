@@ -10,7 +10,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use nn_core::data::{spiral, Dataset, Standardizer, SPIRAL_SEED};
+use nn_core::data::{spiral, DataError, Dataset, Standardizer, SPIRAL_SEED};
 use nn_core::train::{evaluate, Progress, TrainError, Trainer};
 use nn_core::{
     batch_from_rows, cross_entropy_error, softmax_into, Affine, Batch, BatchNorm, Dropout, Float, Gelu, GeluTanh,
@@ -419,22 +419,30 @@ fn evaluate_with_an_infinite_input_gives_a_non_finite_loss() {
     }
 }
 
-/// A data set whose feature 2 is 0 except for sample `k`, where it is `sign`; standardized
-/// with a standard deviation of the smallest subnormal, sample `k` becomes `sign · ∞` and
-/// every other sample keeps a 0 there (a badly built `Standardizer`: the realistic way a
-/// non-finite value reaches a validated `Dataset`).
+/// A data set whose feature 2 is 0 except for sample `k`, where it is `sign · f32::MAX`: a
+/// finite value, as every value of a `Dataset` is. The way a non-finite value once reached a
+/// validated `Dataset`, a standardizer with a subnormal standard deviation, is refused (the
+/// data set unchanged).
 fn poisoned_spiral(k: usize, sign: f32) -> Dataset<f32, 3> {
     let data = spiral::<f32>(SPIRAL_SEED);
     let x = Batch::<f32, 3>::from_fn(data.len(), |r, c| match r {
-        2 => (c == k) as u8 as f32 * sign,
+        2 => (c == k) as u8 as f32 * sign * f32::MAX,
         _ => data.x()[(r, c)],
     });
     let mut d = Dataset::classification(x, data.labels().to_vec(), 3).unwrap();
-    d.standardize(&Standardizer {
-        mean: Box::new([0.0; 3]),
-        std: Box::new([1.0, 1.0, f32::from_bits(1)]),
-    });
-    assert!(d.x()[(2, k)].is_infinite() && d.x().iter().filter(|v| !v.is_finite()).count() == 1);
+    let before = d.x().clone();
+    let e = d
+        .standardize(&Standardizer {
+            mean: Box::new([0.0; 3]),
+            std: Box::new([1.0, 1.0, f32::from_bits(1)]),
+        })
+        .unwrap_err();
+    assert!(
+        matches!(e, DataError::NonFiniteStandardized { sample, feature: 2, .. } if sample == k),
+        "{e:?}"
+    );
+    assert_eq!(d.x(), &before);
+    assert!(d.x().iter().all(|v| v.is_finite()));
     d
 }
 
@@ -450,54 +458,63 @@ nn::network! {
     }
 }
 
-/// One poisoned sample among 300 stops training with `TrainError::NonFiniteLoss` at the
-/// step that sees it, the first of a full-batch run (release builds; in debug builds the
-/// step's input check panics first). Before issue 10 the first step returned a finite loss
-/// and poisoned the weights, and the guard fired one step late.
+/// `Net3` with the book's initialisation, except that the first layer weighs feature 2 by
+/// 4: the poisoned sample's hidden pre-activations overflow to `sign · ∞` (`4 · f32::MAX`),
+/// which the sigmoid turns into NaN; every other sample, 0 there, is unaffected.
+fn overflowing_net(seed: u64) -> Net3<f32> {
+    let mut net = Net3::<f32>::with_init(&mut rng(seed), InitScheme::Book);
+    net.affine1.w.column_mut(2).fill(4.0);
+    net
+}
+
+/// One sample among 300 whose activations overflow stops training with
+/// `TrainError::NonFiniteLoss` at the step that sees it, the first of a full-batch run, in
+/// debug and release builds (the input is finite: no debug input check is in the way).
+/// Before issue 10 the first step returned a finite loss and poisoned the weights, and the
+/// guard fired one step late.
 #[test]
 fn a_poisoned_sample_stops_training_with_an_error() {
     for (k, sign) in [(17, 1.0), (250, -1.0)] {
         let data = poisoned_spiral(k, sign);
-        let mut net = Net3::with_init(&mut rng(7), InitScheme::Book);
+        let mut net = overflowing_net(7);
         let mut t = Trainer::new(Sgd::new(1.0))
             .epochs(5)
             .batch_size(300)
             .progress(Progress::Silent);
-        let Some(r) = through_input_check("Net3::train_step", || t.fit(&mut net, &data, None)) else {
-            continue;
-        };
-        match r {
+        match t.fit(&mut net, &data, None) {
             Err(TrainError::NonFiniteLoss {
                 epoch,
                 iter,
                 loss,
                 last_finite,
             }) => {
-                assert_eq!((epoch, iter, last_finite), (1, 1, None), "sample {k} ({sign}∞)");
+                assert_eq!((epoch, iter, last_finite), (1, 1, None), "sample {k} ({sign}·MAX)");
                 assert!(!loss.is_finite());
             }
-            other => panic!("sample {k} ({sign}∞): training went on: {other:?}"),
+            other => panic!("sample {k} ({sign}·MAX): training went on: {other:?}"),
         }
     }
 }
 
-/// `evaluate` (the trainer's) over a data set with one poisoned sample is an error naming
-/// it.
+/// `evaluate` (the trainer's) over a data set with one sample whose activations overflow
+/// is an error naming that sample; without the overflowing weights the same data evaluate
+/// to a finite loss.
 #[test]
 fn trainer_evaluate_reports_a_non_finite_loss() {
     let data = poisoned_spiral(99, -1.0);
-    let mut net = Net3::with_init(&mut rng(8), InitScheme::Book);
-    if let Some(e) = through_input_check("Net3::evaluate", || evaluate(&mut net, &data, 50)) {
-        match e {
-            Err(TrainError::NonFiniteEvaluation {
-                batch: Some(1),
-                sample: Some(99),
-                loss,
-                ..
-            }) => assert!(!loss.is_finite()),
-            other => panic!("expected an error naming sample 99, got {other:?}"),
-        }
+    match evaluate(&mut overflowing_net(8), &data, 50) {
+        Err(TrainError::NonFiniteEvaluation {
+            batch: Some(1),
+            sample: Some(99),
+            loss,
+            ..
+        }) => assert!(!loss.is_finite()),
+        other => panic!("expected an error naming sample 99, got {other:?}"),
     }
+    let mut plain = Net3::with_init(&mut rng(8), InitScheme::Book);
+    plain.affine1.w.column_mut(2).fill(0.0);
+    let e = evaluate(&mut plain, &data, 50).expect("finite weights evaluate");
+    assert!(e.loss.is_finite(), "{e:?}");
 }
 
 /// The GEMM behind the larger layers, on every instruction set this CPU runs and every path:

@@ -6,7 +6,8 @@
 //! default) or target values (`Batch<T, K>`, one column per sample). Data from outside is
 //! checked where it enters: [`Dataset::new`], [`Dataset::classification`] and the loaders
 //! return a [`DataError`] for NaN or infinite features, mismatched counts or labels out of
-//! range, so a network never sees them.
+//! range, and [`Dataset::standardize`] refuses to make a value non-finite, so a network
+//! never sees one from a data set.
 
 mod batches;
 mod csv;
@@ -218,6 +219,24 @@ pub enum DataError {
         /// The number of classes.
         classes: usize,
     },
+    /// Standardizing a data set would make a feature NaN or infinite: a standard deviation
+    /// of 0 or a tiny one, a difference that overflows, a non-finite mean or standard
+    /// deviation. The data set is left unchanged.
+    #[error(
+        "standardizing sample {sample}, feature {feature} gives ({value} - {mean}) / {std}, which is not finite (the data set is unchanged)"
+    )]
+    NonFiniteStandardized {
+        /// The sample (column).
+        sample: usize,
+        /// The feature (row).
+        feature: usize,
+        /// The feature's value before standardizing.
+        value: f64,
+        /// The standardizer's mean of that feature.
+        mean: f64,
+        /// The standardizer's standard deviation of that feature.
+        std: f64,
+    },
     /// Features and targets count different samples.
     #[error("{samples} samples but {targets} targets")]
     LengthMismatch {
@@ -248,6 +267,13 @@ pub trait Targets<T: Float>: Clone {
     /// The targets of samples `idx`, as a new value (for splits). Panics if an index is not
     /// below [`len`](Self::len) ([`Dataset::select`] checks them first).
     fn select(&self, idx: &[usize]) -> Self;
+    /// Checks the targets when a [`Dataset`] is built ([`Dataset::new`]): target values
+    /// must be finite (the `Batch<T, K>` implementation refuses NaN and ±∞ with
+    /// [`DataError::NonFiniteTarget`]). The default accepts everything: an implementation
+    /// holding floats must override it, or a data set could hold non-finite targets.
+    fn validate(&self) -> Result<(), DataError> {
+        Ok(())
+    }
 }
 
 impl<T: Float> Targets<T> for Vec<usize> {
@@ -276,6 +302,13 @@ impl<T: Float, const K: usize> Targets<T> for Batch<T, K> {
     }
     fn select(&self, idx: &[usize]) -> Self {
         Batch::from_fn(idx.len(), |k, n| self[(k, idx[n])])
+    }
+    fn validate(&self) -> Result<(), DataError> {
+        check_finite(self.as_slice(), K).map_err(|(sample, entry, value)| DataError::NonFiniteTarget {
+            sample,
+            entry,
+            value,
+        })
     }
 }
 
@@ -312,6 +345,14 @@ pub(crate) fn gather_columns<T: Float, const D: usize>(data: &[T], idx: &[usize]
 ///
 /// A classification data set records its number of classes ([`classes`](Self::classes)):
 /// the class count it was built with, which a split keeps even when a part lacks some class.
+///
+/// # Finite by construction
+/// Every feature and target value of a `Dataset` is finite: the constructors and loaders
+/// refuse NaN and ±∞ ([`DataError`]), nothing hands out mutable access to the values, the
+/// parts of [`select`](Self::select) and the splits are copies of checked values, and
+/// [`standardize`](Self::standardize) refuses (unchanged) a standardizer that would make a
+/// value non-finite. The `Trainer` relies on this: a non-finite loss during training comes
+/// from the network (an overflow, a diverging step), never from the data.
 #[derive(Clone, Debug)]
 pub struct Dataset<T: Float, const D: usize, Y = Vec<usize>> {
     x: Batch<T, D>,
@@ -323,7 +364,8 @@ pub struct Dataset<T: Float, const D: usize, Y = Vec<usize>> {
 
 impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
     /// A data set of the samples `x` (`D × N`) with targets `y` (`N` of them). Errors if the
-    /// counts differ or a feature is NaN or infinite.
+    /// counts differ, a feature is NaN or infinite, or the targets fail their
+    /// [`validate`](Targets::validate) (a NaN or infinite target value).
     pub fn new(x: Batch<T, D>, y: Y) -> Result<Self, DataError> {
         if x.ncols() != y.len() {
             return Err(DataError::LengthMismatch {
@@ -336,6 +378,7 @@ impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
             feature,
             value,
         })?;
+        y.validate()?;
         Ok(Self { x, y, classes: None })
     }
 
@@ -416,8 +459,35 @@ impl<T: Float, const D: usize, Y: Targets<T>> Dataset<T, D, Y> {
     }
 
     /// Standardizes the features in place with `s` (`x ← (x − mean) / std` per feature).
-    pub fn standardize(&mut self, s: &Standardizer<T, D>) {
+    ///
+    /// Errors, leaving the data set unchanged, if a standardized value would be NaN or
+    /// infinite ([`DataError::NonFiniteStandardized`]: a hand-made `s` with a standard
+    /// deviation of 0, one so small or a difference so large that the quotient overflows),
+    /// so that the data set stays finite.
+    ///
+    /// ```
+    /// use nn::{batch_from_rows, data::{Dataset, DataError, Standardizer}};
+    /// let x = batch_from_rows(&[[1.0f32, 10.0], [3.0, 10.0]]);
+    /// let mut data = Dataset::classification(x, vec![0, 1], 2)?;
+    /// let bad = Standardizer { mean: Box::new([0.0, 0.0]), std: Box::new([1.0, 0.0]) };
+    /// let e = data.standardize(&bad).unwrap_err();
+    /// assert!(matches!(e, DataError::NonFiniteStandardized { sample: 0, feature: 1, .. }));
+    /// data.standardize(&Standardizer::fit(data.x()))?;
+    /// assert_eq!(data.sample(0), &[-1.0, 0.0]);
+    /// # Ok::<(), DataError>(())
+    /// ```
+    pub fn standardize(&mut self, s: &Standardizer<T, D>) -> Result<(), DataError> {
+        if let Some((sample, feature)) = s.first_non_finite(self.x.as_slice()) {
+            return Err(DataError::NonFiniteStandardized {
+                sample,
+                feature,
+                value: self.x[(feature, sample)].as_f64(),
+                mean: s.mean[feature].as_f64(),
+                std: s.std[feature].as_f64(),
+            });
+        }
         s.apply(self.x.as_mut_slice());
+        Ok(())
     }
 
     /// The features and targets.
@@ -474,13 +544,8 @@ impl<T: Float, const D: usize> Dataset<T, D, Vec<usize>> {
 
 impl<T: Float, const D: usize, const K: usize> Dataset<T, D, Batch<T, K>> {
     /// A regression data set: samples `x` (`D × N`) with target values `y` (`K × N`).
-    /// Errors for mismatched counts or NaN/inf values.
+    /// Errors for mismatched counts or NaN/inf values (as [`Dataset::new`] does).
     pub fn regression(x: Batch<T, D>, y: Batch<T, K>) -> Result<Self, DataError> {
-        check_finite(y.as_slice(), K).map_err(|(sample, entry, value)| DataError::NonFiniteTarget {
-            sample,
-            entry,
-            value,
-        })?;
         Self::new(x, y)
     }
 }

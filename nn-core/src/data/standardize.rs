@@ -80,8 +80,26 @@ impl<T: Float, const D: usize> Standardizer<T, D> {
         );
         for s in samples.chunks_exact_mut(D) {
             for ((v, &m), &sd) in s.iter_mut().zip(self.mean.iter()).zip(self.std.iter()) {
-                *v = (*v - m) / sd;
+                *v = standardized(*v, m, sd);
             }
         }
     }
+
+    /// The first value of `samples` (whole samples of `D` values) that [`apply`](Self::apply)
+    /// would make NaN or infinite, as (sample, feature).
+    pub(super) fn first_non_finite(&self, samples: &[T]) -> Option<(usize, usize)> {
+        samples.chunks_exact(D).enumerate().find_map(|(n, s)| {
+            s.iter()
+                .zip(self.mean.iter().zip(self.std.iter()))
+                .position(|(&v, (&m, &sd))| !standardized(v, m, sd).is_finite())
+                .map(|f| (n, f))
+        })
+    }
+}
+
+/// `(v − mean) / std`: what [`Standardizer::apply`] writes, and what
+/// [`first_non_finite`](Standardizer::first_non_finite) checks.
+#[inline]
+fn standardized<T: Float>(v: T, mean: T, std: T) -> T {
+    (v - mean) / std
 }

@@ -372,8 +372,8 @@ fn standardizer_fits_train_and_applies_to_test() {
     let d = spiral_with::<f64>(20, 3, 2);
     let (mut tr, mut te) = d.split(0.25, 1);
     let s = Standardizer::fit(tr.x());
-    tr.standardize(&s);
-    te.standardize(&s);
+    tr.standardize(&s).unwrap();
+    te.standardize(&s).unwrap();
     for f in 0..2 {
         let row: Vec<f64> = tr.x().row(f).iter().copied().collect();
         let n = row.len() as f64;
@@ -773,4 +773,83 @@ fn standardizer_fit_refuses_no_samples() {
 fn standardizer_apply_refuses_a_partial_sample() {
     let s = Standardizer::fit(&Batch::<f64, 3>::zeros(2));
     s.apply(&mut [0.0; 4]);
+}
+
+#[test]
+fn standardize_refuses_to_make_a_value_non_finite_and_leaves_the_data_unchanged() {
+    let x = batch_from_rows(&[[1.0f64, 5.0], [f64::MAX, 7.0], [-2.0, 7.0]]);
+    let mut d = Dataset::classification(x, vec![0, 1, 0], 2).unwrap();
+    let before = d.x().clone();
+    let with = |mean: [f64; 2], std: [f64; 2]| Standardizer {
+        mean: Box::new(mean),
+        std: Box::new(std),
+    };
+    // (sample, feature) of the first value made non-finite, for each bad standardizer
+    let cases = [
+        (with([0.0, 0.0], [1.0, 0.0]), (0, 1)),               // std 0
+        (with([0.0, 0.0], [1.0, 1e-310]), (0, 1)),            // 5 / 1e-310 overflows
+        (with([-f64::MAX, 0.0], [1.0, 1.0]), (1, 0)),         // MAX + MAX overflows
+        (with([f64::NAN, 0.0], [1.0, 1.0]), (0, 0)),          // a NaN mean
+        (with([0.0, f64::NEG_INFINITY], [1.0, 1.0]), (0, 1)), // 5 + inf
+    ];
+    for (s, at) in &cases {
+        let e = d.standardize(s).unwrap_err();
+        match e {
+            DataError::NonFiniteStandardized { sample, feature, .. } => assert_eq!((sample, feature), *at, "{e}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(d.x(), &before);
+    }
+    // an infinite std maps every finite value to 0: accepted
+    let mut zeroed = d.clone();
+    zeroed.standardize(&with([0.0, 0.0], [1.0, f64::INFINITY])).unwrap();
+    assert_eq!(zeroed.x().row(1).iter().copied().collect::<Vec<_>>(), [0.0; 3]);
+    let e = d.standardize(&with([0.0, 0.0], [1.0, 0.0])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "standardizing sample 0, feature 1 gives (5 - 0) / 0, which is not finite (the data set is unchanged)"
+    );
+    // a standardizer fitted on huge values can overflow too (the mean of MAX and MAX)
+    let huge = batch_from_rows(&[[f64::MAX], [f64::MAX]]);
+    let mut h = Dataset::regression(huge.clone(), batch_from_rows(&[[0.0f64], [1.0]])).unwrap();
+    let s = Standardizer::fit(&huge);
+    assert!(h.standardize(&s).is_err());
+    assert!(h.x().iter().all(|v| v.is_finite()));
+    // what is checked is the value written, (x - mean) / std: (MAX - MAX) / 0.5 = 0 is fine
+    // although MAX / 0.5 alone would overflow
+    h.standardize(&Standardizer {
+        mean: Box::new([f64::MAX]),
+        std: Box::new([0.5]),
+    })
+    .unwrap();
+    assert_eq!(h.x().as_slice(), &[0.0, 0.0]);
+}
+
+#[test]
+fn dataset_new_checks_target_values_too() {
+    let x = batch_from_rows(&[[0.0f32, 1.0], [1.0, 0.0]]);
+    let y = batch_from_rows(&[[0.0f32, 1.0], [f32::NAN, 0.0]]);
+    let e = Dataset::new(x.clone(), y).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DataError::NonFiniteTarget {
+                sample: 1,
+                entry: 0,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let y = batch_from_rows(&[[0.0f32, 1.0], [1.0, f32::NEG_INFINITY]]);
+    assert!(matches!(
+        Dataset::new(x.clone(), y).unwrap_err(),
+        DataError::NonFiniteTarget {
+            sample: 1,
+            entry: 1,
+            ..
+        }
+    ));
+    let y = batch_from_rows(&[[0.0f32, 1.0], [1.0, 0.0]]);
+    assert_eq!(Dataset::new(x, y).unwrap().len(), 2);
 }
