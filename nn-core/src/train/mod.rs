@@ -301,13 +301,12 @@ const HISTORY_RESERVE: usize = 1 << 16;
 /// guard above fires at the step that meets it, in release builds too. Debug builds also
 /// panic earlier, naming the sample and feature, when a step's input is not finite.
 ///
-/// The input is finite by construction, nearly: data sets reject non-finite features when
-/// they are built (`Dataset::new`, `classification`, `regression`, the CSV readers) and
-/// `regression` rejects non-finite targets, and a [`Dataset`] hands out no mutable access
-/// to its values but one, [`Dataset::standardize`]: a hand-made
-/// [`Standardizer`](crate::data::Standardizer) with a zero standard deviation can write an
-/// infinity there. (`Dataset::new` with a `Batch` of targets does not check the targets.)
-/// Either way the loss of the step that meets it is non-finite and training stops.
+/// The input is finite by construction: data sets reject non-finite features and float
+/// targets when they are built (`Dataset::new`, `classification`, `regression`, the CSV
+/// readers), and the one mutable access to their values, [`Dataset::standardize`], refuses
+/// a [`Standardizer`](crate::data::Standardizer) whose result would not be finite (leaving
+/// the data set unchanged). A non-finite loss therefore comes from an activation or a
+/// parameter, and stops training as above.
 /// Evaluations ([`evaluate`], and the held-out set of `fit`) fail the same way with
 /// [`TrainError::NonFiniteEvaluation`], naming the sample.
 ///
