@@ -1,5 +1,5 @@
 //! PNG figures with plotters, pure Rust (feature `plot`): the book's chapter-1 figures, a
-//! loss curve and a decision boundary.
+//! loss curve and a decision boundary, and a regression's predicted-versus-actual scatter.
 //!
 //! Text is drawn with the bundled DejaVu Sans font (Bitstream Vera license, see
 //! `nn-core/assets/fonts/DejaVuSans-LICENSE.txt`) through plotters' `ab_glyph` support, and
@@ -218,6 +218,72 @@ pub fn decision_boundary<T: Float, N: Network<T, 2, K>, const K: usize>(
             };
             drawn.map_err(|e| e.to_string())?;
         }
+        Ok(())
+    })
+}
+
+/// A regression's predicted-versus-actual scatter: one point `(actual[n], predicted[n])` per
+/// sample and the diagonal `predicted = actual` (perfect predictions) through the data's
+/// range; `units` is appended to both axis labels (e.g. `"disease progression"`). Pairs
+/// holding a NaN or an infinity are left out. Writes a 560 × 560 PNG. Panics if the slices
+/// differ in length.
+#[track_caller]
+pub fn predicted_vs_actual(
+    path: impl AsRef<Path>,
+    predicted: &[f64],
+    actual: &[f64],
+    units: &str,
+) -> Result<(), PlotError> {
+    assert_eq!(
+        predicted.len(),
+        actual.len(),
+        "plot::predicted_vs_actual: {} predictions for {} targets",
+        predicted.len(),
+        actual.len()
+    );
+    let points: Vec<(f64, f64)> = actual
+        .iter()
+        .zip(predicted)
+        .map(|(&a, &p)| (a, p))
+        .filter(|(a, p)| a.is_finite() && p.is_finite())
+        .collect();
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(a, p)| {
+            (lo.min(a).min(p), hi.max(a).max(p))
+        });
+    let (lo, hi) = if lo < hi {
+        let margin = 0.05 * (hi - lo);
+        (lo - margin, hi + margin)
+    } else if lo.is_finite() {
+        (lo - 1.0, lo + 1.0) // one distinct value
+    } else {
+        (0.0, 1.0) // no finite pair
+    };
+    render(path.as_ref(), (560, 560), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Predicted vs actual", ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(lo..hi, lo..hi)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(format!("actual {units}"))
+            .y_desc(format!("predicted {units}"))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 16))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(LineSeries::new([(lo, lo), (hi, hi)], BLACK.mix(0.5).stroke_width(1)))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(points.iter().map(|&p| Circle::new(p, 3, POINT[0].mix(0.7).filled())))
+            .map_err(|e| e.to_string())?;
         Ok(())
     })
 }
