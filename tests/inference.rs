@@ -229,7 +229,7 @@ fn the_generated_methods_drive_the_mode() {
 fn predict_one_proba_and_class_agree_with_predict() {
     let mut net = Probed::new(&mut rng(7));
     let samples = [[0.5f32, -0.25], [-1.0, 0.75], [0.1, 0.2]];
-    let scores: Batch<f32, 3> = net.predict(&samples).clone_owned(); // `[[T; IN]; N]` is a batch
+    let scores: Batch<f32, 3> = net.predict(samples).clone_owned(); // `[[T; IN]; N]` is a batch
     let classes = net.predict_classes(&samples[..]); // and `&[[T; IN]]`
     for (n, x) in samples.iter().enumerate() {
         let one = net.predict_one(x);
@@ -247,7 +247,7 @@ fn predict_one_proba_and_class_agree_with_predict() {
         assert_eq!(classes[n], Some(best));
     }
     let mut out = Batch::<f32, 3>::zeros(3);
-    net.predict_proba_into(&samples, out.as_view_mut());
+    net.predict_proba_into(samples, out.as_view_mut());
     assert_eq!(out.column(1).as_slice(), net.predict_proba(&samples[1]).as_slice());
 }
 
@@ -284,15 +284,15 @@ fn arrays_train_and_predict_like_batches() {
     let t = [0usize, 1, 2, 1];
     let mut a = Probed::new(&mut rng(11));
     let mut b = a.clone_for_test();
-    let la = a.train_step(&samples, &t, &mut Sgd::new(0.1));
+    let la = a.train_step(samples, &t, &mut Sgd::new(0.1));
     let lb = b.train_step(&batch, &t, &mut Sgd::new(0.1));
     assert_eq!(la, lb);
     assert_eq!(a.fc1.w, b.fc1.w);
     let v: Vec<[f32; 2]> = samples.to_vec();
     assert_eq!(a.predict(&v).clone_owned(), b.predict(&batch).clone_owned());
     assert_eq!(
-        a.predict(&samples[0]).clone_owned(),
-        b.predict(&batch.columns(0, 1)).clone_owned()
+        a.predict(samples[0]).clone_owned(),
+        b.predict(batch.columns(0, 1)).clone_owned()
     );
 }
 
@@ -319,13 +319,13 @@ fn inference_helpers_allocate_nothing_in_steady_state() {
     let samples = [[0.5f32, -0.25], [-1.0, 0.75]];
     let mut out = Batch::<f32, 3>::zeros(2);
     net.predict_one(&x); // warm-up: this thread's scratch grows
-    net.predict_proba_into(&samples, out.as_view_mut());
+    net.predict_proba_into(samples, out.as_view_mut());
     let (_, n) = count_allocations(|| {
         for _ in 0..10 {
             std::hint::black_box(net.predict_one(&x));
             std::hint::black_box(net.predict_proba(&x));
             std::hint::black_box(net.predict_class(&x));
-            net.predict_proba_into(&samples, out.as_view_mut());
+            net.predict_proba_into(samples, out.as_view_mut());
         }
     });
     assert_eq!(n, 0, "predict_one / predict_proba / predict_class allocated {n} times");
