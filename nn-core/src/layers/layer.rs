@@ -303,8 +303,8 @@ pub trait LossLayer<T: Float, const D: usize> {
     /// How many classes this loss's class-index targets ([`Labels::Classes`](crate::Labels::Classes))
     /// range over: a label must lie in `0..CLASSES`. `None` (the default): the loss takes no
     /// class indices (regression). [`SoftmaxWithLoss`](crate::layers::SoftmaxWithLoss) on
-    /// `D` scores: `D`; [`SigmoidWithLoss`](crate::layers::SigmoidWithLoss): 2 (labels 0 and
-    /// 1) with `D = 1`, else 0 (class indices need one output). The
+    /// `D` scores: `D`; [`SigmoidWithLoss`](crate::layers::SigmoidWithLoss): 2 with `D = 1`
+    /// (labels 0 and 1), else 0 (class indices need one output). The
     /// [`Trainer`](crate::train::Trainer) checks every label against it before training.
     const CLASSES: Option<usize> = None;
 
