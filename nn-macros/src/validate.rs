@@ -56,9 +56,6 @@ pub struct LayerModel {
     /// Whether `InitScheme::Auto` picks He for it: the next layer is a `Relu` (a built-in
     /// with [`he_before`](crate::builtins::Builtin::he_before)).
     pub before_relu: bool,
-    /// The next layer when it is a user layer: `Auto` then asks its `Layer::RECTIFIER` at
-    /// run time (He before a rectifier).
-    pub before_user: Option<(syn::Path, bool, usize, usize, Span)>,
     /// A built-in's scalar arguments, every one filled in (`Dropout(0.2)`: `[0.2]`).
     pub args: Vec<f64>,
 }
@@ -378,15 +375,6 @@ impl Chain {
         }
         if let Some(prev) = self.layers.last_mut() {
             prev.before_relu = matches!(kind, Kind::Builtin(b) if b.he_before);
-            if let Kind::User {
-                path,
-                changes_width,
-                span,
-                ..
-            } = &kind
-            {
-                prev.before_user = Some((path.clone(), *changes_width, in_w, out_w, *span));
-            }
         }
         self.source = name.to_string();
         self.width = Some(out_w);
@@ -397,7 +385,6 @@ impl Chain {
             in_w,
             out_w,
             before_relu: false,
-            before_user: None,
             args,
         });
     }

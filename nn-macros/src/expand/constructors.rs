@@ -19,7 +19,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
-use super::layers::call_mut;
+use super::layers::{call_mut, layer_trait};
 use super::names::{docs, lit, rt};
 use super::Net;
 use crate::validate::{Kind, LayerModel, LossModel};
@@ -186,11 +186,12 @@ fn loss_new(l: &LossModel) -> TokenStream {
 
 fn init_params(net: &Net) -> TokenStream {
     let (rng, scheme, init) = (&net.v.rng, &net.v.scheme, &net.v.init);
-    let calls: Vec<TokenStream> = net
-        .layers()
+    let layers = net.layers();
+    let calls: Vec<TokenStream> = layers
         .iter()
-        .filter(|l| draws_at_init(l))
-        .map(|l| init_call(net, l))
+        .enumerate()
+        .filter(|(_, l)| draws_at_init(l))
+        .map(|(k, l)| init_call(net, l, user_after(layers, k)))
         .collect();
     let body = if calls.is_empty() {
         quote!(let _ = (#rng, #scheme);)
@@ -221,49 +222,49 @@ fn draws_at_init(l: &LayerModel) -> bool {
     l.may_have_params() || super::modes::is_modal(l)
 }
 
+/// The layer after layer `k` when it is a user layer: its `Layer::RECTIFIER` then decides
+/// what `Auto` means for layer `k` (a constant of its type, known only to the compiler).
+fn user_after(layers: &[LayerModel], k: usize) -> Option<&LayerModel> {
+    layers.get(k + 1).filter(|next| matches!(next.kind, Kind::User { .. }))
+}
+
 /// `self.name.init_params(&mut init.with_scheme(InitScheme::He))`: what `Auto` means for
-/// this layer.
-fn init_call(net: &Net, l: &LayerModel) -> TokenStream {
+/// this layer (`if <Next as Layer<..>>::RECTIFIER { He } else { Xavier }` before a user
+/// layer).
+fn init_call(net: &Net, l: &LayerModel, user_next: Option<&LayerModel>) -> TokenStream {
     let init = &net.v.init;
-    let which = if l.before_relu { quote!(He) } else { quote!(Xavier) };
-    if let Some((path, changes_width, i, o, span)) = &l.before_user {
-        // The next layer is a user layer: its `Layer::RECTIFIER` decides, a constant.
-        let (iw, ow) = (lit(*i), lit(*o));
-        let ty = if *changes_width {
-            quote_spanned!(*span=> #path<T, #iw, #ow>)
-        } else {
-            quote_spanned!(*span=> #path<T, #iw>)
-        };
-        let scheme = quote! {
-            if <#ty as ::nn::__private::Layer<T, #iw, #ow>>::RECTIFIER {
-                ::nn::__private::InitScheme::He
-            } else {
-                ::nn::__private::InitScheme::Xavier
+    let scheme = match user_next {
+        Some(next) => {
+            let tr = layer_trait(next);
+            quote! {
+                if #tr::RECTIFIER {
+                    ::nn::__private::InitScheme::He
+                } else {
+                    ::nn::__private::InitScheme::Xavier
+                }
             }
-        };
-        return call_mut(l, "init_params", quote!(&mut #init.with_scheme(#scheme)));
-    }
-    call_mut(
-        l,
-        "init_params",
-        quote!(&mut #init.with_scheme(::nn::__private::InitScheme::#which)),
-    )
+        }
+        None if l.before_relu => quote!(::nn::__private::InitScheme::He),
+        None => quote!(::nn::__private::InitScheme::Xavier),
+    };
+    call_mut(l, "init_params", quote!(&mut #init.with_scheme(#scheme)))
 }
 
 /// The doc line saying what `InitScheme::Auto` picks for each layer.
 fn auto_doc(net: &Net) -> String {
-    let per_layer: Vec<String> = net
-        .layers()
+    let layers = net.layers();
+    let per_layer: Vec<String> = layers
         .iter()
-        .filter(|l| l.may_have_params())
-        .map(|l| {
-            let which = match &l.before_user {
-                Some((path, ..)) => format!(
+        .enumerate()
+        .filter(|(_, l)| l.may_have_params())
+        .map(|(k, l)| {
+            let which = match user_after(layers, k).map(|next| &next.kind) {
+                Some(Kind::User { path, .. }) => format!(
                     "He if `{}` is a rectifier (`Layer::RECTIFIER`), else Xavier",
                     crate::ast::path_string(path)
                 ),
-                None if l.before_relu => String::from("He"),
-                None => String::from("Xavier"),
+                _ if l.before_relu => String::from("He"),
+                _ => String::from("Xavier"),
             };
             format!("`{}`: {which}", l.name)
         })
