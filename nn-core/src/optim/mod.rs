@@ -40,7 +40,7 @@ pub trait Optimizer<T: Float> {
         None
     }
 
-    /// Sets the learning rate (what a [`schedule`](schedule) does before every step); the
+    /// Sets the learning rate (what a [`schedule`] does before every step); the
     /// next [`begin_step`](Optimizer::begin_step) and updates use it. The built-in
     /// optimizers panic unless `lr` is finite and at least 0. The default panics: an
     /// optimizer whose [`learning_rate`](Optimizer::learning_rate) is `Some` must implement
