@@ -19,8 +19,8 @@ pub use nn_core::{
 };
 // The float types, and the traits a layer, loss, network or optimizer implements.
 pub use nn_core::{
-    ActivationFn, Float, Init, InitScheme, Layer, LossLayer, Mode, Network, Number, Optimizer, Param, Summary,
-    SummaryRow, Trainable,
+    ActivationFn, Float, Init, InitScheme, Layer, LossLayer, Mode, Network, Number, Optimizer, Param, StepLayer,
+    Summary, SummaryRow, Trainable,
 };
 // The built-in layers and losses.
 pub use nn_core::{
@@ -34,7 +34,7 @@ pub use nn_core::{AdaGrad, Adam, DataParallel, Momentum, ParallelStats, RmsProp,
 // two-thread training, the gradient checker, the allocation counter, saved state (`state`),
 // evaluation metrics (confusion matrix, classification and regression reports), inference
 // helpers.
-pub use nn_core::{alloc_counter, data, gradcheck, inference, layers, metrics, optim, parallel, state, train};
+pub use nn_core::{alloc_counter, data, gradcheck, inference, layers, metrics, optim, parallel, seq, state, train};
 // Items behind nn-core's Cargo features (`plot`): the one glob, because the dev-dependencies
 // of this crate's examples and tests may turn such a feature on without this crate's own.
 #[allow(unused_imports)] // empty when no feature of nn-core is on
@@ -63,7 +63,7 @@ pub mod __private {
         batch_view, batch_view_mut, Affine, AsBatch, AsInput, BatchBuf, BatchMut, BatchNorm, BatchRef, Dropout, Float,
         FusedLinear, Gelu, GeluTanh, Identity, Init, InitScheme, Input, Labels, Layer, LayerNorm, LeakyRelu, LossLayer,
         MatMul, MeanSquaredError, Mode, Network, Number, Optimizer, Param, Relu, Sigmoid, SigmoidWithLoss, Softmax,
-        SoftmaxWithLoss, Softplus, Summary, SummaryRow, Tanh, Trainable,
+        SoftmaxWithLoss, Softplus, StepLayer, Summary, SummaryRow, Tanh, Trainable,
     };
 
     pub use nn_core::{inference, layer_seed, LayerOp, Prediction};

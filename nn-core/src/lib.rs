@@ -31,6 +31,7 @@ mod param;
 pub mod persist;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod seq;
 pub mod state;
 
 /// The modules behind Cargo features, for the `nn` facade to re-export whichever are on.
@@ -57,7 +58,7 @@ pub use layers::{
     argmax, cross_entropy_error, layer_seed, repeat_into, softmax_into, sum_into, Activation, ActivationFn, Affine,
     BatchNorm, Dropout, Gelu, GeluFn, GeluTanh, GeluTanhFn, Identity, Layer, LayerNorm, LeakyRelu, LossLayer, MatMul,
     MeanSquaredError, Mode, Relu, ReluFn, Repeat, Sigmoid, SigmoidFn, SigmoidWithLoss, Softmax, SoftmaxWithLoss,
-    Softplus, SoftplusFn, Sum, Tanh, TanhFn, LOG_GUARD,
+    Softplus, SoftplusFn, StepLayer, Sum, Tanh, TanhFn, LOG_GUARD,
 };
 pub use network::{Network, Summary, SummaryRow, Trainable};
 // Layers as standard operators, for exporters (`onnx`).

@@ -213,6 +213,23 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
         let _ = seed;
     }
 
+    // --- Sequences (`nn::seq`): recurrent layers ---
+
+    /// Tells the layer that the batches it sees from now on hold `n` sequences laid out
+    /// time-major: a batch of `T` steps of `n` sequences has `T·n` columns, column `t·n + j`
+    /// being step `t` of sequence `j` (see [`nn::seq`](crate::seq)). Per-column layers
+    /// (`Affine`, activations, losses) ignore it (the default): they apply to every step
+    /// unchanged. Recurrent layers (`Rnn`, `Lstm`, `Gru`) read it to walk the steps in order;
+    /// a `network!` network forwards its `set_sequences` to every recurrent and user layer. A
+    /// layer starts with `n = 1`.
+    fn set_sequences(&mut self, n: usize) {
+        let _ = n;
+    }
+
+    /// Forgets a carried state: a stateful recurrent layer (the book's `stateful=True`) starts
+    /// its next batch from the zero state again. Default: nothing to forget.
+    fn reset_state(&mut self) {}
+
     // --- Saved state (`nn::state`, `nn::persist`) ---
 
     /// The tensors a saved file holds for this layer (PyTorch's `state_dict`): every
@@ -253,6 +270,27 @@ pub enum Mode {
     Train,
     /// Inference: `Dropout` is the identity, `BatchNorm` uses its running statistics.
     Eval,
+}
+
+/// A layer's streaming form: one time step of one sequence (a batch of one), through `&self`
+/// and a caller-owned state, so several streams can share one layer (the plug-in case: one
+/// audio sample in, one out). What a `network!` network's generated `step` calls on its
+/// recurrent layers; the other layers of a streamed network run through
+/// [`Layer::infer`] on one column.
+///
+/// `step` allocates nothing: everything it needs lives in the state, made once by
+/// [`step_state`](StepLayer::step_state).
+pub trait StepLayer<T: Float, const IN: usize, const OUT: usize>: Layer<T, IN, OUT> {
+    /// The state carried from one step to the next (the hidden state, and the cell state of
+    /// an LSTM), with any scratch the step needs.
+    type StepState: Clone + std::fmt::Debug;
+
+    /// A zero state (the state before the first step of a stream).
+    fn step_state(&self) -> Self::StepState;
+
+    /// Advances `state` by one step on input `x` (`IN` values) and writes the output `y`
+    /// (`OUT` values).
+    fn step(&self, x: &[T], state: &mut Self::StepState, y: &mut [T]);
 }
 
 /// The seed of layer `index` (0-based, in model order) of a network reseeded with `seed`

@@ -34,7 +34,7 @@ pub use cross_entropy::{cross_entropy_error, LOG_GUARD};
 pub use dropout::Dropout;
 pub use gelu::{Gelu, GeluFn, GeluTanh, GeluTanhFn};
 pub use identity::Identity;
-pub use layer::{layer_seed, Layer, LossLayer, Mode};
+pub use layer::{layer_seed, Layer, LossLayer, Mode, StepLayer};
 pub use layer_norm::LayerNorm;
 pub use leaky_relu::LeakyRelu;
 #[doc(hidden)]
