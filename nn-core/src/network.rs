@@ -88,6 +88,19 @@ pub trait Network<T: Float, const IN: usize, const OUT: usize> {
     fn reseed(&mut self, seed: u64) {
         let _ = seed;
     }
+
+    // --- Sequences (`nn::seq`) ---
+
+    /// Tells every layer that batches hold `n` time-major sequences
+    /// ([`Layer::set_sequences`](crate::Layer::set_sequences)): what recurrent layers need to
+    /// walk the steps. Default (a hand-written network): nothing.
+    fn set_sequences(&mut self, n: usize) {
+        let _ = n;
+    }
+
+    /// Makes every stateful recurrent layer start its next batch from the zero state
+    /// ([`Layer::reset_state`](crate::Layer::reset_state)). Default: nothing.
+    fn reset_state(&mut self) {}
 }
 
 /// A network that ends in a loss layer: the book's `forward` / `backward` and a fused

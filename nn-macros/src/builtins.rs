@@ -85,6 +85,15 @@ pub enum Params {
     },
     /// A per-feature scale γ and shift β (`BatchNorm`, `LayerNorm`): 2 × width.
     Norm,
+    /// A lookup table `weight`, vocabulary × width (`Embedding`; the "input width" of its
+    /// shapes is the vocabulary).
+    Embedding,
+    /// A recurrent layer's `weight_ih_l0` (G·H × IN), `weight_hh_l0` (G·H × H), `bias_ih_l0` and
+    /// `bias_hh_l0` (G·H), with G gates (`Rnn` 1, `Gru` 3, `Lstm` 4).
+    Recurrent {
+        /// G.
+        gates: usize,
+    },
 }
 
 /// Every built-in, the layers before the losses (the order of the "built-in layers are ..."
@@ -256,6 +265,55 @@ pub static BUILTINS: &[Builtin] = &[
         field_doc: |i, o| format!(" `LayerNorm` over {i} features: γ {i}, β {i}; output {o} × N."),
     },
     Builtin {
+        name: "Embedding",
+        takes_width: true,
+        args: &[],
+        modal: false,
+        params: Params::Embedding,
+        he_before: false,
+        loss_target: None,
+        // The vocabulary is not the input width (1: a token id); `layers::field_doc` writes it.
+        field_doc: |_, o| format!(" `Embedding` of token ids into {o} features; output {o} × N."),
+    },
+    Builtin {
+        name: "Rnn",
+        takes_width: true,
+        args: &[],
+        modal: false,
+        params: Params::Recurrent { gates: 1 },
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| {
+            format!(" `Rnn` (tanh) {i} → {o} over time: `weight_ih_l0` {o} × {i}, `weight_hh_l0` {o} × {o}, biases {o}; output {o} × (T·N).")
+        },
+    },
+    Builtin {
+        name: "Lstm",
+        takes_width: true,
+        args: &[],
+        modal: false,
+        params: Params::Recurrent { gates: 4 },
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| {
+            let g = 4 * o;
+            format!(" `Lstm` {i} → {o} over time (gates i, f, g, o): `weight_ih_l0` {g} × {i}, `weight_hh_l0` {g} × {o}, biases {g}; output {o} × (T·N).")
+        },
+    },
+    Builtin {
+        name: "Gru",
+        takes_width: true,
+        args: &[],
+        modal: false,
+        params: Params::Recurrent { gates: 3 },
+        he_before: false,
+        loss_target: None,
+        field_doc: |i, o| {
+            let g = 3 * o;
+            format!(" `Gru` {i} → {o} over time (gates r, z, n): `weight_ih_l0` {g} × {i}, `weight_hh_l0` {g} × {o}, biases {g}; output {o} × (T·N).")
+        },
+    },
+    Builtin {
         name: "SoftmaxWithLoss",
         takes_width: false,
         args: &[],
@@ -313,6 +371,18 @@ impl Builtin {
     pub fn is_fully_connected(&self) -> bool {
         matches!(self.params, Params::Linear { .. })
     }
+
+    /// Whether it is a recurrent layer (`Rnn`, `Lstm`, `Gru`): it walks the steps of a
+    /// sequence batch (`set_sequences`), may carry its state (`reset_state`) and streams
+    /// (`StepLayer`).
+    pub fn is_recurrent(&self) -> bool {
+        matches!(self.params, Params::Recurrent { .. })
+    }
+
+    /// Whether it is `Embedding`: token ids in, so only right after `input: tokens(V)`.
+    pub fn is_embedding(&self) -> bool {
+        matches!(self.params, Params::Embedding)
+    }
 }
 
 impl Params {
@@ -323,6 +393,28 @@ impl Params {
             Params::Linear { bias: true } => format!("{out_w} × {in_w} + {out_w}"),
             Params::Linear { bias: false } => format!("{out_w} × {in_w}"),
             Params::Norm => format!("{in_w} + {in_w}"),
+            Params::Embedding => format!("{in_w} × {out_w}"),
+            Params::Recurrent { gates } => {
+                let g = gates * out_w;
+                format!("{g} × {in_w} + {g} × {out_w} + {g} + {g}")
+            }
+        }
+    }
+
+    /// Their number, `None` if it overflows a `usize`.
+    pub fn count(self, in_w: usize, out_w: usize) -> Option<usize> {
+        match self {
+            Params::None => Some(0),
+            Params::Linear { bias } => {
+                in_w.checked_mul(out_w)
+                    .and_then(|p| if bias { p.checked_add(out_w) } else { Some(p) })
+            }
+            Params::Norm => in_w.checked_mul(2),
+            Params::Embedding => in_w.checked_mul(out_w),
+            // G·H·(IN + H + 2)
+            Params::Recurrent { gates } => gates
+                .checked_mul(out_w)
+                .and_then(|g| in_w.checked_add(out_w)?.checked_add(2)?.checked_mul(g)),
         }
     }
 }

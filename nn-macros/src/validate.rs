@@ -33,8 +33,10 @@ pub struct Model {
     /// The path of the `nn` facade in the calling crate (`::nn`, `::mynn`, or
     /// `#[nn(crate = ...)]`): every generated path starts with it.
     pub krate: syn::Path,
-    /// Input features per sample.
+    /// Input features per sample (1 for token ids).
     pub input: usize,
+    /// `input: tokens(V)`: the vocabulary size V of the token ids the network reads.
+    pub tokens: Option<usize>,
     /// The layers before the loss, in order (at least one).
     pub layers: Vec<LayerModel>,
     /// The loss layer, if any.
@@ -58,6 +60,8 @@ pub struct LayerModel {
     pub before_relu: bool,
     /// A built-in's scalar arguments, every one filled in (`Dropout(0.2)`: `[0.2]`).
     pub args: Vec<f64>,
+    /// An `Embedding`'s vocabulary (its input width is 1, a token id).
+    pub vocab: Option<usize>,
 }
 
 /// A built-in layer or a user layer given by path.
@@ -95,6 +99,17 @@ impl LayerModel {
     /// (`FusedLinear`) the generated code calls.
     pub fn is_fused_linear(&self) -> bool {
         matches!(self.kind, Kind::Builtin(b) if b.is_fully_connected())
+    }
+
+    /// The input width of its parameter shapes and type: the vocabulary of an `Embedding`,
+    /// else the input width.
+    pub fn fan_in(&self) -> usize {
+        self.vocab.unwrap_or(self.in_w)
+    }
+
+    /// Whether it is a built-in recurrent layer (`Rnn`, `Lstm`, `Gru`).
+    pub fn is_recurrent(&self) -> bool {
+        matches!(self.kind, Kind::Builtin(b) if b.is_recurrent())
     }
 
     /// Whether the layer may have parameters (built-ins with weights, and every user layer).
@@ -160,8 +175,8 @@ pub fn validate(input: Input, facade: &syn::Path) -> Result<Model, syn::Error> {
     check_unique_names(&input.entries, &mut errors);
 
     let mut entries = input.entries.into_iter().peekable();
-    let width = input_size(&mut entries, input.brace_span, &mut errors);
-    let mut chain = Chain::new(width);
+    let (width, tokens) = input_size(&mut entries, input.brace_span, &mut errors);
+    let mut chain = Chain::new(width, tokens);
     for entry in entries {
         chain.push(entry, &facades, &mut errors);
     }
@@ -183,6 +198,7 @@ pub fn validate(input: Input, facade: &syn::Path) -> Result<Model, syn::Error> {
             alias,
             krate,
             input: width_of_input(&layers),
+            tokens,
             layers,
             loss,
         }),
@@ -222,12 +238,13 @@ fn check_unique_names(entries: &[Entry], errors: &mut Errors) {
     }
 }
 
-/// `input: N` first: takes it from `entries` and returns N (`None` after an error).
+/// `input: N` (or `input: tokens(V)`) first: takes it from `entries` and returns N (`None`
+/// after an error), with V for token ids (then N is 1).
 fn input_size(
     entries: &mut std::iter::Peekable<std::vec::IntoIter<Entry>>,
     brace_span: Span,
     errors: &mut Errors,
-) -> Option<usize> {
+) -> (Option<usize>, Option<usize>) {
     match entries.peek() {
         // Maybe it was `input`: its error is reported, nothing more to say.
         Some(first) if matches!(first.value, Value::Broken) => {
@@ -237,12 +254,17 @@ fn input_size(
             let first = entries.next().expect("peeked");
             match &first.value {
                 Value::Size(expr) => match size(expr, "the input size") {
-                    Ok(n) => return Some(n),
+                    Ok(n) => return (Some(n), None),
+                    Err(e) => errors.push(e),
+                },
+                Value::Layer(l) if l.path.is_ident("tokens") && l.arrow.is_none() => match vocabulary(l) {
+                    Ok(v) => return (Some(1), Some(v)),
                     Err(e) => errors.push(e),
                 },
                 Value::Layer(l) => errors.add(
                     l.span(),
-                    "`input` is the number of features per sample, a positive integer such as `input: 2`",
+                    "`input` is the number of features per sample, a positive integer such as `input: 2`, \
+                     or `tokens(V)` for token ids in 0..V (`input: tokens(10000)`)",
                 ),
                 Value::Broken => {}
             }
@@ -256,7 +278,28 @@ fn input_size(
             "empty network: write `input: N` and at least one layer, e.g. `{ input: 2, affine: Affine(3) }`",
         ),
     }
-    None
+    (None, None)
+}
+
+/// V of `input: tokens(V)`.
+fn vocabulary(l: &LayerSpec) -> syn::Result<usize> {
+    let usage = "write `input: tokens(V)` with V the vocabulary size (token ids are 0..V)";
+    let Some(args) = &l.args else {
+        return Err(syn::Error::new(
+            l.span(),
+            format!("`tokens` needs the vocabulary size: {usage}"),
+        ));
+    };
+    let exprs = args
+        .exprs()
+        .map_err(|e| syn::Error::new(e.span(), format!("malformed `tokens(...)`: {e}; {usage}")))?;
+    match exprs.len() {
+        1 => size(&exprs[0], "the vocabulary size of `tokens`"),
+        n => Err(syn::Error::new(
+            args.span(),
+            format!("`tokens` takes one argument, the vocabulary size, found {n}: {usage}"),
+        )),
+    }
 }
 
 /// The layers checked so far, and the width flowing out of the last one.
@@ -274,11 +317,14 @@ struct Chain {
     widths_sum: usize,
     /// The parameters of the built-in layers so far, checked.
     params_sum: usize,
+    /// `input: tokens(V)`: V (the first layer must be an `Embedding` of V tokens).
+    tokens: Option<usize>,
 }
 
 impl Chain {
-    fn new(width: Option<usize>) -> Self {
+    fn new(width: Option<usize>, tokens: Option<usize>) -> Self {
         Chain {
+            tokens,
             width,
             source: String::from("input"),
             layers: Vec::new(),
@@ -352,6 +398,14 @@ impl Chain {
         span: Span,
         errors: &mut Errors,
     ) {
+        let vocab = match self.tokens_in(&name, &kind, explicit_in, span, errors) {
+            Ok(vocab) => vocab,
+            Err(()) => {
+                self.width = None; // no follow-up width errors
+                return;
+            }
+        };
+        let explicit_in = explicit_in.filter(|_| vocab.is_none()); // checked against V above
         if let (Some((expected, span)), Some(w)) = (explicit_in, self.width) {
             if expected != w {
                 let source = &self.source;
@@ -368,7 +422,7 @@ impl Chain {
             return;
         };
         let out_w = out.unwrap_or(in_w);
-        if let Err(msg) = self.count(&name, &kind, in_w, out_w) {
+        if let Err(msg) = self.count(&name, &kind, vocab.unwrap_or(in_w), out_w) {
             errors.add(span, msg);
             self.width = None; // no follow-up errors about the same numbers
             return;
@@ -386,7 +440,73 @@ impl Chain {
             out_w,
             before_relu: false,
             args,
+            vocab,
         });
+    }
+
+    /// The token-id rules: `input: tokens(V)` goes to an `Embedding` first, and an
+    /// `Embedding` only reads `input: tokens(V)` (its explicit vocabulary, `Embedding(V -> D)`,
+    /// must be V). `Ok(Some(V))` for that `Embedding`, `Ok(None)` for any other layer.
+    fn tokens_in(
+        &self,
+        name: &Ident,
+        kind: &Kind,
+        explicit_in: Option<(usize, Span)>,
+        span: Span,
+        errors: &mut Errors,
+    ) -> Result<Option<usize>, ()> {
+        let embedding = matches!(kind, Kind::Builtin(b) if b.is_embedding());
+        let first = self.source == "input";
+        match (embedding, first, self.tokens) {
+            (true, true, Some(v)) => {
+                if let Some((expected, vspan)) = explicit_in {
+                    if expected != v {
+                        errors.add(
+                            vspan,
+                            format!(
+                                "layer `{name}` embeds a vocabulary of {expected} tokens but `input` has \
+                                 tokens({v})"
+                            ),
+                        );
+                        return Err(());
+                    }
+                }
+                Ok(Some(v))
+            }
+            (true, true, None) => {
+                errors.add(
+                    span,
+                    format!(
+                        "`Embedding` reads token ids, but `input` is {} features per sample: write \
+                         `input: tokens(V)` with V the vocabulary size",
+                        self.width.map_or(String::from("N"), |w| w.to_string())
+                    ),
+                );
+                Err(())
+            }
+            (true, false, _) => {
+                let source = &self.source;
+                errors.add(
+                    span,
+                    format!(
+                        "`Embedding` reads token ids, so it must be the first layer, right after \
+                         `input: tokens(V)`; here it follows `{source}`, whose outputs are features, not token ids"
+                    ),
+                );
+                Err(())
+            }
+            (false, true, Some(v)) => {
+                errors.add(
+                    span,
+                    format!(
+                        "`input: tokens({v})` gives token ids: the first layer must be an `Embedding` that \
+                         turns them into features, e.g. `{name}: Embedding(64)`"
+                    ),
+                );
+                Err(())
+            }
+            (false, _, _) => Ok(None),
+        }
     }
 }
 
@@ -397,16 +517,7 @@ impl Chain {
     fn count(&mut self, name: &Ident, kind: &Kind, in_w: usize, out_w: usize) -> Result<(), String> {
         let max = usize::MAX;
         if let Kind::Builtin(b) = kind {
-            let params = match b.params {
-                builtins::Params::None => None,
-                builtins::Params::Linear { bias } => {
-                    Some(
-                        in_w.checked_mul(out_w)
-                            .and_then(|p| if bias { p.checked_add(out_w) } else { Some(p) }),
-                    )
-                }
-                builtins::Params::Norm => Some(in_w.checked_mul(2)),
-            };
+            let params = (!matches!(b.params, builtins::Params::None)).then(|| b.params.count(in_w, out_w));
             if let Some(params) = params {
                 let shapes = b.params.shapes(in_w, out_w);
                 let Some(params) = params else {

@@ -732,6 +732,32 @@ const _: () = {
                 5,
             >>::reseed(&mut self.proj, ::nn::__private::layer_seed(seed, 2u64));
         }
+        /// Tells the recurrent layers that batches hold `n` sequences, time-major (column
+        /// `t·n + j` is step `t` of sequence `j`; see `nn::seq`). Every layer starts with
+        /// `n = 1`.
+        pub fn set_sequences(&mut self, n: usize) {
+            <crate::layers::Swish<
+                T,
+                8,
+            > as ::nn::__private::Layer<T, 8, 8>>::set_sequences(&mut self.swish, n);
+            <crate::layers::Project<
+                T,
+                8,
+                5,
+            > as ::nn::__private::Layer<T, 8, 5>>::set_sequences(&mut self.proj, n);
+        }
+        /// Makes every stateful recurrent layer start its next batch from the zero state.
+        pub fn reset_state(&mut self) {
+            <crate::layers::Swish<
+                T,
+                8,
+            > as ::nn::__private::Layer<T, 8, 8>>::reset_state(&mut self.swish);
+            <crate::layers::Project<
+                T,
+                8,
+                5,
+            > as ::nn::__private::Layer<T, 8, 5>>::reset_state(&mut self.proj);
+        }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Network<T, 4, 3> for SwishNet<T> {
         fn zeroed() -> Self {
@@ -806,6 +832,12 @@ const _: () = {
         }
         fn reseed(&mut self, seed: u64) {
             Self::reseed(self, seed)
+        }
+        fn set_sequences(&mut self, n: usize) {
+            Self::set_sequences(self, n)
+        }
+        fn reset_state(&mut self) {
+            Self::reset_state(self)
         }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Trainable<T, 4, 3> for SwishNet<T> {

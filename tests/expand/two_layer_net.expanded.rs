@@ -371,6 +371,14 @@ const _: () = {
         pub fn reseed(&mut self, seed: u64) {
             let _ = seed;
         }
+        /// Tells the recurrent layers that batches hold `n` sequences, time-major (column
+        /// `t·n + j` is step `t` of sequence `j`; see `nn::seq`). Every layer starts with
+        /// `n = 1`.
+        pub fn set_sequences(&mut self, n: usize) {
+            let _ = n;
+        }
+        /// Makes every stateful recurrent layer start its next batch from the zero state.
+        pub fn reset_state(&mut self) {}
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Network<T, 2, 3>
     for TwoLayerNet<T> {
@@ -442,6 +450,12 @@ const _: () = {
         }
         fn reseed(&mut self, seed: u64) {
             Self::reseed(self, seed)
+        }
+        fn set_sequences(&mut self, n: usize) {
+            Self::set_sequences(self, n)
+        }
+        fn reset_state(&mut self) {
+            Self::reset_state(self)
         }
     }
     impl<T: ::nn::__private::Float> ::nn::__private::Trainable<T, 2, 3>

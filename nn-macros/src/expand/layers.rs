@@ -18,7 +18,8 @@ use crate::validate::{Kind, LayerModel, LossModel};
 
 /// The field type of a layer.
 pub(super) fn layer_type(l: &LayerModel) -> TokenStream {
-    let (i, o) = (lit(l.in_w), lit(l.out_w));
+    // `Embedding<T, V, D>` implements `Layer<T, 1, D>`: its type names the vocabulary.
+    let (i, o) = (lit(l.fan_in()), lit(l.out_w));
     match &l.kind {
         Kind::Builtin(b) => {
             let ty = rt(b.name);
@@ -104,7 +105,7 @@ pub(super) fn target_type(l: &LossModel, lifetime: TokenStream) -> TokenStream {
 /// The layer's type as the summary shows it: `Affine<2, 10>`, `Swish<8>`.
 pub(super) fn kind_string(l: &LayerModel) -> String {
     match &l.kind {
-        Kind::Builtin(b) if b.takes_width => format!("{}<{}, {}>", b.name, l.in_w, l.out_w),
+        Kind::Builtin(b) if b.takes_width => format!("{}<{}, {}>", b.name, l.fan_in(), l.out_w),
         Kind::Builtin(b) => format!("{}<{}>", b.name, l.in_w),
         Kind::User {
             path, changes_width, ..
@@ -123,6 +124,10 @@ pub(super) fn kind_string(l: &LayerModel) -> String {
 pub(super) fn field_doc(l: &LayerModel) -> String {
     let (i, o) = (l.in_w, l.out_w);
     match &l.kind {
+        Kind::Builtin(b) if b.is_embedding() => format!(
+            " `Embedding` of token ids in 0..{v} into {o} features: `weight` {v} × {o}; output {o} × N.",
+            v = l.fan_in()
+        ),
         Kind::Builtin(b) => (b.field_doc)(i, o),
         Kind::User { .. } => format!(" `{}` (user layer) {i} → {o}; output {o} × N.", kind_string(l)),
     }

@@ -52,6 +52,7 @@ mod names;
 mod ops;
 mod params;
 mod predict_into;
+mod sequences;
 mod strukt;
 mod summary;
 mod tensors;
@@ -165,6 +166,7 @@ pub fn generate(m: &Model) -> TokenStream {
     let ident = &m.ident;
     let float = &net.float;
     let strukt = strukt::strukt(&net);
+    let state_struct = sequences::state_struct(&net);
     let typed_constructors = constructors::typed(&net);
     let network_impl = trait_impls::network(&net);
     let trainable_impl = m.loss.as_ref().map(|l| trait_impls::trainable(&net, l));
@@ -174,6 +176,7 @@ pub fn generate(m: &Model) -> TokenStream {
     let onnx_methods = ops::onnx_methods(&net);
     quote! {
         #strukt
+        #state_struct
 
         #(#cfgs)*
         const _: () = {
@@ -197,7 +200,7 @@ pub fn generate(m: &Model) -> TokenStream {
 
 /// The struct's `#[cfg]` attributes, repeated on the alias and the impls so
 /// that a network compiled out takes its items with it.
-fn cfg_attrs(m: &Model) -> Vec<&syn::Attribute> {
+pub(super) fn cfg_attrs(m: &Model) -> Vec<&syn::Attribute> {
     m.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect()
 }
 
@@ -214,6 +217,8 @@ fn inherent_methods(net: &Net) -> TokenStream {
     let tensors = tensors::visit_tensors(net);
     let ops = ops::methods(net);
     let modes = modes::methods(net);
+    let sequences = sequences::methods(net);
+    let step = sequences::step_methods(net);
     let inference = inference::methods(net);
     quote! {
         #consts
@@ -228,6 +233,8 @@ fn inherent_methods(net: &Net) -> TokenStream {
         #tensors
         #ops
         #modes
+        #sequences
+        #step
     }
 }
 

@@ -21,7 +21,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::layers::{call_mut, layer_trait};
-use super::names::docs;
+use super::names::{docs, lit};
 use super::Net;
 use crate::validate::{Kind, LayerModel};
 
@@ -30,7 +30,16 @@ pub(super) fn consts(net: &Net) -> TokenStream {
     let (input_w, output_w) = (&net.input_w, &net.output_w);
     let (_, doc) = params_sum(net.layers());
     let doc = docs(&doc);
+    let vocab = net.m.tokens.map(|v| {
+        let v = lit(v);
+        quote! {
+            /// The vocabulary of the token ids the network reads (`input: tokens(V)`): ids are
+            /// `0..VOCAB`, one per column of a `1 × N` input.
+            pub const VOCAB: usize = #v;
+        }
+    });
     quote! {
+        #vocab
         /// Input features per sample.
         pub const INPUT: usize = #input_w;
         /// Output features per sample (the scores the loss takes).
@@ -74,7 +83,7 @@ fn params_sum(layers: &[LayerModel]) -> (TokenStream, String) {
 /// name for a user layer.
 fn params_part(l: &LayerModel) -> String {
     match &l.kind {
-        Kind::Builtin(b) => format!("`{}` {}", l.name, b.params.shapes(l.in_w, l.out_w)),
+        Kind::Builtin(b) => format!("`{}` {}", l.name, b.params.shapes(l.fan_in(), l.out_w)),
         Kind::User { .. } => format!("`{}`", l.name),
     }
 }
