@@ -457,6 +457,10 @@ impl Chain {
     ) -> Result<Option<usize>, ()> {
         let embedding = matches!(kind, Kind::Builtin(b) if b.is_embedding());
         let first = self.source == "input";
+        if self.width.is_none() {
+            // Unknown after an earlier error (also in `input`): no follow-up errors.
+            return Ok(self.tokens.filter(|_| embedding));
+        }
         match (embedding, first, self.tokens) {
             (true, true, Some(v)) => {
                 if let Some((expected, vspan)) = explicit_in {
