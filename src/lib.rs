@@ -24,9 +24,9 @@ pub use nn_core::{
 };
 // The built-in layers and losses.
 pub use nn_core::{
-    Activation, Affine, BatchNorm, Dropout, Gelu, GeluFn, GeluTanh, GeluTanhFn, Identity, LayerNorm, LeakyRelu, MatMul,
-    MeanSquaredError, Relu, ReluFn, Repeat, Sigmoid, SigmoidFn, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Softplus,
-    SoftplusFn, Sum, Tanh, TanhFn,
+    Activation, Affine, BatchNorm, Dropout, Embedding, Gelu, GeluFn, GeluTanh, GeluTanhFn, Gru, Identity, LayerNorm,
+    LeakyRelu, Lstm, MatMul, MeanSquaredError, Recurrent, RecurrentState, Relu, ReluFn, Repeat, Rnn, Sigmoid,
+    SigmoidFn, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Softplus, SoftplusFn, Sum, Tanh, TanhFn,
 };
 // The optimizers, and training on two threads.
 pub use nn_core::{AdaGrad, Adam, DataParallel, Momentum, ParallelStats, RmsProp, Sgd};
@@ -60,10 +60,11 @@ pub mod __private {
 
     pub use crate::__persist_methods;
     pub use nn_core::{
-        batch_view, batch_view_mut, Affine, AsBatch, AsInput, BatchBuf, BatchMut, BatchNorm, BatchRef, Dropout, Float,
-        FusedLinear, Gelu, GeluTanh, Identity, Init, InitScheme, Input, Labels, Layer, LayerNorm, LeakyRelu, LossLayer,
-        MatMul, MeanSquaredError, Mode, Network, Number, Optimizer, Param, Relu, Sigmoid, SigmoidWithLoss, Softmax,
-        SoftmaxWithLoss, Softplus, StepLayer, Summary, SummaryRow, Tanh, Trainable,
+        batch_view, batch_view_mut, Affine, AsBatch, AsInput, BatchBuf, BatchMut, BatchNorm, BatchRef, Dropout,
+        Embedding, Float, FusedLinear, Gelu, GeluTanh, Gru, Identity, Init, InitScheme, Input, Labels, Layer,
+        LayerNorm, LeakyRelu, LossLayer, Lstm, MatMul, MeanSquaredError, Mode, Network, Number, Optimizer, Param, Relu,
+        Rnn, Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Softplus, StepLayer, Summary, SummaryRow, Tanh,
+        Trainable,
     };
 
     pub use nn_core::{inference, layer_seed, LayerOp, Prediction};

@@ -56,9 +56,10 @@ pub use labels::Labels;
 pub use layers::FusedLinear;
 pub use layers::{
     argmax, cross_entropy_error, layer_seed, repeat_into, softmax_into, sum_into, Activation, ActivationFn, Affine,
-    BatchNorm, Dropout, Gelu, GeluFn, GeluTanh, GeluTanhFn, Identity, Layer, LayerNorm, LeakyRelu, LossLayer, MatMul,
-    MeanSquaredError, Mode, Relu, ReluFn, Repeat, Sigmoid, SigmoidFn, SigmoidWithLoss, Softmax, SoftmaxWithLoss,
-    Softplus, SoftplusFn, StepLayer, Sum, Tanh, TanhFn, LOG_GUARD,
+    BatchNorm, Cell, Dropout, Embedding, Gelu, GeluFn, GeluTanh, GeluTanhFn, Gru, GruCell, Identity, Layer, LayerNorm,
+    LeakyRelu, LossLayer, Lstm, LstmCell, MatMul, MeanSquaredError, Mode, Recurrent, RecurrentState, Relu, ReluFn,
+    Repeat, Rnn, RnnCell, Sigmoid, SigmoidFn, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Softplus, SoftplusFn,
+    StepLayer, Sum, Tanh, TanhFn, LOG_GUARD,
 };
 pub use network::{Network, Summary, SummaryRow, Trainable};
 // Layers as standard operators, for exporters (`onnx`).

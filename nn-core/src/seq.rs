@@ -30,7 +30,7 @@ pub const fn column(t: usize, j: usize, n: usize) -> usize {
 #[track_caller]
 pub fn steps(what: &str, cols: usize, n: usize) -> usize {
     assert!(
-        n > 0 && cols % n == 0,
+        n > 0 && cols.is_multiple_of(n),
         "{what}: a batch of {cols} columns is not {n} sequences of equal length \
          (time-major: T·N columns; call `set_sequences(N)` with the batch's N)"
     );

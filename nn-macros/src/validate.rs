@@ -771,6 +771,8 @@ fn scalar_args(b: &'static Builtin, spec: &LayerSpec, errors: &mut Errors) -> Op
 /// The value of a number literal, maybe negated: `0.2`, `1e-5`, `-3`, `2_f64`.
 pub fn number(expr: &Expr) -> Option<f64> {
     match expr {
+        // `$x:literal` / `$x:expr` from a `macro_rules!` arrive in an invisible group.
+        Expr::Group(g) => number(&g.expr),
         Expr::Lit(lit) => match &lit.lit {
             Lit::Float(f) if matches!(f.suffix(), "" | "f32" | "f64") => f.base10_parse::<f64>().ok(),
             Lit::Int(i) if i.suffix().is_empty() => i.base10_parse::<f64>().ok(),
@@ -827,6 +829,8 @@ fn size(expr: &Expr, what: &str) -> syn::Result<usize> {
     let err = |msg: String| Err(syn::Error::new(expr.span(), msg));
     let text = quote::ToTokens::to_token_stream(expr).to_string();
     match expr {
+        // `$h:literal` / `$h:expr` from a `macro_rules!` arrive in an invisible group.
+        Expr::Group(g) => size(&g.expr, what),
         Expr::Lit(lit) => match &lit.lit {
             Lit::Int(int) => {
                 if !matches!(int.suffix(), "" | "usize") {

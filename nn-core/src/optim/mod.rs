@@ -12,6 +12,7 @@ mod state;
 
 pub use adagrad::AdaGrad;
 pub use adam::{Adam, AdamW};
+pub use clip::ClipGradNorm;
 pub use momentum::Momentum;
 pub use rmsprop::RmsProp;
 pub use saved::{OptimizerState, StateError};
