@@ -33,12 +33,97 @@ pub fn shuffle<E>(v: &mut [E], rng: &mut dyn RngCore) {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Batches<T: Float, const D: usize, Y: Targets<T> = Vec<usize>> {
+    /// The units in their current order: samples, or sequences, or (streams) the positions
+    /// of a stream, never shuffled.
     order: Vec<usize>,
     batch_size: usize,
     drop_last: bool,
     rng: ChaCha8Rng,
+    layout: Layout,
+    /// Samples in the data set.
+    samples: usize,
+    /// The sample indices of the current batch, time-major (sequence layouts).
+    idx: Vec<usize>,
     x: BatchBuf<T, D>,
     y: Y::Buf,
+}
+
+/// How a data set's samples form batches: independent samples (the default), or sequences
+/// in the time-major layout of [`nn::seq`](crate::seq) that recurrent layers read.
+///
+/// ```
+/// use nn_core::data::{Batches, Dataset, Layout};
+/// // 12 samples: 3 sequences of 4 steps (sequence k is samples 4k..4k+4).
+/// let x = nn_core::Batch::<f32, 1>::from_fn(12, |_, i| i as f32);
+/// let data = Dataset::regression(x.clone(), x)?;
+/// let mut b = Batches::new(data.len(), 2, 0).layout(Layout::Sequences { steps: 4 });
+/// assert_eq!((b.len(), b.sequences(0), b.sequences(1)), (2, 2, 1));
+/// let (x, _) = b.get(&data, 0); // sequences 0 and 1, time-major: column t·2 + j
+/// assert_eq!(x.as_slice(), &[0.0, 4.0, 1.0, 5.0, 2.0, 6.0, 3.0, 7.0]);
+///
+/// // 2 streams of 6 steps (samples 0..6 and 6..12), cut into batches of 4 and 2 steps.
+/// let mut b = Batches::new(data.len(), 2, 0).layout(Layout::Streams { steps: 4 });
+/// assert_eq!(b.len(), 2);
+/// assert_eq!(b.get(&data, 1).0.as_slice(), &[4.0, 10.0, 5.0, 11.0]);
+/// # Ok::<(), nn_core::data::DataError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// Every sample alone; a batch is `batch_size` samples in the shuffled order.
+    #[default]
+    Samples,
+    /// The data set is whole sequences of `steps` consecutive samples (sequence `k` is
+    /// samples `k·steps .. (k+1)·steps`; the number of samples must be a multiple of
+    /// `steps`). A batch is `batch_size` sequences in the shuffled order of sequences, laid
+    /// out time-major: column `t·N + j` is step `t` of the batch's sequence `j`.
+    Sequences {
+        /// Steps per sequence (`T`).
+        steps: usize,
+    },
+    /// The data set is one long sequence (a text, a recording), cut into `batch_size`
+    /// contiguous streams (stream `j` is samples `j·L .. (j+1)·L`, `L = len / batch_size`,
+    /// the remainder unused) walked in order, `steps` at a time: batch `b` holds steps
+    /// `b·steps ..` of every stream, time-major. Never shuffled: with stateful recurrent
+    /// layers each batch continues the last (the book's truncated BPTT). A last batch of
+    /// fewer steps is kept unless `drop_last`.
+    Streams {
+        /// Steps per batch (`T`).
+        steps: usize,
+    },
+}
+
+impl Layout {
+    /// The units of a data set of `samples` samples in batches of `batch_size`: samples,
+    /// sequences, or the length of each stream.
+    pub fn units(self, samples: usize, batch_size: usize) -> usize {
+        match self {
+            Layout::Samples => samples,
+            Layout::Sequences { steps } => samples / steps.max(1),
+            Layout::Streams { .. } => samples / batch_size.max(1),
+        }
+    }
+
+    /// Whether batches hold sequences (any layout but [`Samples`](Layout::Samples)).
+    pub fn is_sequences(self) -> bool {
+        self != Layout::Samples
+    }
+
+    /// Why `samples` samples cannot be laid out this way, if they cannot.
+    pub fn check(self, samples: usize, batch_size: usize) -> Result<(), String> {
+        match self {
+            Layout::Samples => Ok(()),
+            Layout::Sequences { steps: 0 } | Layout::Streams { steps: 0 } => {
+                Err("a sequence layout needs at least 1 step".into())
+            }
+            Layout::Sequences { steps } if !samples.is_multiple_of(steps) => {
+                Err(format!("{samples} samples are not whole sequences of {steps} steps"))
+            }
+            Layout::Streams { .. } if samples < batch_size => Err(format!(
+                "{samples} samples cannot make {batch_size} streams of at least 1 step"
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
@@ -58,21 +143,74 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
             batch_size,
             drop_last: false,
             rng: ChaCha8Rng::seed_from_u64(seed),
+            layout: Layout::Samples,
+            samples: len,
+            idx: Vec::new(),
             x: BatchBuf::new(),
             y: Y::Buf::default(),
         }
     }
 
+    /// Lays the samples out as sequences (see [`Layout`]); the order starts over (unshuffled).
+    /// Panics if the samples do not fit the layout ([`Layout::check`]).
+    #[track_caller]
+    pub fn layout(mut self, layout: Layout) -> Self {
+        if let Err(why) = layout.check(self.samples, self.batch_size) {
+            panic!("Batches::layout: {why}");
+        }
+        self.layout = layout;
+        self.order = (0..layout.units(self.samples, self.batch_size)).collect();
+        self
+    }
+
+    /// The sequences (`N`) in batch `i`: what a network's `set_sequences` needs before it
+    /// runs the batch (with [`Layout::Samples`], the batch's size: every sample is a sequence
+    /// of one step).
+    #[track_caller]
+    pub fn sequences(&self, i: usize) -> usize {
+        self.check_index(i, "sequences");
+        match self.layout {
+            Layout::Streams { .. } => self.batch_size,
+            _ => self.indices(i).len(),
+        }
+    }
+
+    /// Steps (`T`) of batch `i`: 1 for [`Layout::Samples`].
+    #[track_caller]
+    pub fn steps(&self, i: usize) -> usize {
+        self.check_index(i, "steps");
+        match self.layout {
+            Layout::Samples => 1,
+            Layout::Sequences { steps } => steps,
+            Layout::Streams { steps } => steps.min(self.order.len() - i * steps),
+        }
+    }
+
+    /// The layout.
+    pub fn current_layout(&self) -> Layout {
+        self.layout
+    }
+
     /// Batches continuing a saved run: `order` is the current order (a permutation of the
     /// samples, checked by the caller) and `rng` the shuffling stream where it stopped.
     #[track_caller]
-    pub(crate) fn resume(order: Vec<usize>, batch_size: usize, drop_last: bool, rng: ChaCha8Rng) -> Self {
+    pub(crate) fn resume(
+        order: Vec<usize>,
+        batch_size: usize,
+        drop_last: bool,
+        rng: ChaCha8Rng,
+        layout: Layout,
+        samples: usize,
+    ) -> Self {
         assert!(batch_size > 0, "Batches: expected a batch size of at least 1, got 0");
         Self {
             order,
             batch_size,
             drop_last,
             rng,
+            layout,
+            samples,
+            idx: Vec::new(),
             x: BatchBuf::new(),
             y: Y::Buf::default(),
         }
@@ -96,18 +234,25 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
         self
     }
 
-    /// Draws a new order of the samples.
+    /// Draws a new order of the samples (of the sequences with [`Layout::Sequences`]; streams
+    /// are never shuffled).
     pub fn shuffle(&mut self) {
-        shuffle(&mut self.order, &mut self.rng);
+        if !matches!(self.layout, Layout::Streams { .. }) {
+            shuffle(&mut self.order, &mut self.rng);
+        }
     }
 
     /// The number of batches per pass.
     pub fn len(&self) -> usize {
         let n = self.order.len();
+        let per = match self.layout {
+            Layout::Streams { steps } => steps,
+            _ => self.batch_size,
+        };
         if self.drop_last {
-            n / self.batch_size
+            n / per
         } else {
-            n.div_ceil(self.batch_size)
+            n.div_ceil(per)
         }
     }
 
@@ -121,16 +266,45 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
         self.batch_size
     }
 
-    /// The sample indices of batch `i` in the current order.
+    /// The units of batch `i` in the current order: its sample indices ([`Layout::Samples`]),
+    /// its sequences ([`Layout::Sequences`]), or its steps of each stream
+    /// ([`Layout::Streams`]).
     ///
     /// Panics if `i` is not below [`len`](Self::len) (a last short batch dropped by
     /// [`drop_last`](Self::drop_last) is not there).
     #[track_caller]
     pub fn indices(&self, i: usize) -> &[usize] {
         self.check_index(i, "indices");
-        let start = i * self.batch_size;
-        let end = (start + self.batch_size).min(self.order.len());
+        let per = match self.layout {
+            Layout::Streams { steps } => steps,
+            _ => self.batch_size,
+        };
+        let start = i * per;
+        let end = (start + per).min(self.order.len());
         &self.order[start..end]
+    }
+
+    /// The sample indices of batch `i` in the order its columns take (time-major for the
+    /// sequence layouts), into `self.idx`.
+    fn fill_idx(&mut self, i: usize) {
+        let mut idx = core::mem::take(&mut self.idx);
+        let units = self.indices(i);
+        idx.clear();
+        match self.layout {
+            Layout::Samples => idx.extend_from_slice(units),
+            Layout::Sequences { steps } => {
+                for t in 0..steps {
+                    idx.extend(units.iter().map(|&k| k * steps + t));
+                }
+            }
+            Layout::Streams { .. } => {
+                let len = self.order.len();
+                for &t in units {
+                    idx.extend((0..self.batch_size).map(|j| j * len + t));
+                }
+            }
+        }
+        self.idx = idx;
     }
 
     /// Gathers batch `i` of `data` into the reused buffers: the samples (`D × n`) and their
@@ -140,10 +314,10 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
     /// samples these batches were built for.
     #[track_caller]
     pub fn get<'s>(&'s mut self, data: &Dataset<T, D, Y>, i: usize) -> (BatchRef<'s, T, D>, &'s Y::Buf) {
-        let (start, end) = self.range(data, i, "get");
-        let idx = &self.order[start..end];
-        gather_columns(data.x().as_slice(), idx, &mut self.x);
-        data.y().gather(idx, &mut self.y);
+        self.range(data, i, "get");
+        self.fill_idx(i);
+        gather_columns(data.x().as_slice(), &self.idx, &mut self.x);
+        data.y().gather(&self.idx, &mut self.y);
         (self.x.view(), &self.y)
     }
 
@@ -165,25 +339,23 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
     /// Panics as [`get`](Self::get) does.
     #[track_caller]
     pub fn get_in_place<'s>(&'s mut self, data: &'s Dataset<T, D, Y>, i: usize) -> (Gather<'s, T, D>, &'s Y::Buf) {
-        let (start, end) = self.range(data, i, "get_in_place");
-        let idx = &self.order[start..end];
-        data.y().gather(idx, &mut self.y);
-        (Gather::new(data.x().as_view(), idx), &self.y)
+        self.range(data, i, "get_in_place");
+        self.fill_idx(i);
+        data.y().gather(&self.idx, &mut self.y);
+        (Gather::new(data.x().as_view(), &self.idx), &self.y)
     }
 
-    /// The positions in `order` of batch `i`; panics, naming `method`, if there is no such
-    /// batch or `data` is not the data set these batches were built for.
+    /// Panics, naming `method`, if there is no batch `i` or `data` is not the data set these
+    /// batches were built for.
     #[track_caller]
-    fn range(&self, data: &Dataset<T, D, Y>, i: usize, method: &str) -> (usize, usize) {
+    fn range(&self, data: &Dataset<T, D, Y>, i: usize, method: &str) {
         self.check_index(i, method);
         assert!(
-            self.order.len() == data.len(),
+            self.samples == data.len(),
             "Batches::{method}: expected a data set of {} samples (what these batches were built for), got one of {}",
-            self.order.len(),
+            self.samples,
             data.len()
         );
-        let start = i * self.batch_size;
-        (start, (start + self.batch_size).min(self.order.len()))
     }
 
     /// Panics, naming `method`, if there is no batch `i`.
@@ -193,7 +365,7 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
         assert!(
             i < n,
             "Batches::{method}: expected a batch index below {n} ({} samples in batches of {}{}), got {i}",
-            self.order.len(),
+            self.samples,
             self.batch_size,
             if self.drop_last {
                 ", the last short one dropped"

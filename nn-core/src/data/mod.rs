@@ -18,7 +18,7 @@ mod standardize_file;
 
 use std::path::Path;
 
-pub use batches::{shuffle, Batches};
+pub use batches::{shuffle, Batches, Layout};
 pub use csv::{load_csv, parse_csv, read_csv, CsvOptions, LabelColumn};
 pub use spiral::{spiral, spiral_with, SPIRAL_SEED};
 pub use standardize::Standardizer;

@@ -853,3 +853,74 @@ fn dataset_new_checks_target_values_too() {
     let y = batch_from_rows(&[[0.0f32, 1.0], [1.0, 0.0]]);
     assert_eq!(Dataset::new(x, y).unwrap().len(), 2);
 }
+
+/// A data set whose sample `i` is the feature value `i` (and target `i`).
+fn numbered(len: usize) -> Dataset<f32, 1, Batch<f32, 1>> {
+    let x = Batch::<f32, 1>::from_fn(len, |_, i| i as f32);
+    Dataset::regression(x.clone(), x).unwrap()
+}
+
+#[test]
+fn sequence_batches_shuffle_whole_sequences_and_lay_them_out_time_major() {
+    let data = numbered(15); // 5 sequences of 3 steps
+    let mut b = Batches::new(data.len(), 2, 4).layout(Layout::Sequences { steps: 3 });
+    b.shuffle();
+    assert_eq!(b.len(), 3);
+    let mut seen = Vec::new();
+    for i in 0..b.len() {
+        let seqs = b.indices(i).to_vec();
+        assert_eq!(b.sequences(i), seqs.len());
+        let (x, y) = b.get(&data, i);
+        let n = seqs.len();
+        for t in 0..3 {
+            for (j, &k) in seqs.iter().enumerate() {
+                assert_eq!(x[crate::seq::column(t, j, n)], (k * 3 + t) as f32);
+                assert_eq!(y.as_slice()[crate::seq::column(t, j, n)], (k * 3 + t) as f32);
+            }
+        }
+        seen.extend(seqs);
+    }
+    seen.sort();
+    assert_eq!(seen, [0, 1, 2, 3, 4]);
+    assert_eq!(
+        Batches::<f32, 1>::new(15, 2, 0)
+            .drop_last(true)
+            .layout(Layout::Sequences { steps: 3 })
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn stream_batches_walk_contiguous_streams_in_order() {
+    let data = numbered(23); // 3 streams of 7 (samples 21, 22 unused)
+    let mut b = Batches::new(data.len(), 3, 0).layout(Layout::Streams { steps: 3 });
+    b.shuffle(); // no effect on streams
+    assert_eq!(b.len(), 3);
+    let steps: Vec<usize> = (0..3).map(|i| b.steps(i)).collect();
+    assert_eq!(steps, [3, 3, 1]);
+    let mut next = [0.0f32, 7.0, 14.0];
+    for i in 0..b.len() {
+        assert_eq!(b.sequences(i), 3);
+        let (x, _) = b.get_in_place(&data, i);
+        for t in 0..steps[i] {
+            for (j, v) in next.iter_mut().enumerate() {
+                assert_eq!(x.sample(t * 3 + j)[0], *v, "batch {i} step {t} stream {j}");
+                *v += 1.0;
+            }
+        }
+    }
+    assert_eq!(
+        Batches::<f32, 1>::new(23, 3, 0)
+            .drop_last(true)
+            .layout(Layout::Streams { steps: 3 })
+            .len(),
+        2
+    );
+}
+
+#[test]
+#[should_panic(expected = "Batches::layout: 10 samples are not whole sequences of 3 steps")]
+fn a_layout_that_does_not_fit_panics() {
+    let _ = Batches::<f32, 1>::new(10, 2, 0).layout(Layout::Sequences { steps: 3 });
+}

@@ -46,7 +46,7 @@ pub use state::{Best, RngState, TrainState};
 
 use state::Run;
 
-use crate::data::{Batches, Dataset, Targets};
+use crate::data::{Batches, Dataset, Layout, Targets};
 use crate::float::Float;
 use crate::layers::{layer_seed, LossLayer};
 use crate::network::{Network, Trainable};
@@ -155,6 +155,17 @@ pub enum TrainError {
         samples: usize,
         /// The batch size.
         batch_size: usize,
+    },
+    /// A data set does not fit the trainer's sequence layout ([`Trainer::sequences`],
+    /// [`Trainer::streams`]).
+    #[error("the {set} does not fit the layout {layout:?}: {why}")]
+    Layout {
+        /// `"training set"` or `"held-out set"`.
+        set: &'static str,
+        /// The layout.
+        layout: Layout,
+        /// What does not fit.
+        why: String,
     },
 }
 
@@ -339,6 +350,8 @@ pub struct Trainer<O> {
     schedule: Option<Schedule>,
     /// The global gradient norm steps are clipped to, if any.
     clip_grad_norm: Option<f64>,
+    /// How samples form batches (independent samples, sequences, streams).
+    layout: Layout,
 }
 
 /// A shared [`LrSchedule`] (so a trainer stays `Clone` and `Debug`).
@@ -381,7 +394,63 @@ impl<O> Trainer<O> {
             checkpoint: None,
             schedule: None,
             clip_grad_norm: None,
+            layout: Layout::Samples,
         }
+    }
+
+    /// Trains on sequences: the data sets hold whole sequences of `steps` consecutive
+    /// samples, and a batch is [`batch_size`](Self::batch_size) sequences in a shuffled order
+    /// of sequences, laid out time-major ([`Layout::Sequences`]); before every batch the
+    /// trainer calls the network's `set_sequences(N)`. The held-out set is read the same way.
+    /// A data set that is not whole sequences fails `fit` with [`TrainError::Layout`].
+    /// Panics if `steps` is 0.
+    ///
+    /// ```
+    /// use nn::data::Dataset;
+    /// use nn::train::{Progress, Trainer};
+    ///
+    /// nn::network! {
+    ///     /// Per-step regression through a GRU.
+    ///     pub struct Net { input: 1, gru: Gru(8), fc: Affine(1), loss: MeanSquaredError }
+    /// }
+    /// // 64 sequences of 10 steps: the target is the input one step late.
+    /// let x = nn::Batch::<f32, 1>::from_fn(640, |_, i| ((i * 7919) % 13) as f32 / 13.0);
+    /// let y = nn::Batch::<f32, 1>::from_fn(640, |_, i| if i % 10 == 0 { 0.0 } else { x[i - 1] });
+    /// let data = Dataset::regression(x, y)?;
+    /// let mut net = Net::new(&mut <nn::rand_chacha::ChaCha8Rng as nn::rand::SeedableRng>::seed_from_u64(0));
+    /// let mut trainer = Trainer::new(nn::Adam::with_lr(0.02)).sequences(10).batch_size(8).epochs(30).progress(Progress::Silent);
+    /// let history = trainer.fit(&mut net, &data, None)?;
+    /// assert!(history.epochs.last().unwrap().train_loss < 0.2 * history.epochs[0].train_loss);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[track_caller]
+    pub fn sequences(mut self, steps: usize) -> Self {
+        assert!(
+            steps > 0,
+            "Trainer::sequences: expected at least 1 step per sequence, got 0"
+        );
+        self.layout = Layout::Sequences { steps };
+        self
+    }
+
+    /// Trains on streams, the book's truncated BPTT: each data set is one long sequence cut
+    /// into [`batch_size`](Self::batch_size) contiguous streams, walked in order `steps` at a
+    /// time ([`Layout::Streams`]; batch `b` holds steps `b·steps ..` of every stream,
+    /// time-major, never shuffled). Make the network's recurrent layers stateful
+    /// (`set_stateful(true)`) so each batch continues from where the last one stopped; the
+    /// trainer calls `set_sequences(batch_size)` and, at the start of every epoch and of every
+    /// evaluation, `reset_state()`. Panics if `steps` is 0.
+    #[track_caller]
+    pub fn streams(mut self, steps: usize) -> Self {
+        assert!(steps > 0, "Trainer::streams: expected at least 1 step per batch, got 0");
+        self.layout = Layout::Streams { steps };
+        self
+    }
+
+    /// How batches are formed ([`Layout::Samples`] unless [`sequences`](Self::sequences) or
+    /// [`streams`](Self::streams) was called).
+    pub fn layout(&self) -> Layout {
+        self.layout
     }
 
     /// Sets the number of epochs of the run, in all (`usize::MAX`: until the callback of
@@ -693,15 +762,27 @@ impl<O> Trainer<O> {
                 core::any::type_name::<O>()
             );
         }
-        self.check_run(train.len())?;
+        let layout = self.layout;
+        let fits = |set: &'static str, len: usize| {
+            layout
+                .check(len, self.batch_size)
+                .map_err(|why| TrainError::Layout { set, layout, why })
+        };
+        fits("training set", train.len())?;
+        self.check_run(layout.units(train.len(), self.batch_size))?;
         check_labels::<T, N::Loss, Y, IN, OUT>(train, "training set")?;
         if let Some(eval) = eval {
             if eval.is_empty() {
                 return Err(TrainError::NoSamples { set: "held-out set" });
             }
+            fits("held-out set", eval.len())?;
             check_labels::<T, N::Loss, Y, IN, OUT>(eval, "held-out set")?;
         }
-        let iters = batch_count(train.len(), self.batch_size, self.drop_last);
+        let iters = match layout {
+            Layout::Samples => batch_count(train.len(), self.batch_size, self.drop_last),
+            Layout::Sequences { steps } => batch_count(train.len() / steps, self.batch_size, self.drop_last),
+            Layout::Streams { steps } => batch_count(train.len() / self.batch_size, steps, self.drop_last),
+        };
         if iters == 0 {
             return Err(TrainError::NoBatch {
                 samples: train.len(),
@@ -728,14 +809,22 @@ impl<O> Trainer<O> {
             match core::mem::replace(&mut self.run, Saved::Nothing) {
                 Saved::Pending(run) | Saved::Finished(run) => {
                     let run = *run;
-                    let batches = Batches::<T, IN, Y>::resume(run.order, run.batch_size, run.drop_last, run.rng);
+                    let batches = Batches::<T, IN, Y>::resume(
+                        run.order,
+                        run.batch_size,
+                        run.drop_last,
+                        run.rng,
+                        layout,
+                        train.len(),
+                    );
                     let mut history = run.history;
                     history.stopped = false;
                     (batches, run.epoch, run.iteration, history, run.best, run.last_loss)
                 }
                 Saved::Nothing | Saved::Interrupted(_) => {
-                    let batches =
-                        Batches::<T, IN, Y>::new(train.len(), self.batch_size, self.seed).drop_last(self.drop_last);
+                    let batches = Batches::<T, IN, Y>::new(train.len(), self.batch_size, self.seed)
+                        .drop_last(self.drop_last)
+                        .layout(layout);
                     (batches, 0, 0u64, History::default(), None, None)
                 }
             };
@@ -748,7 +837,7 @@ impl<O> Trainer<O> {
             .log
             .reserve_exact(epochs.saturating_mul(iters.div_ceil(log_every)).min(HISTORY_RESERVE));
         history.epochs.reserve_exact(epochs.min(HISTORY_RESERVE));
-        let mut eval_batches = eval.map(|e| Batches::<T, IN, Y>::new(e.len(), self.batch_size, 0));
+        let mut eval_batches = eval.map(|e| Batches::<T, IN, Y>::new(e.len(), self.batch_size, 0).layout(layout));
         let mut clip = self.clip_grad_norm.map(ClipGradNorm::<T>::new);
         let mut out = self.progress.start(epochs.saturating_mul(iters));
         let mut done = start;
@@ -758,6 +847,9 @@ impl<O> Trainer<O> {
 
         'epochs: for epoch in start.saturating_add(1)..=self.epochs {
             net.reseed(epoch_seed(self.seed, epoch));
+            if matches!(layout, Layout::Streams { .. }) {
+                net.reset_state();
+            }
             batches.shuffle();
             let (mut sum, mut count) = (0.0f64, 0usize);
             let mut epoch_sum = 0.0f64;
@@ -776,6 +868,9 @@ impl<O> Trainer<O> {
                         iteration
                     );
                     self.optimizer.set_learning_rate(lr);
+                }
+                if layout.is_sequences() {
+                    net.set_sequences(batches.sequences(i));
                 }
                 let loss = match clip.as_mut() {
                     None => {
@@ -1062,10 +1157,22 @@ where
         sample,
         loss,
     };
+    let layout = batches.current_layout();
+    let mut columns = 0usize;
+    if matches!(layout, Layout::Streams { .. }) {
+        net.reset_state();
+    }
     for i in 0..batches.len() {
+        if layout.is_sequences() {
+            net.set_sequences(batches.sequences(i));
+        }
         let (x, t) = batches.get(data, i);
         let n = x.ncols();
         let (l, c) = net.evaluate(x, t.into());
+        if !l.is_finite() && layout.is_sequences() {
+            // A column alone is no sequence: the batch is what can be named.
+            return Err(failed(Some(i), None, l.as_f64()));
+        }
         if !l.is_finite() {
             // Which sample: each one alone (only on this error path).
             let t: <N::Loss as LossLayer<T, OUT>>::Target<'_> = t.into();
@@ -1077,12 +1184,14 @@ where
             return Err(failed(Some(i), sample.map(|j| i * size + j), l.as_f64()));
         }
         loss += l.as_f64() * n as f64;
+        columns += n;
         match c {
             Some(c) => correct += c,
             None => classified = false,
         }
     }
-    let n = data.len() as f64;
+    // Every sample but a remainder that streams leave unused.
+    let n = columns as f64;
     if !loss.is_finite() {
         return Err(failed(None, None, loss)); // the sum overflowed
     }
