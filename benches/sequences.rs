@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use nn::__internal::linear::forward as linear_forward;
-use nn::__internal::{gemm, MatMut, MatRef};
+use nn::__internal::{gemm, matvec_acc, MatMut, MatRef};
 use nn::rand::{Rng, SeedableRng};
 use nn::rand_chacha::ChaCha8Rng;
 use nn::{network, Batch, Sgd};
@@ -50,7 +50,8 @@ streaming_nets! {
 }
 
 /// The products of one streaming step alone: `W_ih·x` (G·H × 1), `W_hh·h` (G·H × H) and the
-/// output layer (1 × H), through the fixed-width kernels the layers use.
+/// output layer (1 × H), through the kernels the layers use (`matvec_acc` for the gates,
+/// the fixed-width `Affine` product for the output).
 macro_rules! step_products {
     ($g:ident, $name:literal, $h:literal, $gh:literal) => {{
         let w_ih = vec![0.01f32; $gh];
@@ -60,8 +61,8 @@ macro_rules! step_products {
         let (mut a, mut out) = (vec![0.0f32; $gh], vec![0.0f32; 1]);
         $g.bench_function($name, |b| {
             b.iter(|| {
-                linear_forward::<f32, 1, $gh>(&w_ih, black_box(&x), 0.0, &mut a);
-                linear_forward::<f32, $h, $gh>(&w_hh, black_box(&h), 1.0, &mut a);
+                matvec_acc::<f32, 1>(&w_ih, black_box(&x), &mut a);
+                matvec_acc::<f32, $h>(&w_hh, black_box(&h), &mut a);
                 linear_forward::<f32, $h, 1>(&w_out, black_box(&h), 0.0, &mut out);
                 black_box((a[0], out[0]))
             })

@@ -88,4 +88,10 @@ pub mod __internal {
     pub mod linear {
         pub use crate::layers::linear::{backward_dw, backward_dx, forward, FIXED_MAX, FIXED_MAX_WORK};
     }
+
+    /// `y ← y + W·x`, `W` column-major with `y.len()` rows and `K` columns: the gate products
+    /// of a recurrent layer's streaming step.
+    pub fn matvec_acc<T: crate::Float, const K: usize>(w: &[T], x: &[T], y: &mut [T]) {
+        crate::kernels::fixed::fixed_matvec_acc::<T, K>(w, x, y);
+    }
 }

@@ -49,15 +49,20 @@ const BLOCK: usize = 16;
 
 /// Applies `f` to every element of `x` into `y`, in fixed-size blocks so the compiler emits
 /// full-width vector code. A ragged tail is done as one more full block over the last `BLOCK`
-/// elements (overlapping the previous block, which recomputes identical values); slices
-/// shorter than a block go element by element.
+/// elements (overlapping the previous block, which recomputes identical values); a slice
+/// shorter than a block is one block over a zero-padded copy.
 #[inline(always)]
 fn map_blocks(x: &[f32], y: &mut [f32], f: impl Fn(f32) -> f32) {
     let n = x.len();
     if n < BLOCK {
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = f(x);
+        // One full, vectorised block over a zero-padded copy (the lanes are independent, so
+        // the first `n` results are what element-by-element code would give).
+        let mut pad = [0.0f32; BLOCK];
+        pad[..n].copy_from_slice(x);
+        for v in pad.iter_mut() {
+            *v = f(*v);
         }
+        y[..n].copy_from_slice(&pad[..n]);
         return;
     }
     let block = |xb: &[f32], yb: &mut [f32]| {
@@ -81,9 +86,12 @@ fn map_blocks(x: &[f32], y: &mut [f32], f: impl Fn(f32) -> f32) {
 fn map_blocks_in_place(x: &mut [f32], f: impl Fn(f32) -> f32) {
     let n = x.len();
     if n < BLOCK {
-        for v in x.iter_mut() {
+        let mut pad = [0.0f32; BLOCK];
+        pad[..n].copy_from_slice(x);
+        for v in pad.iter_mut() {
             *v = f(*v);
         }
+        x.copy_from_slice(&pad[..n]);
         return;
     }
     let block = |xb: &[f32]| -> [f32; BLOCK] {

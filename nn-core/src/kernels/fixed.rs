@@ -11,7 +11,7 @@
 
 use super::dispatch::dispatch;
 use super::elem::Elem;
-use super::isa::Supported;
+use super::isa::{Level, Supported};
 
 /// `y ← W·x + β·y` (`OUT × N`) with the best instruction set of this CPU.
 #[inline(always)]
@@ -90,10 +90,90 @@ dispatch! {
     }
 }
 
+/// `y ← y + W·x` for a column-major `W` of `y.len()` rows and `K` columns: the gate
+/// products of one streaming step of a recurrent layer (`W_ih·x`, `W_hh·h`), whose `K` (`IN`,
+/// `H`) is a compile-time constant and whose rows (`G·H`) are not. Panics if `w` has fewer
+/// than `rows · K` or `x` fewer than `K` elements.
+#[inline(always)]
+pub(crate) fn fixed_matvec_acc<T: Elem, const K: usize>(w: &[T], x: &[T], y: &mut [T]) {
+    let rows = y.len();
+    assert!(
+        w.len() >= rows * K && x.len() >= K,
+        "fixed_matvec_acc: W has {} elements and x {}, expected {rows}·{K} and {K}",
+        w.len(),
+        x.len()
+    );
+    matvec_isa::<T, K>(Supported::best(), &w[..rows * K], x[..K].try_into().expect("K elements"), y)
+}
+
+dispatch! {
+    /// Rows in blocks of 32, 16, then 8, then one at a time; each block's `K` products are summed
+    /// in registers (one column of `W` after another) and stored once.
+    #[inline(always)]
+    fn matvec_isa<L>[T: Elem, const K: usize](w: &[T], x: &[T; K], y: &mut [T]) {
+        let r = matvec_rows::<T, K, 32, { L::FMA }>(w, x, y, 0);
+        let r = matvec_rows::<T, K, 16, { L::FMA }>(w, x, y, r);
+        let r = matvec_rows::<T, K, 8, { L::FMA }>(w, x, y, r);
+        matvec_rows::<T, K, 1, { L::FMA }>(w, x, y, r);
+    }
+}
+
+/// The blocks of `B` rows of [`matvec_isa`] from row `r` while a whole block fits; returns
+/// the first row not done.
+#[inline(always)]
+fn matvec_rows<T: Elem, const K: usize, const B: usize, const FMA: bool>(
+    w: &[T],
+    x: &[T; K],
+    y: &mut [T],
+    mut r: usize,
+) -> usize {
+    let rows = y.len();
+    while r + B <= rows {
+        let out: &mut [T; B] = (&mut y[r..r + B]).try_into().expect("a block of B rows");
+        let mut acc = *out;
+        for (k, &xk) in x.iter().enumerate() {
+            let col: &[T; B] = w[k * rows + r..k * rows + r + B].try_into().expect("a block of B rows");
+            for (a, &wv) in acc.iter_mut().zip(col) {
+                *a = wv.madd::<FMA>(xk, *a);
+            }
+        }
+        *out = acc;
+        r += B;
+    }
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kernels::gemm::{gemm, MatMut, MatRef};
+
+    fn matvec_case<const K: usize>(rows: usize) {
+        let w = values(rows * K, 7);
+        let x = values(K, 11);
+        let y0 = values(rows, 13);
+        let mut y = y0.clone();
+        fixed_matvec_acc::<f64, K>(&w, &x, &mut y);
+        for r in 0..rows {
+            let want = y0[r] + (0..K).map(|k| w[r + k * rows] * x[k]).sum::<f64>();
+            assert!((y[r] - want).abs() <= 1e-12 * want.abs().max(1.0), "rows {rows} K {K} row {r}");
+        }
+        for isa in crate::kernels::isa::Supported::all() {
+            let mut yi = y0.clone();
+            matvec_isa::<f64, K>(isa, &w, x[..].try_into().unwrap(), &mut yi);
+            assert!(yi.iter().zip(&y).all(|(a, b)| (a - b).abs() <= 1e-12 * b.abs().max(1.0)), "{isa:?}");
+        }
+    }
+
+    #[test]
+    fn matvec_matches_the_naive_sum_at_every_level() {
+        for rows in [1, 7, 8, 24, 32, 41, 96, 192, 256] {
+            matvec_case::<1>(rows);
+            matvec_case::<3>(rows);
+            matvec_case::<8>(rows);
+            matvec_case::<64>(rows);
+        }
+    }
 
     fn values(n: usize, seed: u32) -> Vec<f64> {
         (0..n)

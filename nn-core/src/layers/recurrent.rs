@@ -30,6 +30,7 @@ use rand::Rng;
 use crate::batch::{batch_view, BatchBuf, BatchMut, BatchRef};
 use crate::float::Float;
 use crate::init::Init;
+use crate::kernels::fixed::fixed_matvec_acc;
 use crate::kernels::gemm::{gemm, MatMut, MatRef};
 use crate::kernels::scratch::with_scratch;
 use crate::layers::{Layer, StepLayer};
@@ -696,18 +697,14 @@ impl<T: Float, C: Cell, const IN: usize, const H: usize> StepLayer<T, IN, H> for
             s.h.len()
         );
         self.input_bias(&mut s.a);
-        product(&self.weight_ih, Self::GH, IN, x, 1, T::one(), &mut s.a);
-        self.run_step(
-            1,
-            &mut s.a,
-            &mut s.ah,
-            &s.h,
-            &s.c,
-            &mut s.h_next,
-            &mut s.c_next,
-            &mut s.tc,
-            &mut s.tmp,
-        );
+        fixed_matvec_acc::<T, IN>(&self.weight_ih, x, &mut s.a);
+        if C::SEPARATE_HIDDEN {
+            s.ah.copy_from_slice(&self.bias_hh);
+            fixed_matvec_acc::<T, H>(&self.weight_hh, &s.h, &mut s.ah);
+        } else {
+            fixed_matvec_acc::<T, H>(&self.weight_hh, &s.h, &mut s.a);
+        }
+        C::forward(&mut s.a, &s.ah, &s.h, &s.c, &mut s.h_next, &mut s.c_next, &mut s.tc, &mut s.tmp);
         core::mem::swap(&mut s.h, &mut s.h_next);
         core::mem::swap(&mut s.c, &mut s.c_next);
         y.copy_from_slice(&s.h);
