@@ -140,8 +140,9 @@ fn tokens(vocab: usize, seed: u64) -> (Batch<f32, 1>, Vec<usize>) {
 
 /// The matrix products of one W4 training step in the book shape, alone, through the same
 /// GEMM: forward `W_ih·X` (400 × 100 · 100 × 700), 35 × `W_hh·h` (400 × 100 · 100 × 20), the
-/// output layer (10,000 × 100 · 100 × 700); backward the output layer's dW and dX, the LSTM's
-/// dW_ih, dX, and 35 × (dW_hh, dh) products.
+/// output layer (10,000 × 100 · 100 × 700); backward the output layer's dW and dX, 35 ×
+/// `W_hhᵀ·dG_t` (100 × 400 · 400 × 20), and the LSTM's dW_hh, dW_ih and dX over all 700
+/// columns — the products the layers compute, in the same shapes.
 struct W4Products {
     w_ih: Vec<f32>,
     w_hh: Vec<f32>,
@@ -228,17 +229,9 @@ impl W4Products {
             0.0,
             MatMut::col_major(&mut self.dh, h, m),
         );
-        // LSTM: per step dh_{t-1} += W_hhᵀ·dG_t and dW_hh += dG_t·h_{t-1}ᵀ; then dW_ih, dX.
+        // LSTM: per step dh_{t-1} = W_hhᵀ·dG_t; then dW_hh = dG·H_prevᵀ, dW_ih, dX over all steps.
         for t in (0..STEPS).rev() {
             let gs = &self.gates[t * g * n..(t + 1) * g * n];
-            let hs = &self.h[t * h * n..(t + 1) * h * n];
-            gemm(
-                1.0,
-                cm(gs, g, n),
-                MatRef::col_major(hs, h, n).t(),
-                1.0,
-                MatMut::col_major(&mut self.dw_hh, g, h),
-            );
             let dh = &mut self.dh[t * h * n..(t + 1) * h * n];
             gemm(
                 1.0,
@@ -248,6 +241,13 @@ impl W4Products {
                 MatMut::col_major(dh, h, n),
             );
         }
+        gemm(
+            1.0,
+            cm(&self.gates, g, m),
+            MatRef::col_major(&self.h, h, m).t(),
+            0.0,
+            MatMut::col_major(&mut self.dw_hh, g, h),
+        );
         gemm(
             1.0,
             cm(&self.gates, g, m),

@@ -103,7 +103,12 @@ pub(crate) fn fixed_matvec_acc<T: Elem, const K: usize>(w: &[T], x: &[T], y: &mu
         w.len(),
         x.len()
     );
-    matvec_isa::<T, K>(Supported::best(), &w[..rows * K], x[..K].try_into().expect("K elements"), y)
+    matvec_isa::<T, K>(
+        Supported::best(),
+        &w[..rows * K],
+        x[..K].try_into().expect("K elements"),
+        y,
+    )
 }
 
 dispatch! {
@@ -156,12 +161,20 @@ mod tests {
         fixed_matvec_acc::<f64, K>(&w, &x, &mut y);
         for r in 0..rows {
             let want = y0[r] + (0..K).map(|k| w[r + k * rows] * x[k]).sum::<f64>();
-            assert!((y[r] - want).abs() <= 1e-12 * want.abs().max(1.0), "rows {rows} K {K} row {r}");
+            assert!(
+                (y[r] - want).abs() <= 1e-12 * want.abs().max(1.0),
+                "rows {rows} K {K} row {r}"
+            );
         }
         for isa in crate::kernels::isa::Supported::all() {
             let mut yi = y0.clone();
             matvec_isa::<f64, K>(isa, &w, x[..].try_into().unwrap(), &mut yi);
-            assert!(yi.iter().zip(&y).all(|(a, b)| (a - b).abs() <= 1e-12 * b.abs().max(1.0)), "{isa:?}");
+            assert!(
+                yi.iter()
+                    .zip(&y)
+                    .all(|(a, b)| (a - b).abs() <= 1e-12 * b.abs().max(1.0)),
+                "{isa:?}"
+            );
         }
     }
 

@@ -704,7 +704,16 @@ impl<T: Float, C: Cell, const IN: usize, const H: usize> StepLayer<T, IN, H> for
         } else {
             fixed_matvec_acc::<T, H>(&self.weight_hh, &s.h, &mut s.a);
         }
-        C::forward(&mut s.a, &s.ah, &s.h, &s.c, &mut s.h_next, &mut s.c_next, &mut s.tc, &mut s.tmp);
+        C::forward(
+            &mut s.a,
+            &s.ah,
+            &s.h,
+            &s.c,
+            &mut s.h_next,
+            &mut s.c_next,
+            &mut s.tc,
+            &mut s.tmp,
+        );
         core::mem::swap(&mut s.h, &mut s.h_next);
         core::mem::swap(&mut s.c, &mut s.c_next);
         y.copy_from_slice(&s.h);
