@@ -98,3 +98,38 @@ fn standardizer_fits_100_000_features_on_a_2_mib_thread() {
     assert!((std.as_f64() - (2.0f64 / 3.0).sqrt()).abs() < 1e-6, "{std}");
     assert!((applied.as_f64() + (1.5f64).sqrt()).abs() < 1e-5, "{applied}");
 }
+
+network! {
+    /// A recurrent language model: its buffers grow with the number of steps.
+    pub struct LongLm { input: tokens(50), embed: Embedding(16), lstm: Lstm(64), gru: Gru(32), fc: Affine(50), loss: SoftmaxWithLoss }
+}
+
+/// 10,000 steps of one sequence, trained (forward and backpropagation through all of them),
+/// predicted and streamed, on a 2 MiB thread: nothing sized by the sequence may sit on the
+/// stack.
+#[test]
+fn a_ten_thousand_step_sequence_trains_and_streams_on_a_2_mib_thread() {
+    let (loss, streamed, whole) = on_small_stack(|| {
+        let mut net = LongLm::<f32>::new(&mut ChaCha8Rng::seed_from_u64(4));
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let ids: Vec<usize> = (0..10_001).map(|_| rng.random_range(0..50)).collect();
+        let x = Batch::<f32, 1>::from_iterator(10_000, ids[..10_000].iter().map(|&i| i as f32));
+        let loss = net.train_step(&x, &ids[1..], &mut Sgd::new(0.1));
+        let whole = net.predict(&x).column(9_999).clone_owned();
+        let mut state = net.step_state();
+        let mut last = [0.0f32; 50];
+        for &id in &ids[..10_000] {
+            last = net.step(&[id as f32], &mut state);
+        }
+        (loss, last, whole)
+    });
+    assert!(loss.is_finite(), "loss {loss}");
+    for k in 0..50 {
+        assert!(
+            (streamed[k] - whole[k]).abs() < 1e-3,
+            "score {k}: streamed {} vs whole {}",
+            streamed[k],
+            whole[k]
+        );
+    }
+}

@@ -87,6 +87,16 @@ fn render(
     w.finish().map_err(|e| write_err(e.to_string()))
 }
 
+/// Decimals that tell apart the ticks of an axis spanning `range` (about ten ticks): 0 for a
+/// range of 10 or more, 1 down to 1, 2 down to 0.1, …
+fn decimals(range: f64) -> usize {
+    if range.is_finite() && range > 0.0 {
+        (-(range / 10.0).log10()).ceil().clamp(0.0, 12.0) as usize
+    } else {
+        0
+    }
+}
+
 /// The loss curve (the book's `plt.plot(loss_list)`): `loss[i]` against `i`, with
 /// `x_label` under the axis (e.g. `"iterations (×10)"`). Writes a 640 × 400 PNG.
 pub fn loss_curve(path: impl AsRef<Path>, loss: &[f64], x_label: &str) -> Result<(), PlotError> {
@@ -105,7 +115,7 @@ pub fn loss_curve(path: impl AsRef<Path>, loss: &[f64], x_label: &str) -> Result
             .x_desc(x_label)
             .y_desc("loss")
             .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| format!("{v:.1}"))
+            .y_label_formatter(&|v| format!("{v:.*}", decimals(top)))
             .label_style(("sans-serif", 14))
             .axis_desc_style(("sans-serif", 16))
             .draw()
@@ -272,8 +282,8 @@ pub fn predicted_vs_actual(
             .configure_mesh()
             .x_desc(format!("actual {units}"))
             .y_desc(format!("predicted {units}"))
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| format!("{v:.*}", decimals(hi - lo)))
+            .y_label_formatter(&|v| format!("{v:.*}", decimals(hi - lo)))
             .label_style(("sans-serif", 14))
             .axis_desc_style(("sans-serif", 16))
             .draw()
@@ -286,4 +296,17 @@ pub fn predicted_vs_actual(
             .map_err(|e| e.to_string())?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod decimals_tests {
+    #[test]
+    fn ticks_get_the_decimals_their_range_needs() {
+        assert_eq!(super::decimals(300.0), 0);
+        assert_eq!(super::decimals(10.0), 0);
+        assert_eq!(super::decimals(5.0), 1);
+        assert_eq!(super::decimals(0.25), 2);
+        assert_eq!(super::decimals(0.0004), 5);
+        assert_eq!(super::decimals(f64::NAN), 0);
+    }
 }

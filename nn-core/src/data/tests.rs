@@ -900,10 +900,10 @@ fn stream_batches_walk_contiguous_streams_in_order() {
     let steps: Vec<usize> = (0..3).map(|i| b.steps(i)).collect();
     assert_eq!(steps, [3, 3, 1]);
     let mut next = [0.0f32, 7.0, 14.0];
-    for i in 0..b.len() {
+    for (i, &len) in steps.iter().enumerate() {
         assert_eq!(b.sequences(i), 3);
         let (x, _) = b.get_in_place(&data, i);
-        for t in 0..steps[i] {
+        for t in 0..len {
             for (j, v) in next.iter_mut().enumerate() {
                 assert_eq!(x.sample(t * 3 + j)[0], *v, "batch {i} step {t} stream {j}");
                 *v += 1.0;

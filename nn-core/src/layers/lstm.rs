@@ -59,9 +59,10 @@ impl Cell for LstmCell {
     ) {
         let hn = h.len();
         tmp.copy_from_slice(a);
-        T::sigmoid_slice(&tmp[..2 * hn], &mut a[..2 * hn]);
+        // σ over all four blocks in one call (long enough for full vectors), then `g` again
+        // with tanh.
+        T::sigmoid_slice(tmp, a);
         T::tanh_slice(&tmp[2 * hn..3 * hn], &mut a[2 * hn..3 * hn]);
-        T::sigmoid_slice(&tmp[3 * hn..], &mut a[3 * hn..]);
         let (i, rest) = a.split_at(hn);
         let (f, rest) = rest.split_at(hn);
         let (g, o) = rest.split_at(hn);

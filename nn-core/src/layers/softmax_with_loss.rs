@@ -106,13 +106,13 @@ impl<T: Float, const D: usize> LossLayer<T, D> for SoftmaxWithLoss<T, D> {
         let n = self.y.ncols();
         self.dx.resize(n);
         let inv_n = T::one() / T::count(n.max(1));
-        self.dx.as_mut_slice().copy_from_slice(self.y.as_slice());
+        // One pass: dx = y / N, then the label's entry less 1 / N (y − t, scaled).
+        for (d, &y) in self.dx.as_mut_slice().iter_mut().zip(self.y.as_slice()) {
+            *d = y * inv_n;
+        }
         let dx = self.dx.as_mut_slice();
         for (i, &k) in self.t.iter().enumerate() {
-            dx[i * D + k] -= T::one();
-        }
-        for v in dx.iter_mut() {
-            *v *= inv_n;
+            dx[i * D + k] = (self.y.as_slice()[i * D + k] - T::one()) * inv_n;
         }
         self.dx.view()
     }
