@@ -696,26 +696,34 @@ impl<T: Float, C: Cell, const IN: usize, const H: usize> StepLayer<T, IN, H> for
             y.len(),
             s.h.len()
         );
-        self.input_bias(&mut s.a);
-        fixed_matvec_acc::<T, IN>(&self.weight_ih, x, &mut s.a);
+        // Slices of compile-time length (`GH`, `H`): the copies and loops of the inlined cell
+        // compile to fixed-size moves and unrolled vector code instead of calls.
+        let (gh, hc, ghs) = (Self::GH, Self::HC, Self::GHS);
+        let a = &mut s.a[..gh];
+        let ah = &mut s.ah[..ghs];
+        a.copy_from_slice(&self.bias_ih[..gh]);
         if C::SEPARATE_HIDDEN {
-            s.ah.copy_from_slice(&self.bias_hh);
-            fixed_matvec_acc::<T, H>(&self.weight_hh, &s.h, &mut s.ah);
+            ah.copy_from_slice(&self.bias_hh[..gh]);
         } else {
-            fixed_matvec_acc::<T, H>(&self.weight_hh, &s.h, &mut s.a);
+            for (v, &b) in a.iter_mut().zip(&self.bias_hh[..gh]) {
+                *v += b;
+            }
         }
+        fixed_matvec_acc::<T, IN>(&self.weight_ih, x, a);
+        let h = &s.h[..H];
+        fixed_matvec_acc::<T, H>(&self.weight_hh, h, if C::SEPARATE_HIDDEN { &mut *ah } else { &mut *a });
         C::forward(
-            &mut s.a,
-            &s.ah,
-            &s.h,
-            &s.c,
-            &mut s.h_next,
-            &mut s.c_next,
-            &mut s.tc,
-            &mut s.tmp,
+            a,
+            ah,
+            h,
+            &s.c[..hc],
+            &mut s.h_next[..H],
+            &mut s.c_next[..hc],
+            &mut s.tc[..hc],
+            &mut s.tmp[..gh],
         );
         core::mem::swap(&mut s.h, &mut s.h_next);
         core::mem::swap(&mut s.c, &mut s.c_next);
-        y.copy_from_slice(&s.h);
+        y[..H].copy_from_slice(&s.h[..H]);
     }
 }
