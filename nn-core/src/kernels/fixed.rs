@@ -113,7 +113,7 @@ pub(crate) fn fixed_matvec_acc<T: Elem, const K: usize>(w: &[T], x: &[T], y: &mu
 
 dispatch! {
     /// Rows in blocks of 32, 16, then 8, then one at a time; each block's `K` products are summed
-    /// in registers (one column of `W` after another) and stored once.
+    /// in registers (even and odd columns apart, then added) and stored once.
     #[inline(always)]
     fn matvec_isa<L>[T: Elem, const K: usize](w: &[T], x: &[T; K], y: &mut [T]) {
         let r = matvec_rows::<T, K, 32, { L::FMA }>(w, x, y, 0);
@@ -133,16 +133,31 @@ fn matvec_rows<T: Elem, const K: usize, const B: usize, const FMA: bool>(
     mut r: usize,
 ) -> usize {
     let rows = y.len();
+    let col =
+        |k: usize, r: usize| -> &[T; B] { w[k * rows + r..k * rows + r + B].try_into().expect("a block of B rows") };
     while r + B <= rows {
         let out: &mut [T; B] = (&mut y[r..r + B]).try_into().expect("a block of B rows");
-        let mut acc = *out;
-        for (k, &xk) in x.iter().enumerate() {
-            let col: &[T; B] = w[k * rows + r..k * rows + r + B].try_into().expect("a block of B rows");
-            for (a, &wv) in acc.iter_mut().zip(col) {
-                *a = wv.madd::<FMA>(xk, *a);
+        // Even and odd columns into two sums: twice the independent chains of multiply-adds
+        // (a step is latency-bound at these sizes), added once at the end.
+        let (mut even, mut odd) = (*out, [T::ZERO; B]);
+        let mut k = 0;
+        while k + 2 <= K {
+            let (c0, c1) = (col(k, r), col(k + 1, r));
+            for i in 0..B {
+                even[i] = c0[i].madd::<FMA>(x[k], even[i]);
+                odd[i] = c1[i].madd::<FMA>(x[k + 1], odd[i]);
+            }
+            k += 2;
+        }
+        if k < K {
+            let c0 = col(k, r);
+            for i in 0..B {
+                even[i] = c0[i].madd::<FMA>(x[k], even[i]);
             }
         }
-        *out = acc;
+        for i in 0..B {
+            out[i] = even[i] + odd[i];
+        }
         r += B;
     }
     r
