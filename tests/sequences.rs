@@ -270,3 +270,30 @@ fn trainer_rejects_data_that_is_not_whole_sequences() {
         "the training set does not fit the layout Sequences { steps: 10 }: 101 samples are not whole sequences of 10 steps"
     );
 }
+
+network! {
+    /// A recurrent regression network that derives Clone (what DataParallel needs).
+    #[derive(Clone)]
+    pub struct Cloneable { input: 1, gru: Gru(3), fc: Affine(1), loss: MeanSquaredError }
+}
+
+network! {
+    /// No recurrent layer.
+    pub struct Plain { input: 2, fc: Affine(1), loss: MeanSquaredError }
+}
+
+#[test]
+fn recurrent_networks_say_so_and_data_parallel_refuses_them() {
+    assert!(<Cloneable<f32> as Network<f32, 1, 1>>::RECURRENT);
+    assert!(<TinyLm<f32> as Network<f32, 1, 7>>::RECURRENT);
+    assert!(!<Plain<f32> as Network<f32, 2, 1>>::RECURRENT);
+    let net = Cloneable::new(&mut ChaCha8Rng::seed_from_u64(0));
+    let err = std::panic::catch_unwind(move || nn::DataParallel::new(net))
+        .err()
+        .expect("a panic");
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        msg.contains("has a recurrent layer; its batch columns are time steps"),
+        "{msg}"
+    );
+}

@@ -91,6 +91,11 @@ pub trait Network<T: Float, const IN: usize, const OUT: usize> {
 
     // --- Sequences (`nn::seq`) ---
 
+    /// Whether a layer of the network is [`Layer::RECURRENT`](crate::Layer::RECURRENT) (its
+    /// batches are time-major sequences, not independent samples). `network!` sets it from
+    /// its layers; default `false`.
+    const RECURRENT: bool = false;
+
     /// Tells every layer that batches hold `n` time-major sequences
     /// ([`Layer::set_sequences`](crate::Layer::set_sequences)): what recurrent layers need to
     /// walk the steps. Default (a hand-written network): nothing.

@@ -568,6 +568,12 @@ const _: () = {
         fn reseed(&mut self, seed: u64) {
             Self::reseed(self, seed)
         }
+        const RECURRENT: bool = false
+            || <::nn::__private::Lstm<
+                T,
+                16,
+                32,
+            > as ::nn::__private::Layer<T, 16, 32>>::RECURRENT;
         fn set_sequences(&mut self, n: usize) {
             Self::set_sequences(self, n)
         }

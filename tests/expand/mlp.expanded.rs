@@ -504,6 +504,7 @@ const _: () = {
         fn reseed(&mut self, seed: u64) {
             Self::reseed(self, seed)
         }
+        const RECURRENT: bool = false;
         fn set_sequences(&mut self, n: usize) {
             Self::set_sequences(self, n)
         }

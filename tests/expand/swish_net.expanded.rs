@@ -833,6 +833,13 @@ const _: () = {
         fn reseed(&mut self, seed: u64) {
             Self::reseed(self, seed)
         }
+        const RECURRENT: bool = false
+            || <crate::layers::Swish<T, 8> as ::nn::__private::Layer<T, 8, 8>>::RECURRENT
+            || <crate::layers::Project<
+                T,
+                8,
+                5,
+            > as ::nn::__private::Layer<T, 8, 5>>::RECURRENT;
         fn set_sequences(&mut self, n: usize) {
             Self::set_sequences(self, n)
         }

@@ -159,6 +159,14 @@ pub trait Layer<T: Float, const IN: usize, const OUT: usize> {
     /// `LeakyRelu`. Default: `false`.
     const RECTIFIER: bool = false;
 
+    /// Whether the layer reads its batches as time-major sequences (see
+    /// [`set_sequences`](Layer::set_sequences)): its output at one column depends on other
+    /// columns (the earlier steps). The built-in `Rnn`, `Lstm` and `Gru` set it; a network
+    /// holding such a layer has [`Network::RECURRENT`](crate::Network::RECURRENT), and code
+    /// that splits a batch's columns (two-thread [`DataParallel`](crate::DataParallel)) refuses
+    /// it. Default: `false`.
+    const RECURRENT: bool = false;
+
     /// Forward pass on a batch `x` (`IN × N`): computes `y` (`OUT × N`) into the layer's own
     /// buffer, keeps what backward needs, and returns `y`.
     fn forward(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, OUT>;

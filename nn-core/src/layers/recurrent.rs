@@ -393,6 +393,7 @@ impl<T: Float, C: Cell, const IN: usize, const H: usize> Default for Recurrent<T
 
 impl<T: Float, C: Cell, const IN: usize, const H: usize> Layer<T, IN, H> for Recurrent<T, C, IN, H> {
     const PARAMS: usize = C::GATES * H * (IN + H + 2);
+    const RECURRENT: bool = true;
 
     #[track_caller]
     fn forward(&mut self, x: BatchRef<'_, T, IN>) -> BatchRef<'_, T, H> {

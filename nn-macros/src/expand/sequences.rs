@@ -67,9 +67,16 @@ pub(super) fn methods(net: &Net) -> TokenStream {
     }
 }
 
-/// The `Network` impl's forwarding `set_sequences` and `reset_state`.
-pub(super) fn forwarding() -> TokenStream {
+/// The `Network` impl's `RECURRENT` (any recurrent layer) and forwarding `set_sequences` and
+/// `reset_state`.
+pub(super) fn forwarding(net: &Net) -> TokenStream {
+    let recurrent = net.layers().iter().filter(|l| is_sequential(l)).map(|l| {
+        let tr = super::layers::layer_trait(l);
+        quote!(|| #tr::RECURRENT)
+    });
     quote! {
+        const RECURRENT: bool = false #(#recurrent)*;
+
         fn set_sequences(&mut self, n: usize) {
             Self::set_sequences(self, n)
         }

@@ -33,7 +33,7 @@ pub(super) fn network(net: &Net) -> TokenStream {
     let tensors = tensors::trait_forwarding(net);
     let ops = super::ops::forwarding(net);
     let modes = super::modes::forwarding();
-    let sequences = super::sequences::forwarding();
+    let sequences = super::sequences::forwarding(net);
     let constructors = super::constructors::trait_constructors(net);
     quote! {
         impl<T: #float> ::nn::__private::Network<T, #input_w, #output_w> for #ident<T> {

@@ -133,9 +133,16 @@ where
     /// a clone of it. Allocates the clone, the thread and a buffer of `param_count()`
     /// scalars, once. Panics if the thread cannot be spawned, or if the clone's
     /// `visit_params` does not visit tensors of the same sizes as `net`'s (a user layer whose
-    /// `Clone` does not copy its parameters).
+    /// `Clone` does not copy its parameters), or if the network is
+    /// [`RECURRENT`](crate::Network::RECURRENT): its batches are time-major sequences, and two
+    /// halves of their columns would be two halves of time, not two sets of samples.
     #[track_caller]
     pub fn new(mut net: N) -> Self {
+        assert!(
+            !N::RECURRENT,
+            "DataParallel::new: `{}` has a recurrent layer; its batch columns are time steps, which cannot be split between two threads (train it on one thread)",
+            core::any::type_name::<N>()
+        );
         let mut replica = net.clone();
         let mut flat = Vec::with_capacity(net.param_count());
         net.visit_params(&mut |p| flat.extend_from_slice(p.value));
