@@ -284,9 +284,11 @@ network! {
 
 #[test]
 fn recurrent_networks_say_so_and_data_parallel_refuses_them() {
-    assert!(<Cloneable<f32> as Network<f32, 1, 1>>::RECURRENT);
-    assert!(<TinyLm<f32> as Network<f32, 1, 7>>::RECURRENT);
-    assert!(!<Plain<f32> as Network<f32, 2, 1>>::RECURRENT);
+    const {
+        assert!(<Cloneable<f32> as Network<f32, 1, 1>>::RECURRENT);
+        assert!(<TinyLm<f32> as Network<f32, 1, 7>>::RECURRENT);
+        assert!(!<Plain<f32> as Network<f32, 2, 1>>::RECURRENT);
+    }
     let net = Cloneable::new(&mut ChaCha8Rng::seed_from_u64(0));
     let err = std::panic::catch_unwind(move || nn::DataParallel::new(net))
         .err()
