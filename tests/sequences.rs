@@ -299,3 +299,24 @@ fn recurrent_networks_say_so_and_data_parallel_refuses_them() {
         "{msg}"
     );
 }
+
+network! {
+    /// W4's character twin (benches/sequences.rs): 100 tokens → 100 → LSTM 100 → 100 scores.
+    pub struct W4Char { input: tokens(100), embed: Embedding(100), lstm: Lstm(100), fc: Affine(100), loss: SoftmaxWithLoss }
+}
+
+#[test]
+fn the_w4_shape_trains_without_allocating() {
+    let mut net = W4Char::new(&mut ChaCha8Rng::seed_from_u64(5));
+    net.set_sequences(20);
+    let (ids, labels) = token_batch(100, 35 * 20, 6);
+    let x = Batch::<f32, 1>::from_iterator(ids.len(), ids.iter().map(|&i| i as f32));
+    let mut sgd = Sgd::new(0.1f32);
+    net.train_step(&x, &labels[..], &mut sgd);
+    let (_, allocs) = count_allocations(|| {
+        for _ in 0..2 {
+            net.train_step(&x, &labels[..], &mut sgd);
+        }
+    });
+    assert_eq!(allocs, 0, "a W4 (batch 20 × 35 steps) training step allocated");
+}
