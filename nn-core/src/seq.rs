@@ -12,7 +12,15 @@
 //! Token inputs (`input: tokens(V)` in `network!`) are a `1 × (T·N)` batch of token ids in
 //! `0..V`, stored as the network's float type (exact up to 2²⁴), read by `Embedding`.
 //!
+//! Data sets of sequences go through the same layout: [`Trainer::sequences`] (whole
+//! sequences, shuffled as sequences) and [`Trainer::streams`] (the book's truncated BPTT over
+//! contiguous streams) build time-major batches with [`Layout`] and call `set_sequences` for
+//! every batch. A recurrent network streams one step at a time through its generated `step`.
+//!
 //! [`Layer::set_sequences`]: crate::layers::Layer::set_sequences
+//! [`Trainer::sequences`]: crate::train::Trainer::sequences
+//! [`Trainer::streams`]: crate::train::Trainer::streams
+//! [`Layout`]: crate::data::Layout
 
 /// The column of step `t` of sequence `j` in a time-major batch of `n` sequences.
 ///
