@@ -103,6 +103,25 @@ impl Layout {
         }
     }
 
+    /// Units per batch: `batch_size` samples or sequences, or `steps` of every stream.
+    fn per_batch(self, batch_size: usize) -> usize {
+        match self {
+            Layout::Streams { steps } => steps.max(1),
+            _ => batch_size.max(1),
+        }
+    }
+
+    /// The number of batches per pass over `samples` samples (a last short batch counted
+    /// unless `drop_last`): what [`Batches::len`] and the trainer's iterations per epoch are.
+    pub fn batches(self, samples: usize, batch_size: usize, drop_last: bool) -> usize {
+        let (units, per) = (self.units(samples, batch_size), self.per_batch(batch_size));
+        if drop_last {
+            units / per
+        } else {
+            units.div_ceil(per)
+        }
+    }
+
     /// Whether batches hold sequences (any layout but [`Samples`](Layout::Samples)).
     pub fn is_sequences(self) -> bool {
         self != Layout::Samples
@@ -244,16 +263,7 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
 
     /// The number of batches per pass.
     pub fn len(&self) -> usize {
-        let n = self.order.len();
-        let per = match self.layout {
-            Layout::Streams { steps } => steps,
-            _ => self.batch_size,
-        };
-        if self.drop_last {
-            n / per
-        } else {
-            n.div_ceil(per)
-        }
+        self.layout.batches(self.samples, self.batch_size, self.drop_last)
     }
 
     /// Whether a pass has no batch.
@@ -275,10 +285,7 @@ impl<T: Float, const D: usize, Y: Targets<T>> Batches<T, D, Y> {
     #[track_caller]
     pub fn indices(&self, i: usize) -> &[usize] {
         self.check_index(i, "indices");
-        let per = match self.layout {
-            Layout::Streams { steps } => steps,
-            _ => self.batch_size,
-        };
+        let per = self.layout.per_batch(self.batch_size);
         let start = i * per;
         let end = (start + per).min(self.order.len());
         &self.order[start..end]

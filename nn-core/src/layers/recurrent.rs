@@ -335,15 +335,28 @@ impl<T: Float, C: Cell, const IN: usize, const H: usize> Recurrent<T, C, IN, H> 
     }
 
     /// Fills each column of `a` (`GH × n`) with the biases the step adds on the input side:
-    /// `b_ih`, plus `b_hh` when the cell sums both sides.
+    /// `b_ih`, plus `b_hh` when the cell sums both sides (added once, in the first column,
+    /// which the others copy).
     fn input_bias(&self, a: &mut [T]) {
-        fill_columns(a, &self.bias_ih);
-        if !C::SEPARATE_HIDDEN {
-            for col in a.chunks_exact_mut(Self::GH) {
-                for (v, &b) in col.iter_mut().zip(&self.bias_hh) {
-                    *v += b;
-                }
+        let gh = Self::GH;
+        let (first, rest) = a.split_at_mut(gh);
+        if C::SEPARATE_HIDDEN {
+            first.copy_from_slice(&self.bias_ih[..gh]);
+        } else {
+            for ((v, &bi), &bh) in first.iter_mut().zip(&self.bias_ih[..gh]).zip(&self.bias_hh[..gh]) {
+                *v = bi + bh;
             }
+        }
+        fill_columns(rest, first);
+    }
+
+    /// `y ← y + W_hh·h'` over `n` columns; one sequence (streaming, `infer` of one stream)
+    /// takes the fixed-K matrix–vector kernel.
+    fn hidden_product(&self, n: usize, hp: &[T], y: &mut [T]) {
+        if n == 1 {
+            fixed_matvec_acc::<T, H>(&self.weight_hh, hp, y);
+        } else {
+            product(&self.weight_hh, Self::GH, H, hp, n, T::one(), y);
         }
     }
 
@@ -365,9 +378,9 @@ impl<T: Float, C: Cell, const IN: usize, const H: usize> Recurrent<T, C, IN, H> 
         let gh = Self::GH;
         if C::SEPARATE_HIDDEN {
             fill_columns(ah, &self.bias_hh);
-            product(&self.weight_hh, gh, H, hp, n, T::one(), ah);
+            self.hidden_product(n, hp, ah);
         } else {
-            product(&self.weight_hh, gh, H, hp, n, T::one(), a);
+            self.hidden_product(n, hp, a);
         }
         let (hc, ghs) = (Self::HC, Self::GHS);
         for j in 0..n {
@@ -701,22 +714,13 @@ impl<T: Float, C: Cell, const IN: usize, const H: usize> StepLayer<T, IN, H> for
         // compile to fixed-size moves and unrolled vector code instead of calls.
         let (gh, hc, ghs) = (Self::GH, Self::HC, Self::GHS);
         let a = &mut s.a[..gh];
-        let ah = &mut s.ah[..ghs];
-        a.copy_from_slice(&self.bias_ih[..gh]);
-        if C::SEPARATE_HIDDEN {
-            ah.copy_from_slice(&self.bias_hh[..gh]);
-        } else {
-            for (v, &b) in a.iter_mut().zip(&self.bias_hh[..gh]) {
-                *v += b;
-            }
-        }
+        self.input_bias(a);
         fixed_matvec_acc::<T, IN>(&self.weight_ih, x, a);
-        let h = &s.h[..H];
-        fixed_matvec_acc::<T, H>(&self.weight_hh, h, if C::SEPARATE_HIDDEN { &mut *ah } else { &mut *a });
-        C::forward(
+        self.run_step(
+            1,
             a,
-            ah,
-            h,
+            &mut s.ah[..ghs],
+            &s.h[..H],
             &s.c[..hc],
             &mut s.h_next[..H],
             &mut s.c_next[..hc],

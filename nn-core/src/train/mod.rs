@@ -778,11 +778,7 @@ impl<O> Trainer<O> {
             fits("held-out set", eval.len())?;
             check_labels::<T, N::Loss, Y, IN, OUT>(eval, "held-out set")?;
         }
-        let iters = match layout {
-            Layout::Samples => batch_count(train.len(), self.batch_size, self.drop_last),
-            Layout::Sequences { steps } => batch_count(train.len() / steps, self.batch_size, self.drop_last),
-            Layout::Streams { steps } => batch_count(train.len() / self.batch_size, steps, self.drop_last),
-        };
+        let iters = layout.batches(train.len(), self.batch_size, self.drop_last);
         if iters == 0 {
             return Err(TrainError::NoBatch {
                 samples: train.len(),
@@ -1092,15 +1088,6 @@ where
         }
     }
     Ok(())
-}
-
-/// Batches per epoch of `samples` samples.
-fn batch_count(samples: usize, batch_size: usize, drop_last: bool) -> usize {
-    if drop_last {
-        samples / batch_size
-    } else {
-        samples.div_ceil(batch_size)
-    }
 }
 
 /// Mean loss and accuracy of `net` over all of `data`, in batches of `batch_size` (no
