@@ -124,16 +124,14 @@ impl Float for f64 {
     fn sigmoid_slice(x: &[Self], y: &mut [Self]) {
         assert_eq!(x.len(), y.len(), "sigmoid_slice: input and output lengths differ");
         for (y, &x) in y.iter_mut().zip(x) {
-            // `x · 0` is ±0 for a finite x (so `+ x · 0` changes nothing) and NaN for ±∞.
-            *y = 1.0 / (1.0 + (-x).exp()) + x * 0.0;
+            *y = x.sigmoid_lane::<false>();
         }
     }
     #[inline]
     fn tanh_slice(x: &[Self], y: &mut [Self]) {
         assert_eq!(x.len(), y.len(), "tanh_slice: input and output lengths differ");
         for (y, &x) in y.iter_mut().zip(x) {
-            // As above; `x · 0` has x's sign, so tanh(−0) = −0 stays.
-            *y = x.tanh() + x * 0.0;
+            *y = x.tanh_lane::<false>();
         }
     }
     #[inline]

@@ -36,7 +36,7 @@
 //! assert!(y[0].is_nan()); // not the limit 0: an infinity must not pass as a finite value
 //! ```
 
-mod lane;
+pub(crate) mod lane;
 #[cfg(test)]
 mod tests;
 

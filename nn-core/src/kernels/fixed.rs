@@ -33,10 +33,22 @@ pub(crate) fn fixed_backward_dw<T: Elem, const IN: usize, const OUT: usize>(x: &
 
 dispatch! {
     /// `y[:, n] = Σᵢ W[:, i]·x[i, n] (+ β·y[:, n])`, one sample at a time, accumulating in a
-    /// register-sized array of `OUT` values.
+    /// register-sized array of `OUT` values; a single sample goes through
+    /// [`matvec_block_acc`].
     #[inline(always)]
     fn forward_isa<L>[T: Elem, const IN: usize, const OUT: usize](w: &[T], x: &[T], beta: T, y: &mut [T]) {
         let keep = beta != T::ZERO;
+        if let (Ok(x), true) = (<&[T; IN]>::try_from(x), y.len() == OUT) {
+            // One sample (batch-1 inference, a latency-bound chain of layers): the
+            // matrix–vector kernel, whose partial sums keep more multiply-adds in flight.
+            if !keep {
+                y.fill(T::ZERO);
+            } else if beta != T::ONE {
+                y.iter_mut().for_each(|v| *v = beta * *v);
+            }
+            matvec_block_acc::<T, IN, { L::FMA }, { L::WIDE }>(w, OUT, 0, x, y);
+            return;
+        }
         for (xc, yc) in x.chunks_exact(IN).zip(y.chunks_exact_mut(OUT)) {
             let mut acc = [T::ZERO; OUT];
             if keep {
@@ -112,55 +124,113 @@ pub(crate) fn fixed_matvec_acc<T: Elem, const K: usize>(w: &[T], x: &[T], y: &mu
 }
 
 dispatch! {
-    /// Rows in blocks of 32, 16, then 8, then one at a time; each block's `K` products are summed
+    /// Rows in blocks of (64,) 32, 16, then 8, then one at a time; each block's `K` products are summed
     /// in registers (even and odd columns apart, then added) and stored once.
     #[inline(always)]
     fn matvec_isa<L>[T: Elem, const K: usize](w: &[T], x: &[T; K], y: &mut [T]) {
-        let r = matvec_rows::<T, K, 32, { L::FMA }>(w, x, y, 0);
-        let r = matvec_rows::<T, K, 16, { L::FMA }>(w, x, y, r);
-        let r = matvec_rows::<T, K, 8, { L::FMA }>(w, x, y, r);
-        matvec_rows::<T, K, 1, { L::FMA }>(w, x, y, r);
+        matvec_block_acc::<T, K, { L::FMA }, { L::WIDE }>(w, y.len(), 0, x, y);
     }
 }
 
-/// The blocks of `B` rows of [`matvec_isa`] from row `r` while a whole block fits; returns
-/// the first row not done.
+/// `y ← y + W[row0 .. row0 + y.len(), :]·x` for a column-major `W` of leading dimension `ld`
+/// and `K` columns (one gate block of a recurrent layer's weights, or all of them). Rows go
+/// in register blocks of 64 (`WIDE`: AVX-512's 32 registers), 32, 16, 8, 4, then one at a
+/// time; each block sums its `K` products in `S` interleaved partial sums (columns `k ≡ s
+/// mod S`), `S` larger for the narrower blocks, so that every block runs about eight
+/// independent multiply-add chains: at these sizes a product is latency-bound, not
+/// throughput-bound. Inlined into the caller's instruction-set variant (the body of
+/// [`matvec_isa`], of the batch-1 layer product and of the fused cell steps of
+/// `kernels::cell`).
 #[inline(always)]
-fn matvec_rows<T: Elem, const K: usize, const B: usize, const FMA: bool>(
+pub(crate) fn matvec_block_acc<T: Elem, const K: usize, const FMA: bool, const WIDE: bool>(
     w: &[T],
+    ld: usize,
+    row0: usize,
     x: &[T; K],
     y: &mut [T],
-    mut r: usize,
-) -> usize {
+) {
     let rows = y.len();
-    let col =
-        |k: usize, r: usize| -> &[T; B] { w[k * rows + r..k * rows + r + B].try_into().expect("a block of B rows") };
-    while r + B <= rows {
-        let out: &mut [T; B] = (&mut y[r..r + B]).try_into().expect("a block of B rows");
-        // Even and odd columns into two sums: twice the independent chains of multiply-adds
-        // (a step is latency-bound at these sizes), added once at the end.
-        let (mut even, mut odd) = (*out, [T::ZERO; B]);
-        let mut k = 0;
-        while k + 2 <= K {
-            let (c0, c1) = (col(k, r), col(k + 1, r));
-            for i in 0..B {
-                even[i] = c0[i].madd::<FMA>(x[k], even[i]);
-                odd[i] = c1[i].madd::<FMA>(x[k + 1], odd[i]);
-            }
-            k += 2;
-        }
-        if k < K {
-            let c0 = col(k, r);
-            for i in 0..B {
-                even[i] = c0[i].madd::<FMA>(x[k], even[i]);
-            }
-        }
-        for i in 0..B {
-            out[i] = even[i] + odd[i];
-        }
-        r += B;
+    // One check for every block of every column below (a bounds check per column load would
+    // keep the sums out of registers: LLVM spills them around each panic branch).
+    assert!(
+        K > 0 && row0 + rows <= ld && w.len() >= (K - 1) * ld + row0 + rows,
+        "matvec: W of {} elements cannot hold rows {row0}..{} of {K} columns of {ld}",
+        w.len(),
+        row0 + rows
+    );
+    let m = Block { w, ld, row0, x };
+    let r = if WIDE { m.rows::<64, 2, FMA>(y, 0) } else { 0 };
+    let r = m.rows::<32, 2, FMA>(y, r);
+    let r = m.rows::<16, 4, FMA>(y, r);
+    let r = m.rows::<8, 4, FMA>(y, r);
+    let r = m.rows::<4, 8, FMA>(y, r);
+    m.rows::<1, 8, FMA>(y, r);
+}
+
+/// The operands of [`matvec_block_acc`], checked: `w` holds rows `row0 .. row0 + y.len()` of
+/// `K` columns of `ld`.
+struct Block<'a, T, const K: usize> {
+    w: &'a [T],
+    ld: usize,
+    row0: usize,
+    x: &'a [T; K],
+}
+
+impl<T: Elem, const K: usize> Block<'_, T, K> {
+    /// Rows `r .. r + B` of column `k`.
+    #[inline(always)]
+    fn col<const B: usize>(&self, k: usize, r: usize, rows: usize) -> &[T; B] {
+        debug_assert!(k < K && r + B <= rows);
+        let at = k * self.ld + self.row0 + r;
+        // SAFETY: every caller has `k < K` and `r + B <= rows` (`rows` = `y.len()`), so
+        // `at + B <= (K − 1)·ld + row0 + rows <= w.len()` by the assertion of
+        // `matvec_block_acc`: the `B` elements are inside `w`, and `[T; B]` has the alignment
+        // of `T`.
+        unsafe { &*(self.w.as_ptr().add(at) as *const [T; B]) }
     }
-    r
+
+    /// The blocks of `B` rows of `y` from row `r` while a whole block fits, with `S` partial
+    /// sums each; returns the first row not done.
+    #[inline(always)]
+    fn rows<const B: usize, const S: usize, const FMA: bool>(&self, y: &mut [T], mut r: usize) -> usize {
+        let (rows, x) = (y.len(), self.x);
+        while r + B <= rows {
+            let out: &mut [T; B] = (&mut y[r..r + B]).try_into().expect("a block of B rows");
+            let mut sums = [[T::ZERO; B]; S];
+            sums[0] = *out;
+            let mut k = 0;
+            while k + S <= K {
+                for (s, sum) in sums.iter_mut().enumerate() {
+                    let c = self.col::<B>(k + s, r, rows);
+                    for i in 0..B {
+                        sum[i] = c[i].madd::<FMA>(x[k + s], sum[i]);
+                    }
+                }
+                k += S;
+            }
+            while k < K {
+                let c = self.col::<B>(k, r, rows);
+                for i in 0..B {
+                    sums[k % S][i] = c[i].madd::<FMA>(x[k], sums[k % S][i]);
+                }
+                k += 1;
+            }
+            // Pairwise: sums s and s + half, halving until one is left.
+            let mut n = S;
+            while n > 1 {
+                n /= 2;
+                let (low, high) = sums.split_at_mut(n);
+                for (a, b) in low.iter_mut().zip(high.iter()) {
+                    for (v, &u) in a.iter_mut().zip(b) {
+                        *v += u;
+                    }
+                }
+            }
+            *out = sums[0];
+            r += B;
+        }
+        r
+    }
 }
 
 #[cfg(test)]

@@ -97,6 +97,9 @@ pub trait Level: 'static {
     /// Whether `mul_add` is one instruction (FMA) in this variant; otherwise a multiply and an
     /// add are used (a fused `mul_add` without hardware support is a slow libm call).
     const FMA: bool;
+    /// Whether this variant has 32 vector registers of 512 bits (AVX-512): room for twice the
+    /// register blocks of the matrix–vector kernel.
+    const WIDE: bool;
 }
 
 /// The [`Level`] types, one per [`Isa`] variant.
@@ -112,11 +115,14 @@ pub mod level {
 
     impl Level for Avx512 {
         const FMA: bool = true;
+        const WIDE: bool = true;
     }
     impl Level for Avx2Fma {
         const FMA: bool = true;
+        const WIDE: bool = false;
     }
     impl Level for Generic {
         const FMA: bool = false;
+        const WIDE: bool = false;
     }
 }

@@ -11,6 +11,7 @@
 //! - [`gemm`]: the general matrix product (direct, packed and loop paths, gathered `B`).
 //! - [`elementwise`]: fast `f32` exp / sigmoid / tanh and the vectorised SGD step.
 //! - [`fixed`]: the fixed-width kernels of small fully connected layers.
+//! - [`cell`]: the fused batch-1 streaming steps of the built-in recurrent cells.
 //! - [`scratch`]: the one aligned per-thread scratch pool (nesting safe).
 //! - [`heap`]: large static matrices allocated directly on the heap.
 //! - [`alloc`]: the raw global allocator behind [`alloc_counter`](crate::alloc_counter).
@@ -20,6 +21,7 @@
 //! Benchmarks and tests reach the pieces they measure through `nn_core::__internal`.
 
 pub(crate) mod alloc;
+pub(crate) mod cell;
 pub(crate) mod dispatch;
 pub(crate) mod elem;
 pub(crate) mod elementwise;

@@ -1,5 +1,6 @@
-use super::recurrent::{Cell, Recurrent, StepView};
+use super::recurrent::{Cell, Recurrent, RecurrentState, StepView};
 use crate::float::Float;
+use crate::kernels::cell;
 
 /// The GRU cell in PyTorch's gate order **r, z, n** with `b_hn` inside the reset product
 /// (`nn.GRU`; `G = 3`). `a = W_ih·x + b_ih` and `ah = W_hh·h' + b_hh` are kept apart:
@@ -81,5 +82,16 @@ impl Cell for GruCell {
             dah[2 * hn + k] = dn * r;
             dhp[k] = dh[k] * z;
         }
+    }
+
+    #[inline(always)]
+    fn fused_step<T: Float, const IN: usize, const H: usize>(
+        layer: &Recurrent<T, Self, IN, H>,
+        x: &[T; IN],
+        s: &mut RecurrentState<T>,
+    ) -> bool {
+        let (h, _) = s.fused_parts::<H>();
+        cell::gru_step::<T, IN, H>(layer.cell_weights(), x, h);
+        true
     }
 }

@@ -1,5 +1,6 @@
-use super::recurrent::{Cell, Recurrent, StepView};
+use super::recurrent::{Cell, Recurrent, RecurrentState, StepView};
 use crate::float::Float;
+use crate::kernels::cell;
 
 /// The LSTM cell in PyTorch's gate order **i, f, g, o** (`nn.LSTM`; `G = 4`, rows `0..H` of
 /// the weights are `i`, `H..2H` `f`, `2H..3H` `g`, `3H..4H` `o`). The book's `LSTM` slices its
@@ -90,5 +91,17 @@ impl Cell for LstmCell {
             da[3 * hn + k] = d_o * o * (one - o);
             dc[k] = dck * f;
         }
+    }
+
+    #[inline(always)]
+    fn fused_step<T: Float, const IN: usize, const H: usize>(
+        layer: &Recurrent<T, Self, IN, H>,
+        x: &[T; IN],
+        s: &mut RecurrentState<T>,
+    ) -> bool {
+        let (h, c) = s.fused_parts::<H>();
+        let c: &mut [T; H] = c.try_into().expect("an LSTM state has c");
+        cell::lstm_step::<T, IN, H>(layer.cell_weights(), x, h, c);
+        true
     }
 }

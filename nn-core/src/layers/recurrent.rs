@@ -30,6 +30,7 @@ use rand::Rng;
 use crate::batch::{batch_view, BatchBuf, BatchMut, BatchRef};
 use crate::float::Float;
 use crate::init::Init;
+use crate::kernels::cell::CellWeights;
 use crate::kernels::fixed::fixed_matvec_acc;
 use crate::kernels::gemm::{gemm, MatMut, MatRef};
 use crate::kernels::scratch::with_scratch;
@@ -77,6 +78,21 @@ pub trait Cell: Clone + Copy + Debug + Default + Send + Sync + 'static {
 
     /// Whether `h'` reaches `h` other than through `W_hh` (GRU's `z ⊙ h'`).
     const DIRECT: bool;
+
+    /// The built-in cells' fused streaming step (`kernels::cell`): one batch-1 step of
+    /// `layer` from `x` on the state `s` in place, returning `true`; the default returns
+    /// `false` and [`step`](StepLayer::step) runs [`forward`](Cell::forward) instead. A speed
+    /// path of the built-ins, not part of writing a cell: leave the default.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn fused_step<T: Float, const IN: usize, const H: usize>(
+        layer: &Recurrent<T, Self, IN, H>,
+        x: &[T; IN],
+        s: &mut RecurrentState<T>,
+    ) -> bool {
+        let _ = (layer, x, s);
+        false
+    }
 }
 
 /// What a step's forward left for its backward, one column each.
@@ -348,6 +364,17 @@ impl<T: Float, C: Cell, const IN: usize, const H: usize> Recurrent<T, C, IN, H> 
             }
         }
         fill_columns(rest, first);
+    }
+
+    /// The parameters as the fused streaming steps read them.
+    #[inline(always)]
+    pub(crate) fn cell_weights(&self) -> CellWeights<'_, T> {
+        CellWeights {
+            w_ih: &self.weight_ih,
+            w_hh: &self.weight_hh,
+            b_ih: &self.bias_ih,
+            b_hh: &self.bias_hh,
+        }
     }
 
     /// `y ← y + W_hh·h'` over `n` columns; one sequence (streaming, `infer` of one stream)
@@ -676,6 +703,14 @@ impl<T: Float> RecurrentState<T> {
         &self.c
     }
 
+    /// `h` (`H`) as an array and `c` (`H`, or empty), for the fused steps. Panics if the state
+    /// is for another width.
+    #[inline(always)]
+    pub(crate) fn fused_parts<const H: usize>(&mut self) -> (&mut [T; H], &mut [T]) {
+        let h = (&mut self.h[..]).try_into().expect("a state of H values");
+        (h, &mut self.c)
+    }
+
     /// Back to the zero state (the start of a new stream).
     pub fn reset(&mut self) {
         self.h.fill(T::zero());
@@ -710,6 +745,11 @@ impl<T: Float, C: Cell, const IN: usize, const H: usize> StepLayer<T, IN, H> for
             y.len(),
             s.h.len()
         );
+        let x: &[T; IN] = x.try_into().expect("checked above");
+        if C::fused_step(self, x, s) {
+            y.copy_from_slice(&s.h);
+            return;
+        }
         // Slices of compile-time length (`GH`, `H`): the copies and loops of the inlined cell
         // compile to fixed-size moves and unrolled vector code instead of calls.
         let (gh, hc, ghs) = (Self::GH, Self::HC, Self::GHS);

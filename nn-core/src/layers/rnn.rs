@@ -1,5 +1,6 @@
-use super::recurrent::{Cell, Recurrent, StepView};
+use super::recurrent::{Cell, Recurrent, RecurrentState, StepView};
 use crate::float::Float;
+use crate::kernels::cell;
 
 /// The Elman cell `h = tanh(W_ih·x + b_ih + W_hh·h' + b_hh)` (the book's `RNN`, PyTorch's
 /// `nn.RNN` with its default `nonlinearity='tanh'`); one gate block (`G = 1`).
@@ -45,5 +46,16 @@ impl Cell for RnnCell {
         for ((d, &h), &g) in da.iter_mut().zip(s.h).zip(dh) {
             *d = g * (T::one() - h * h);
         }
+    }
+
+    #[inline(always)]
+    fn fused_step<T: Float, const IN: usize, const H: usize>(
+        layer: &Recurrent<T, Self, IN, H>,
+        x: &[T; IN],
+        s: &mut RecurrentState<T>,
+    ) -> bool {
+        let (h, _) = s.fused_parts::<H>();
+        cell::rnn_step::<T, IN, H>(layer.cell_weights(), x, h);
+        true
     }
 }
