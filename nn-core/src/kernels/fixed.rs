@@ -33,22 +33,11 @@ pub(crate) fn fixed_backward_dw<T: Elem, const IN: usize, const OUT: usize>(x: &
 
 dispatch! {
     /// `y[:, n] = Σᵢ W[:, i]·x[i, n] (+ β·y[:, n])`, one sample at a time, accumulating in a
-    /// register-sized array of `OUT` values; a single sample goes through
-    /// [`matvec_block_acc`].
+    /// register-sized array of `OUT` values (the same rounding for a sample whether it comes
+    /// alone or in a batch: `predict_one` equals `predict` bit for bit).
     #[inline(always)]
     fn forward_isa<L>[T: Elem, const IN: usize, const OUT: usize](w: &[T], x: &[T], beta: T, y: &mut [T]) {
         let keep = beta != T::ZERO;
-        if let (Ok(x), true) = (<&[T; IN]>::try_from(x), y.len() == OUT) {
-            // One sample (batch-1 inference, a latency-bound chain of layers): the
-            // matrix–vector kernel, whose partial sums keep more multiply-adds in flight.
-            if !keep {
-                y.fill(T::ZERO);
-            } else if beta != T::ONE {
-                y.iter_mut().for_each(|v| *v = beta * *v);
-            }
-            matvec_block_acc::<T, IN, { L::FMA }, { L::WIDE }>(w, OUT, 0, x, y);
-            return;
-        }
         for (xc, yc) in x.chunks_exact(IN).zip(y.chunks_exact_mut(OUT)) {
             let mut acc = [T::ZERO; OUT];
             if keep {
@@ -139,7 +128,7 @@ dispatch! {
 /// mod S`), `S` larger for the narrower blocks, so that every block runs about eight
 /// independent multiply-add chains: at these sizes a product is latency-bound, not
 /// throughput-bound. Inlined into the caller's instruction-set variant (the body of
-/// [`matvec_isa`], of the batch-1 layer product and of the fused cell steps of
+/// [`matvec_isa`] and of the fused cell steps of
 /// `kernels::cell`).
 #[inline(always)]
 pub(crate) fn matvec_block_acc<T: Elem, const K: usize, const FMA: bool, const WIDE: bool>(
