@@ -32,27 +32,42 @@ pub(crate) fn fixed_backward_dw<T: Elem, const IN: usize, const OUT: usize>(x: &
 }
 
 dispatch! {
-    /// `y[:, n] = Σᵢ W[:, i]·x[i, n] (+ β·y[:, n])`, one sample at a time, accumulating in a
-    /// register-sized array of `OUT` values (the same rounding for a sample whether it comes
-    /// alone or in a batch: `predict_one` equals `predict` bit for bit).
+    /// `y[:, n] = Σᵢ W[:, i]·x[i, n] (+ β·y[:, n])`, one sample at a time through the
+    /// matrix–vector kernel [`matvec_block_acc`] (rows in register blocks, each block's `IN`
+    /// products in interleaved partial sums: a batch-1 product is latency-bound). A sample's
+    /// sums do not depend on the batch around it, so `predict_one` equals `predict` bit for
+    /// bit.
     #[inline(always)]
     fn forward_isa<L>[T: Elem, const IN: usize, const OUT: usize](w: &[T], x: &[T], beta: T, y: &mut [T]) {
-        let keep = beta != T::ZERO;
+        if x.len() == IN && y.len() == OUT {
+            // One sample apart from the loop: in the loop LLVM hoists the loads of a small
+            // `W` out of it (copying it to the stack first), which a lone sample pays for.
+            forward_sample::<T, IN, OUT, { L::FMA }, { L::WIDE }>(w, x, beta, y);
+            return;
+        }
         for (xc, yc) in x.chunks_exact(IN).zip(y.chunks_exact_mut(OUT)) {
-            let mut acc = [T::ZERO; OUT];
-            if keep {
-                for (a, &v) in acc.iter_mut().zip(yc.iter()) {
-                    *a = beta * v;
-                }
-            }
-            for (wc, &xi) in w.chunks_exact(OUT).zip(xc) {
-                for (a, &wv) in acc.iter_mut().zip(wc) {
-                    *a += wv * xi;
-                }
-            }
-            yc.copy_from_slice(&acc);
+            forward_sample::<T, IN, OUT, { L::FMA }, { L::WIDE }>(w, xc, beta, yc);
         }
     }
+}
+
+/// One sample of [`forward_isa`]: `y ← W·x + β·y` for `x` of `IN` and `y` of `OUT` elements.
+#[inline(always)]
+fn forward_sample<T: Elem, const IN: usize, const OUT: usize, const FMA: bool, const WIDE: bool>(
+    w: &[T],
+    x: &[T],
+    beta: T,
+    y: &mut [T],
+) {
+    if beta == T::ZERO {
+        y.fill(T::ZERO);
+    } else if beta != T::ONE {
+        for v in y.iter_mut() {
+            *v = beta * *v;
+        }
+    }
+    let x: &[T; IN] = x.try_into().expect("a sample of IN features");
+    matvec_block_acc::<T, IN, FMA, WIDE>(w, OUT, 0, x, y);
 }
 
 dispatch! {
@@ -197,10 +212,12 @@ impl<T: Elem, const K: usize> Block<'_, T, K> {
                 }
                 k += S;
             }
+            // The last `K mod S` columns into the first sum (a fixed index: an index that
+            // varies with `k` keeps `sums` in memory rather than in registers).
             while k < K {
                 let c = self.col::<B>(k, r, rows);
                 for i in 0..B {
-                    sums[k % S][i] = c[i].madd::<FMA>(x[k], sums[k % S][i]);
+                    sums[0][i] = c[i].madd::<FMA>(x[k], sums[0][i]);
                 }
                 k += 1;
             }
