@@ -28,6 +28,8 @@ pub use nn_core::{
     LeakyRelu, Lstm, MatMul, MeanSquaredError, Recurrent, RecurrentState, Relu, ReluFn, Repeat, Rnn, Sigmoid,
     SigmoidFn, SigmoidWithLoss, Softmax, SoftmaxWithLoss, Softplus, SoftplusFn, Sum, Tanh, TanhFn,
 };
+// Parameter storage: cache-line-aligned heap buffers and static matrices (the layers' fields).
+pub use nn_core::{AlignedBuf, HeapMatrix};
 // The optimizers, and training on two threads.
 pub use nn_core::{AdaGrad, Adam, DataParallel, Momentum, ParallelStats, RmsProp, Sgd};
 // The modules: every layer and its helper functions, optimizers, data sets, the trainer,

@@ -51,6 +51,7 @@ pub use batch::{batch_from_rows, batch_view, batch_view_mut, AsBatch, Batch, Bat
 pub use float::{Float, Number};
 pub use init::{Init, InitScheme};
 pub use input::{AsInput, Gather, Input};
+pub use kernels::heap::{AlignedBuf, HeapMatrix};
 pub use labels::Labels;
 #[doc(hidden)]
 pub use layers::FusedLinear;

@@ -5,7 +5,7 @@ use crate::batch::{BatchBuf, BatchMut, BatchRef};
 use crate::float::Float;
 use crate::init::Init;
 use crate::input::Input;
-use crate::kernels::heap::{boxed_clone, boxed_zeros};
+use crate::kernels::heap::HeapMatrix;
 use crate::layers::{Layer, LayerOp};
 use crate::param::Param;
 use crate::state::{Shape, TensorMut, TensorRef};
@@ -31,16 +31,16 @@ use crate::state::{Shape, TensorMut, TensorRef};
 /// let y = fc.forward(batch_from_rows(&[[1.0, 1.0], [2.0, 0.0]]).as_view());
 /// assert_eq!(y.as_slice(), &[3.5, 2.5]);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Affine<T: Float, const IN: usize, const OUT: usize> {
     /// `W` (`OUT × IN`).
-    pub w: Box<SMatrix<T, OUT, IN>>,
+    pub w: HeapMatrix<T, OUT, IN>,
     /// `b` (`OUT`).
-    pub b: Box<SVector<T, OUT>>,
+    pub b: HeapMatrix<T, OUT, 1>,
     /// `∂L/∂W` from the last backward.
-    pub dw: Box<SMatrix<T, OUT, IN>>,
+    pub dw: HeapMatrix<T, OUT, IN>,
     /// `∂L/∂b` from the last backward.
-    pub db: Box<SVector<T, OUT>>,
+    pub db: HeapMatrix<T, OUT, 1>,
     y: BatchBuf<T, OUT>,
     dx: BatchBuf<T, IN>,
 }
@@ -50,10 +50,10 @@ impl<T: Float, const IN: usize, const OUT: usize> Affine<T, IN, OUT> {
     /// the weights.
     pub fn new() -> Self {
         Self {
-            w: boxed_zeros(),
-            b: boxed_zeros(),
-            dw: boxed_zeros(),
-            db: boxed_zeros(),
+            w: HeapMatrix::zeros(),
+            b: HeapMatrix::zeros(),
+            dw: HeapMatrix::zeros(),
+            db: HeapMatrix::zeros(),
             y: BatchBuf::new(),
             dx: BatchBuf::new(),
         }
@@ -65,22 +65,6 @@ impl<T: Float, const IN: usize, const OUT: usize> Affine<T, IN, OUT> {
         layer.w.copy_from(w);
         layer.b.copy_from(b);
         layer
-    }
-}
-
-/// Copies the weights heap to heap: a derived `Clone` of `Box<SMatrix>` builds the matrix
-/// on the stack first in unoptimised builds, which overflows a 2 MiB stack for a 784 × 1000
-/// layer.
-impl<T: Float, const IN: usize, const OUT: usize> Clone for Affine<T, IN, OUT> {
-    fn clone(&self) -> Self {
-        Self {
-            w: boxed_clone(&self.w),
-            b: boxed_clone(&self.b),
-            dw: boxed_clone(&self.dw),
-            db: boxed_clone(&self.db),
-            y: self.y.clone(),
-            dx: self.dx.clone(),
-        }
     }
 }
 

@@ -1,9 +1,7 @@
-use nalgebra::SVector;
-
 use crate::batch::{BatchBuf, BatchMut, BatchRef};
 use crate::float::Float;
 use crate::init::Init;
-use crate::kernels::heap::{boxed_clone, boxed_zeros};
+use crate::kernels::heap::HeapMatrix;
 use crate::layers::{Layer, Mode};
 use crate::param::Param;
 use crate::state::{Shape, TensorMut, TensorRef};
@@ -62,29 +60,29 @@ use crate::state::{Shape, TensorMut, TensorRef};
 /// let y = bn.forward(x.as_view());
 /// assert!((y[(0, 0)] - expected).abs() < 1e-15);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct BatchNorm<T: Float, const D: usize> {
     /// `γ` (`D`), PyTorch's `weight`; starts at 1.
-    pub weight: Box<SVector<T, D>>,
+    pub weight: HeapMatrix<T, D, 1>,
     /// `β` (`D`), PyTorch's `bias`; starts at 0.
-    pub bias: Box<SVector<T, D>>,
+    pub bias: HeapMatrix<T, D, 1>,
     /// `∂L/∂γ` from the last backward.
-    pub dweight: Box<SVector<T, D>>,
+    pub dweight: HeapMatrix<T, D, 1>,
     /// `∂L/∂β` from the last backward.
-    pub dbias: Box<SVector<T, D>>,
+    pub dbias: HeapMatrix<T, D, 1>,
     /// The running mean used in [`Mode::Eval`] (`D`, not trained); starts at 0.
-    pub running_mean: Box<SVector<T, D>>,
+    pub running_mean: HeapMatrix<T, D, 1>,
     /// The running (unbiased) variance used in [`Mode::Eval`] (`D`, not trained); starts at 1.
-    pub running_var: Box<SVector<T, D>>,
+    pub running_var: HeapMatrix<T, D, 1>,
     eps: T,
     momentum: T,
     mode: Mode,
     /// The mode of the last forward (what backward follows).
     forward_mode: Mode,
     /// The last forward's batch mean (training; scratch).
-    mean: Box<SVector<T, D>>,
+    mean: HeapMatrix<T, D, 1>,
     /// `1/√(σ² + ε)` per feature of the last forward (batch or running variance).
-    inv_std: Box<SVector<T, D>>,
+    inv_std: HeapMatrix<T, D, 1>,
     xhat: BatchBuf<T, D>,
     y: BatchBuf<T, D>,
     dx: BatchBuf<T, D>,
@@ -106,18 +104,18 @@ impl<T: Float, const D: usize> BatchNorm<T, D> {
             "BatchNorm::new: momentum must be in [0, 1], got {momentum}"
         );
         let mut bn = Self {
-            weight: boxed_zeros(),
-            bias: boxed_zeros(),
-            dweight: boxed_zeros(),
-            dbias: boxed_zeros(),
-            running_mean: boxed_zeros(),
-            running_var: boxed_zeros(),
+            weight: HeapMatrix::zeros(),
+            bias: HeapMatrix::zeros(),
+            dweight: HeapMatrix::zeros(),
+            dbias: HeapMatrix::zeros(),
+            running_mean: HeapMatrix::zeros(),
+            running_var: HeapMatrix::zeros(),
             eps: T::cast(eps),
             momentum: T::cast(momentum),
             mode: Mode::Train,
             forward_mode: Mode::Train,
-            mean: boxed_zeros(),
-            inv_std: boxed_zeros(),
+            mean: HeapMatrix::zeros(),
+            inv_std: HeapMatrix::zeros(),
             xhat: BatchBuf::new(),
             y: BatchBuf::new(),
             dx: BatchBuf::new(),
@@ -192,29 +190,6 @@ impl<T: Float, const D: usize> BatchNorm<T, D> {
 #[inline(always)]
 fn eval_inv_std<T: Float>(running_var: T, eps: T) -> T {
     T::one() / (running_var + eps).sqrt()
-}
-
-/// Copies the weights heap to heap (see `Affine`'s `Clone`).
-impl<T: Float, const D: usize> Clone for BatchNorm<T, D> {
-    fn clone(&self) -> Self {
-        Self {
-            weight: boxed_clone(&self.weight),
-            bias: boxed_clone(&self.bias),
-            dweight: boxed_clone(&self.dweight),
-            dbias: boxed_clone(&self.dbias),
-            running_mean: boxed_clone(&self.running_mean),
-            running_var: boxed_clone(&self.running_var),
-            eps: self.eps,
-            momentum: self.momentum,
-            mode: self.mode,
-            forward_mode: self.forward_mode,
-            mean: boxed_clone(&self.mean),
-            inv_std: boxed_clone(&self.inv_std),
-            xhat: self.xhat.clone(),
-            y: self.y.clone(),
-            dx: self.dx.clone(),
-        }
-    }
 }
 
 impl<T: Float, const D: usize> Layer<T, D, D> for BatchNorm<T, D> {

@@ -1,9 +1,7 @@
-use nalgebra::SVector;
-
 use crate::batch::{BatchBuf, BatchMut, BatchRef};
 use crate::float::Float;
 use crate::init::Init;
-use crate::kernels::heap::{boxed_clone, boxed_zeros};
+use crate::kernels::heap::HeapMatrix;
 use crate::layers::Layer;
 use crate::param::Param;
 use crate::state::{Shape, TensorMut, TensorRef};
@@ -35,16 +33,16 @@ use crate::state::{Shape, TensorMut, TensorRef};
 /// }
 /// nn_core::gradcheck::check_layer(&mut ln, x.as_view()).assert_ok();
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct LayerNorm<T: Float, const D: usize> {
     /// `γ` (`D`), PyTorch's `weight`; starts at 1.
-    pub weight: Box<SVector<T, D>>,
+    pub weight: HeapMatrix<T, D, 1>,
     /// `β` (`D`), PyTorch's `bias`; starts at 0.
-    pub bias: Box<SVector<T, D>>,
+    pub bias: HeapMatrix<T, D, 1>,
     /// `∂L/∂γ` from the last backward.
-    pub dweight: Box<SVector<T, D>>,
+    pub dweight: HeapMatrix<T, D, 1>,
     /// `∂L/∂β` from the last backward.
-    pub dbias: Box<SVector<T, D>>,
+    pub dbias: HeapMatrix<T, D, 1>,
     eps: T,
     /// `1/√(σ² + ε)` of every sample of the last forward (`1 × N`).
     inv_std: BatchBuf<T, 1>,
@@ -63,10 +61,10 @@ impl<T: Float, const D: usize> LayerNorm<T, D> {
             "LayerNorm::new: eps must be finite and ≥ 0, got {eps}"
         );
         let mut ln = Self {
-            weight: boxed_zeros(),
-            bias: boxed_zeros(),
-            dweight: boxed_zeros(),
-            dbias: boxed_zeros(),
+            weight: HeapMatrix::zeros(),
+            bias: HeapMatrix::zeros(),
+            dweight: HeapMatrix::zeros(),
+            dbias: HeapMatrix::zeros(),
             eps: T::cast(eps),
             inv_std: BatchBuf::new(),
             xhat: BatchBuf::new(),
@@ -106,23 +104,6 @@ fn normalize<T: Float>(x: &[T], gamma: &[T], beta: &[T], eps: T, y: &mut [T], mu
         y[d] = gamma[d] * h + beta[d];
     }
     inv_std
-}
-
-/// Copies the weights heap to heap (see `Affine`'s `Clone`).
-impl<T: Float, const D: usize> Clone for LayerNorm<T, D> {
-    fn clone(&self) -> Self {
-        Self {
-            weight: boxed_clone(&self.weight),
-            bias: boxed_clone(&self.bias),
-            dweight: boxed_clone(&self.dweight),
-            dbias: boxed_clone(&self.dbias),
-            eps: self.eps,
-            inv_std: self.inv_std.clone(),
-            xhat: self.xhat.clone(),
-            y: self.y.clone(),
-            dx: self.dx.clone(),
-        }
-    }
 }
 
 impl<T: Float, const D: usize> Layer<T, D, D> for LayerNorm<T, D> {

@@ -5,7 +5,7 @@ use crate::batch::{BatchBuf, BatchMut, BatchRef};
 use crate::float::Float;
 use crate::init::Init;
 use crate::input::Input;
-use crate::kernels::heap::{boxed_clone, boxed_zeros};
+use crate::kernels::heap::HeapMatrix;
 use crate::layers::{Layer, LayerOp};
 use crate::param::Param;
 use crate::state::{TensorMut, TensorRef};
@@ -18,12 +18,12 @@ use crate::state::{TensorMut, TensorRef};
 /// # Shapes
 /// `x: IN × N`, `W: OUT × IN` (the book's `W` transposed), `y, dout: OUT × N`, `dx: IN × N`.
 /// Weights live on the heap, so wide layers never touch the stack.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct MatMul<T: Float, const IN: usize, const OUT: usize> {
     /// `W` (`OUT × IN`).
-    pub w: Box<SMatrix<T, OUT, IN>>,
+    pub w: HeapMatrix<T, OUT, IN>,
     /// `∂L/∂W` from the last backward.
-    pub dw: Box<SMatrix<T, OUT, IN>>,
+    pub dw: HeapMatrix<T, OUT, IN>,
     y: BatchBuf<T, OUT>,
     dx: BatchBuf<T, IN>,
 }
@@ -32,8 +32,8 @@ impl<T: Float, const IN: usize, const OUT: usize> MatMul<T, IN, OUT> {
     /// A layer with zero weights; the network (or [`Layer::init_params`]) draws them.
     pub fn new() -> Self {
         Self {
-            w: boxed_zeros(),
-            dw: boxed_zeros(),
+            w: HeapMatrix::zeros(),
+            dw: HeapMatrix::zeros(),
             y: BatchBuf::new(),
             dx: BatchBuf::new(),
         }
@@ -44,20 +44,6 @@ impl<T: Float, const IN: usize, const OUT: usize> MatMul<T, IN, OUT> {
         let mut layer = Self::new();
         layer.w.copy_from(w);
         layer
-    }
-}
-
-/// Copies the weights heap to heap: a derived `Clone` of `Box<SMatrix>` builds the matrix
-/// on the stack first in unoptimised builds, which overflows a 2 MiB stack for a 784 × 1000
-/// layer.
-impl<T: Float, const IN: usize, const OUT: usize> Clone for MatMul<T, IN, OUT> {
-    fn clone(&self) -> Self {
-        Self {
-            w: boxed_clone(&self.w),
-            dw: boxed_clone(&self.dw),
-            y: self.y.clone(),
-            dx: self.dx.clone(),
-        }
     }
 }
 

@@ -33,6 +33,7 @@ use crate::init::Init;
 use crate::kernels::cell::CellWeights;
 use crate::kernels::fixed::fixed_matvec_acc;
 use crate::kernels::gemm::{gemm, MatMut, MatRef};
+use crate::kernels::heap::AlignedBuf;
 use crate::kernels::scratch::with_scratch;
 use crate::layers::{Layer, StepLayer};
 use crate::param::Param;
@@ -141,21 +142,21 @@ pub struct StepView<'a, T> {
 #[derive(Clone, Debug)]
 pub struct Recurrent<T: Float, C: Cell, const IN: usize, const H: usize> {
     /// `W_ih` (`GH × IN`, column-major).
-    pub weight_ih: Vec<T>,
+    pub weight_ih: AlignedBuf<T>,
     /// `W_hh` (`GH × H`, column-major).
-    pub weight_hh: Vec<T>,
+    pub weight_hh: AlignedBuf<T>,
     /// `b_ih` (`GH`).
-    pub bias_ih: Vec<T>,
+    pub bias_ih: AlignedBuf<T>,
     /// `b_hh` (`GH`).
-    pub bias_hh: Vec<T>,
+    pub bias_hh: AlignedBuf<T>,
     /// `∂L/∂W_ih` of the last backward.
-    pub grad_weight_ih: Vec<T>,
+    pub grad_weight_ih: AlignedBuf<T>,
     /// `∂L/∂W_hh` of the last backward.
-    pub grad_weight_hh: Vec<T>,
+    pub grad_weight_hh: AlignedBuf<T>,
     /// `∂L/∂b_ih` of the last backward.
-    pub grad_bias_ih: Vec<T>,
+    pub grad_bias_ih: AlignedBuf<T>,
     /// `∂L/∂b_hh` of the last backward.
-    pub grad_bias_hh: Vec<T>,
+    pub grad_bias_hh: AlignedBuf<T>,
     sequences: usize,
     stateful: bool,
     /// The initial state of the next forward (`H × N`; empty: zero).
@@ -247,14 +248,14 @@ impl<T: Float, C: Cell, const IN: usize, const H: usize> Recurrent<T, C, IN, H> 
     pub fn new() -> Self {
         let gh = Self::GH;
         Self {
-            weight_ih: vec![T::zero(); gh * IN],
-            weight_hh: vec![T::zero(); gh * H],
-            bias_ih: vec![T::zero(); gh],
-            bias_hh: vec![T::zero(); gh],
-            grad_weight_ih: vec![T::zero(); gh * IN],
-            grad_weight_hh: vec![T::zero(); gh * H],
-            grad_bias_ih: vec![T::zero(); gh],
-            grad_bias_hh: vec![T::zero(); gh],
+            weight_ih: AlignedBuf::filled(gh * IN, T::zero()),
+            weight_hh: AlignedBuf::filled(gh * H, T::zero()),
+            bias_ih: AlignedBuf::filled(gh, T::zero()),
+            bias_hh: AlignedBuf::filled(gh, T::zero()),
+            grad_weight_ih: AlignedBuf::filled(gh * IN, T::zero()),
+            grad_weight_hh: AlignedBuf::filled(gh * H, T::zero()),
+            grad_bias_ih: AlignedBuf::filled(gh, T::zero()),
+            grad_bias_hh: AlignedBuf::filled(gh, T::zero()),
             sequences: 1,
             stateful: false,
             h0: Vec::new(),
