@@ -171,6 +171,9 @@ pub(crate) fn matvec_block_acc<T: Elem, const K: usize, const FMA: bool, const W
     m.rows::<1, 8, FMA>(y, r);
 }
 
+/// The longest `K` whose column loop is left to LLVM to unroll fully (see `Block::rows`).
+const UNROLL_MAX: usize = 8;
+
 /// The operands of [`matvec_block_acc`], checked: `w` holds rows `row0 .. row0 + y.len()` of
 /// `K` columns of `ld`.
 struct Block<'a, T, const K: usize> {
@@ -202,8 +205,12 @@ impl<T: Elem, const K: usize> Block<'_, T, K> {
             let out: &mut [T; B] = (&mut y[r..r + B]).try_into().expect("a block of B rows");
             let mut sums = [[T::ZERO; B]; S];
             sums[0] = *out;
+            // A long `K` stays a loop: fully unrolled (its trip count is a constant), LLVM
+            // schedules all of a block's column loads ahead and spills them (a 9 KB frame,
+            // 3× slower, for a GRU step at H = 32). An opaque bound keeps it rolled.
+            let end = if K > UNROLL_MAX { core::hint::black_box(K).min(K) } else { K };
             let mut k = 0;
-            while k + S <= K {
+            while k + S <= end {
                 for (s, sum) in sums.iter_mut().enumerate() {
                     let c = self.col::<B>(k + s, r, rows);
                     for i in 0..B {
