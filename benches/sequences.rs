@@ -6,7 +6,7 @@
 //!   `Affine`) through the same kernels.
 //! - **W4** an LSTM language-model training step in the book's chapter-6 shape (vocabulary
 //!   10,000, embedding 100, hidden 100, batch 20, T 35, synthetic token ids), its character
-//!   twin (vocabulary 100), and the book shape's matrix products alone (the roofline).
+//!   twin (vocabulary 100), and each one's matrix products alone (the roofline).
 //!
 //! ```sh
 //! cargo bench --bench sequences             # all
@@ -21,7 +21,7 @@ use nn::__internal::linear::forward as linear_forward;
 use nn::__internal::{gemm, matvec_acc, MatMut, MatRef};
 use nn::rand::{Rng, SeedableRng};
 use nn::rand_chacha::ChaCha8Rng;
-use nn::{network, Batch, Sgd};
+use nn::{network, AlignedBuf, Batch, Sgd};
 
 fn config() -> Criterion {
     Criterion::default()
@@ -54,9 +54,10 @@ streaming_nets! {
 /// the fixed-width `Affine` product for the output).
 macro_rules! step_products {
     ($g:ident, $name:literal, $h:literal, $gh:literal) => {{
-        let w_ih = vec![0.01f32; $gh];
-        let w_hh = vec![0.01f32; $gh * $h];
-        let w_out = vec![0.01f32; $h];
+        // Aligned like the layers' parameters (`nn::AlignedBuf`).
+        let w_ih = AlignedBuf::filled($gh, 0.01f32);
+        let w_hh = AlignedBuf::filled($gh * $h, 0.01f32);
+        let w_out = AlignedBuf::filled($h, 0.01f32);
         let (x, h) = (vec![0.5f32; 1], vec![0.5f32; $h]);
         let (mut a, mut out) = (vec![0.0f32; $gh], vec![0.0f32; 1]);
         $g.bench_function($name, |b| {
@@ -138,12 +139,13 @@ fn tokens(vocab: usize, seed: u64) -> (Batch<f32, 1>, Vec<usize>) {
     (x, ids[BATCH..].to_vec())
 }
 
-/// The matrix products of one W4 training step in the book shape, alone, through the same
+/// The matrix products of one W4 training step (vocabulary `v`), alone, through the same
 /// GEMM: forward `W_ih·X` (400 × 100 · 100 × 700), 35 × `W_hh·h` (400 × 100 · 100 × 20), the
-/// output layer (10,000 × 100 · 100 × 700); backward the output layer's dW and dX, 35 ×
+/// output layer (`v` × 100 · 100 × 700); backward the output layer's dW and dX, 35 ×
 /// `W_hhᵀ·dG_t` (100 × 400 · 400 × 20), and the LSTM's dW_hh, dW_ih and dX over all 700
 /// columns — the products the layers compute, in the same shapes.
 struct W4Products {
+    v: usize,
     w_ih: Vec<f32>,
     w_hh: Vec<f32>,
     w_out: Vec<f32>,
@@ -159,15 +161,15 @@ struct W4Products {
 }
 
 impl W4Products {
-    const V: usize = 10_000;
     const E: usize = 100;
     const H: usize = 100;
     const G: usize = 400;
     const M: usize = STEPS * BATCH;
 
-    fn new() -> Self {
-        let (v, e, h, g, m) = (Self::V, Self::E, Self::H, Self::G, Self::M);
+    fn new(v: usize) -> Self {
+        let (e, h, g, m) = (Self::E, Self::H, Self::G, Self::M);
         Self {
+            v,
             w_ih: vec![0.01; g * e],
             w_hh: vec![0.01; g * h],
             w_out: vec![0.01; v * h],
@@ -184,7 +186,7 @@ impl W4Products {
     }
 
     fn run(&mut self) {
-        let (v, e, h, g, m, n) = (Self::V, Self::E, Self::H, Self::G, Self::M, BATCH);
+        let (v, e, h, g, m, n) = (self.v, Self::E, Self::H, Self::G, Self::M, BATCH);
         let cm = MatRef::col_major;
         // Forward.
         gemm(
@@ -275,7 +277,7 @@ fn w4_language_model(c: &mut Criterion) {
     g.bench_function("V=10000 E=100 H=100: train step", |b| {
         b.iter(|| black_box(net.train_step(&x, &labels[..], &mut sgd)))
     });
-    let mut products = W4Products::new();
+    let mut products = W4Products::new(10_000);
     g.bench_function("V=10000 E=100 H=100: products only", |b| b.iter(|| products.run()));
     let mut net = CharLm::new(&mut ChaCha8Rng::seed_from_u64(0));
     net.set_sequences(BATCH);
@@ -283,6 +285,10 @@ fn w4_language_model(c: &mut Criterion) {
     g.bench_function("V=100 E=100 H=100: train step", |b| {
         b.iter(|| black_box(net.train_step(&x, &labels[..], &mut sgd)))
     });
+    // 189 M multiply-adds: the step's lower bound with this GEMM (PyTorch's step is
+    // measured by benches/reference/w4_pytorch.py).
+    let mut products = W4Products::new(100);
+    g.bench_function("V=100 E=100 H=100: products only", |b| b.iter(|| products.run()));
     g.finish();
 }
 
