@@ -3,13 +3,10 @@
 //! out by hand; their errors; and one reused output buffer (allocations do not grow with the
 //! number of batches).
 
-use nn::alloc_counter::{count_allocations, CountingAllocator};
+use nn::alloc_counter::count_allocations;
 use nn::data::Dataset;
 use nn::metrics::{self, ConfusionMatrix, MetricsError, RegressionReport};
 use nn::{batch_from_rows, Batch, Prediction};
-
-#[global_allocator]
-static ALLOC: CountingAllocator = CountingAllocator;
 
 nn::network! {
     /// Three class scores `s = W·x + b`.

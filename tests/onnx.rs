@@ -9,7 +9,7 @@
 //! rounded to f32, against its own f64 `predict`. (Element by element, a score that cancels to nearly 0
 //! differs by a few f32 ulps of the *terms*, which no relative bound on that element
 //! holds: both runtimes round differently in their dot products.) The largest error is
-//! printed (`cargo test --features onnx --test onnx -- --nocapture`).
+//! printed (`cargo test --features onnx --test all onnx:: -- --nocapture`).
 #![cfg(feature = "onnx")]
 
 use nn::data::{spiral, SPIRAL_SEED};
@@ -79,7 +79,7 @@ network! {
         proj: MatMul(12),
         sigmoid: Sigmoid,
         fc3: Affine(8),
-        softplus: crate::Softplus,
+        softplus: self::Softplus,
         fc4: Affine(4),
         loss: SigmoidWithLoss,
     }
@@ -112,7 +112,7 @@ network! {
     pub struct SwishNet {
         input: 4,
         fc1: Affine(8),
-        swish: crate::Swish,
+        swish: self::Swish,
         fc2: Affine(3),
         loss: SoftmaxWithLoss,
     }

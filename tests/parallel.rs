@@ -87,7 +87,7 @@ impl<T: Float, const D: usize> nn::Layer<T, D, D> for Sleepy<T, D> {
 network! {
     /// Its parameters are slow to visit (see `Sleepy`).
     #[derive(Clone)]
-    pub struct SlowToSync { input: 12, sleepy: crate::Sleepy, affine1: Affine(5), loss: SoftmaxWithLoss }
+    pub struct SlowToSync { input: 12, sleepy: self::Sleepy, affine1: Affine(5), loss: SoftmaxWithLoss }
 }
 
 /// Tests that count the worker threads run one at a time (the others create workers too).

@@ -8,23 +8,20 @@
 //! and from a file (read a chunk at a time), which must agree.
 //!
 //! `cargo fuzz` (fuzz/fuzz_targets/safetensors.rs) explores the same path without a budget;
-//! `NN_WRITE_FUZZ_SEEDS=1 cargo test --test persist_mutation write_fuzz_seeds -- --ignored`
+//! `NN_WRITE_FUZZ_SEEDS=1 cargo test --test all persist_mutation::write_fuzz_seeds -- --ignored`
 //! rewrites its seeds.
 #![cfg(feature = "safetensors")]
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use nn::alloc_counter::{largest_allocation, CountingAllocator};
+use nn::alloc_counter::largest_allocation;
 use nn::persist::{from_safetensors_into, LoadError, LoadOptions};
 use nn::rand::{Rng, SeedableRng};
 use nn::rand_chacha::ChaCha8Rng;
 use nn::state::TensorRef;
 use nn::Float;
 use safetensors::SafeTensors;
-
-#[global_allocator]
-static ALLOC: CountingAllocator = CountingAllocator;
 
 nn::network! {
     /// The network of the mutated files (the same declaration as the fuzz target's).

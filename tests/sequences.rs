@@ -4,14 +4,11 @@
 //! forward, stateful batches against one long batch, and zero allocations per steady training
 //! step and per streamed sample. The layers alone are checked in nn-core/tests.
 
-use nn::alloc_counter::{count_allocations, CountingAllocator};
+use nn::alloc_counter::count_allocations;
 use nn::gradcheck::{check_network, random_batch};
 use nn::rand::{Rng, SeedableRng};
 use nn::rand_chacha::ChaCha8Rng;
 use nn::{network, Batch, Labels, Network, Sgd};
-
-#[global_allocator]
-static ALLOC: CountingAllocator = CountingAllocator;
 
 network! {
     /// A language model: 7 tokens → 4 → LSTM 5 → 7 scores per step.

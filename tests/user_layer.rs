@@ -9,7 +9,7 @@
 //! Both follow the contract `network!` expects of a user layer (`Path::<T, D>::new(args)`
 //! and `Layer<T, D, D>` for every float type), so they can be named in the macro too.
 
-use nn::alloc_counter::{count_allocations, CountingAllocator};
+use nn::alloc_counter::count_allocations;
 use nn::gradcheck::{self, check_layer, GradCheck};
 use nn::rand::{Rng, SeedableRng};
 use nn::rand_chacha::ChaCha8Rng;
@@ -17,9 +17,6 @@ use nn::{
     batch_view, optim, Adam, Affine, Batch, BatchRef, Float, Init, InitScheme, Labels, Layer, LossLayer, Optimizer,
     Sgd, SoftmaxWithLoss,
 };
-
-#[global_allocator]
-static ALLOC: CountingAllocator = CountingAllocator;
 
 mod user {
     use nn::{BatchBuf, BatchMut, BatchRef, Float, Init, Layer, Param};

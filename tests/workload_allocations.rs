@@ -2,14 +2,11 @@
 //! state, counted per thread by `nn::alloc_counter` (other test threads allocate
 //! concurrently). The speed itself lives in `benches/workloads.rs`.
 
-use nn::alloc_counter::{count_allocations, CountingAllocator};
+use nn::alloc_counter::count_allocations;
 use nn::data::{spiral, Batches, Dataset};
 use nn::rand::{Rng, SeedableRng};
 use nn::rand_chacha::ChaCha8Rng;
 use nn::{network, Batch, InitScheme, Network, Sgd};
-
-#[global_allocator]
-static ALLOC: CountingAllocator = CountingAllocator;
 
 network! {
     /// W1.

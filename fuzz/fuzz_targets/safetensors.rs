@@ -8,7 +8,7 @@
 //! Run with `cargo +nightly fuzz run safetensors corpus/safetensors seeds/safetensors` in
 //! `fuzz/` (or `.ci/fuzz`). `seeds/safetensors/` holds valid files of `FuzzNet` (f32, f64,
 //! `0.*`/`2.*` keys, an Adam checkpoint, a standardizer) and two PyTorch fixtures, written by
-//! `NN_WRITE_FUZZ_SEEDS=1 cargo test --test persist_mutation write_fuzz_seeds -- --ignored`
+//! `NN_WRITE_FUZZ_SEEDS=1 cargo test --test all persist_mutation::write_fuzz_seeds -- --ignored`
 //! from the repository root.
 #![no_main]
 

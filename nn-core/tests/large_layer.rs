@@ -2,7 +2,7 @@
 //! initialises, clones and trains one step without touching the stack with its weights:
 //! on the default test thread (2 MiB unless RUST_MIN_STACK says otherwise) and on a thread
 //! given exactly 2 MiB, in the test profile. Also passes unoptimised:
-//! `CARGO_PROFILE_TEST_OPT_LEVEL=0 cargo test -p nn-core --test large_layer` (that is how the
+//! `CARGO_PROFILE_TEST_OPT_LEVEL=0 cargo test -p nn-core --test all large_layer::` (that is how the
 //! derived `Clone` of `Affine`, which built the weights on the stack, was found).
 
 use nn_core::gradcheck::random_batch;

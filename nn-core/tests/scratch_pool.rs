@@ -6,10 +6,7 @@
 //! Counted per thread by `nn_core::alloc_counter::CountingAllocator`.
 
 use nn_core::__internal::{gemm, with_scratch, MatMut, MatRef};
-use nn_core::alloc_counter::{count_allocations, CountingAllocator};
-
-#[global_allocator]
-static ALLOC: CountingAllocator = CountingAllocator;
+use nn_core::alloc_counter::count_allocations;
 
 /// Three nested calls of mixed float types; checks that the buffers are aligned and disjoint,
 /// and returns their addresses.

@@ -2,7 +2,7 @@
 //! allocations as a run of 1 (all of them set-up: history capacity, batch buffers, the
 //! network's buffers on the first batch, the optimizer's state on the first step).
 
-use nn_core::alloc_counter::{count_allocations, CountingAllocator};
+use nn_core::alloc_counter::count_allocations;
 use nn_core::data::spiral;
 use nn_core::optim::AdamW;
 use nn_core::train::{Progress, Trainer};
@@ -12,9 +12,6 @@ use rand::SeedableRng;
 #[path = "common/two_layer_net.rs"]
 mod two_layer_net;
 use two_layer_net::TwoLayerNet;
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
 
 fn allocations_of_a_run<O: Optimizer<f32>>(opt: O, epochs: usize, batch: usize) -> u64 {
     let data = spiral::<f32>(1984);

@@ -6,7 +6,7 @@
 //! Counted per thread by `nn_core::alloc_counter::CountingAllocator`, so tests running
 //! concurrently on other threads do not disturb the count.
 
-use nn_core::alloc_counter::{count_allocations, CountingAllocator};
+use nn_core::alloc_counter::count_allocations;
 use nn_core::gradcheck::random_batch;
 use nn_core::rand::SeedableRng;
 use nn_core::rand_chacha::ChaCha8Rng;
@@ -16,9 +16,6 @@ use nn_core::{
     Labels, Layer, LayerNorm, LeakyRelu, LossLayer, MatMul, MeanSquaredError, Mode, Optimizer, Relu, Sgd, Sigmoid,
     SigmoidWithLoss, Softmax, SoftmaxWithLoss, Softplus, Tanh,
 };
-
-#[global_allocator]
-static ALLOC: CountingAllocator = CountingAllocator;
 
 /// The first `n` samples of `x`, as a batch view (no copy).
 fn first<const D: usize>(x: &Batch<f32, D>, n: usize) -> BatchRef<'_, f32, D> {

@@ -208,7 +208,11 @@ impl<T: Elem, const K: usize> Block<'_, T, K> {
             // A long `K` stays a loop: fully unrolled (its trip count is a constant), LLVM
             // schedules all of a block's column loads ahead and spills them (a 9 KB frame,
             // 3× slower, for a GRU step at H = 32). An opaque bound keeps it rolled.
-            let end = if K > UNROLL_MAX { core::hint::black_box(K).min(K) } else { K };
+            let end = if K > UNROLL_MAX {
+                core::hint::black_box(K).min(K)
+            } else {
+                K
+            };
             let mut k = 0;
             while k + S <= end {
                 for (s, sum) in sums.iter_mut().enumerate() {
