@@ -16,9 +16,9 @@ use nalgebra::SMatrix;
 use super::elem::Elem;
 
 /// The alignment of every [`AlignedBuf`]: one cache line, one AVX-512 vector.
-pub const ALIGN: usize = 64;
+pub(crate) const ALIGN: usize = 64;
 
-/// A heap buffer of a fixed number of `T`s whose first element is [`ALIGN`]-byte aligned;
+/// A heap buffer of a fixed number of `T`s whose first element is 64-byte aligned (a cache line);
 /// reads and writes as a slice (`Deref<Target = [T]>`). The storage of the recurrent layers'
 /// parameters and of every [`HeapMatrix`].
 ///
@@ -151,7 +151,7 @@ impl<'a, T> IntoIterator for &'a mut AlignedBuf<T> {
     }
 }
 
-/// An `R × C` nalgebra matrix ([`SMatrix`]) on the heap, [`ALIGN`]-byte aligned: the weights
+/// An `R × C` nalgebra matrix ([`SMatrix`]) on the heap, 64-byte aligned: the weights
 /// of `Affine`, `Linear`, `MatMul`, `BatchNorm` and `LayerNorm`. Reads and writes as the
 /// matrix (`Deref<Target = SMatrix<T, R, C>>`), so `layer.w[(i, j)]`, `layer.w.as_slice()`
 /// and `*layer.w = m` work as on a `Box<SMatrix>`.
