@@ -6,8 +6,9 @@
 //! The overflows these guard against were in unoptimised code only (the fixed-width kernels'
 //! `OUT × IN` accumulator inlined into every instantiation of the layer products, and the
 //! `Standardizer`'s `[f64; D]` arrays), which the test profile (`opt-level = 1`) optimises
-//! away; so `.ci/run` also runs this file in the dev profile (`cargo test --profile dev --test
-//! debug_stack`), where they overflowed before the fix.
+//! away; so `.ci/run` also runs this file at opt-level 0 (`CARGO_PROFILE_TEST_OPT_LEVEL=0
+//! cargo test --test debug_stack`, the dev profile's code generation), where they overflowed
+//! before the fix.
 
 use nn::data::Standardizer;
 use nn::gradcheck::random_batch;

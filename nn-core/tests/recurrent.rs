@@ -223,3 +223,23 @@ fn a_wrong_initial_state_panics_with_both_sizes() {
     gru.set_sequences(2);
     gru.set_initial_state(&[0.0; 4], &[]);
 }
+
+/// The batch-1 kernels read whole 64-byte lines: every parameter buffer starts on one
+/// (`nn::AlignedBuf`, `nn::HeapMatrix`), also after a clone.
+#[test]
+fn parameters_start_on_a_cache_line() {
+    fn aligned(what: &str, p: *const f32) {
+        assert_eq!(p as usize % 64, 0, "{what} is not 64-byte aligned");
+    }
+    let gru = Gru::<f32, 3, 5>::new();
+    let lstm = Lstm::<f32, 1, 7>::new().clone();
+    for (name, l) in [("Gru", &gru.weight_ih), ("Gru", &gru.weight_hh), ("Gru", &gru.bias_hh)] {
+        aligned(name, l.as_ptr());
+    }
+    aligned("Lstm weight_hh", lstm.weight_hh.as_ptr());
+    aligned("Lstm grad_weight_hh", lstm.grad_weight_hh.as_ptr());
+    let affine = nn_core::Affine::<f32, 3, 5>::new().clone();
+    aligned("Affine w", affine.w.as_ptr());
+    aligned("Affine b", affine.b.as_ptr());
+    aligned("Affine dw", affine.dw.as_ptr());
+}
