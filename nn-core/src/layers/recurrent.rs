@@ -681,12 +681,15 @@ impl<T: Float, C: Cell, const IN: usize, const H: usize> Layer<T, IN, H> for Rec
 
 /// The state of one stream through a recurrent layer's [`step`](StepLayer::step): `h` (and
 /// `c`), with the step's scratch, allocated once by [`step_state`](StepLayer::step_state).
+///
+/// `h` and `c` are cache-line aligned (`AlignedBuf`), like the parameters: the fused steps
+/// read and write them as whole vectors.
 #[derive(Clone, Debug)]
-pub struct RecurrentState<T> {
-    h: Vec<T>,
-    c: Vec<T>,
-    h_next: Vec<T>,
-    c_next: Vec<T>,
+pub struct RecurrentState<T: Copy> {
+    h: AlignedBuf<T>,
+    c: AlignedBuf<T>,
+    h_next: AlignedBuf<T>,
+    c_next: AlignedBuf<T>,
     a: Vec<T>,
     ah: Vec<T>,
     tc: Vec<T>,
@@ -725,10 +728,10 @@ impl<T: Float, C: Cell, const IN: usize, const H: usize> StepLayer<T, IN, H> for
     fn step_state(&self) -> RecurrentState<T> {
         let (gh, hc, ghs) = (Self::GH, Self::HC, Self::GHS);
         RecurrentState {
-            h: vec![T::zero(); H],
-            c: vec![T::zero(); hc],
-            h_next: vec![T::zero(); H],
-            c_next: vec![T::zero(); hc],
+            h: AlignedBuf::filled(H, T::zero()),
+            c: AlignedBuf::filled(hc, T::zero()),
+            h_next: AlignedBuf::filled(H, T::zero()),
+            c_next: AlignedBuf::filled(hc, T::zero()),
             a: vec![T::zero(); gh],
             ah: vec![T::zero(); ghs],
             tc: vec![T::zero(); hc],
