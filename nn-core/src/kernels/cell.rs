@@ -8,7 +8,7 @@
 //!
 //! Storage as in `layers::recurrent`: `W_ih` is `G·H × IN` and `W_hh` `G·H × H`, column-major,
 //! gate blocks of `H` rows in PyTorch's order; the biases are `G·H`. The products go through
-//! [`matvec_block_acc`] (rows in register blocks, even and odd columns summed apart) and
+//! [`matvec_block_acc`] (rows in register blocks, interleaved partial sums) and
 //! the gate functions through [`Elem::sigmoid_lane`] / [`Elem::tanh_lane`] (the fast `f32`
 //! lane functions, libm for `f64`), one vectorised loop over the `H` units. Each gate block is
 //! an `H`-element array, so at the benchmarked sizes the whole step stays in registers.

@@ -128,8 +128,7 @@ pub(crate) fn fixed_matvec_acc<T: Elem, const K: usize>(w: &[T], x: &[T], y: &mu
 }
 
 dispatch! {
-    /// Rows in blocks of (64,) 32, 16, then 8, then one at a time; each block's `K` products are summed
-    /// in registers (even and odd columns apart, then added) and stored once.
+    /// `y ← y + W·x` for `W` of `y.len()` rows: [`matvec_block_acc`] over all of them.
     #[inline(always)]
     fn matvec_isa<L>[T: Elem, const K: usize](w: &[T], x: &[T; K], y: &mut [T]) {
         matvec_block_acc::<T, K, { L::FMA }, { L::WIDE }>(w, y.len(), 0, x, y);
