@@ -75,14 +75,24 @@ macro_rules! stream {
     ($g:ident, $net:ident, $name:literal) => {{
         let net = $net::new(&mut ChaCha8Rng::seed_from_u64(0));
         let mut state = net.step_state();
-        let mut t = 0.0f32;
+        let input = input_table();
+        let mut i = 0usize;
         $g.bench_function($name, |b| {
             b.iter(|| {
-                t += 0.01;
-                black_box(net.step(&[black_box(t.sin())], &mut state)[0])
+                i = i.wrapping_add(1);
+                net.step(&[input[i & (INPUT_LEN - 1)]], &mut state)[0]
             })
         });
     }};
+}
+
+/// Length of the streamed input table (a power of two).
+const INPUT_LEN: usize = 65_536;
+
+/// The streamed samples, `sin(0.01·i)`, read from a table as RTNeural's side does
+/// (`benches/reference/rtneural/w5_bench.cpp`), so that neither side times a `sin` call.
+fn input_table() -> Vec<f32> {
+    (0..INPUT_LEN).map(|i| (0.01 * i as f32).sin()).collect()
 }
 
 fn w5_streaming(c: &mut Criterion) {
