@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # W5 against RTNeural on this machine, in alternation: each round runs RTNeural's best
 # backends (Eigen and xsimd, `-march=native`, and both with default flags), then nn's
-# `cargo bench --bench sequences -- "W5.*step"`, so both see the same host load.
+# `cargo bench --bench sequences -- W5` (the steps and their products alone), so both see the
+# same host load.
 #
 # Needs g++, an RTNeural checkout (tested: commit 1fb1f07) in $RTNEURAL_DIR, its pinned
 # xsimd (a00c81f; headers in $XSIMD_INCLUDE, default $RTNEURAL_DIR/modules/xsimd/include: a
@@ -31,5 +32,5 @@ for round in $(seq "$rounds"); do
     for b in eigen-native xsimd-native eigen-default xsimd-default; do
         "$out/$b" 1.0
     done
-    cargo bench --bench sequences -- "W5.*step" 2>&1 | grep -E "^W5|time:" | paste - -
+    cargo bench --bench sequences -- W5 2>&1 | grep -E "^W5|time:" | paste - -
 done
