@@ -233,7 +233,11 @@ fn parameters_start_on_a_cache_line() {
     }
     let gru = Gru::<f32, 3, 5>::new();
     let lstm = Lstm::<f32, 1, 7>::new().clone();
-    for (name, l) in [("Gru", &gru.weight_ih), ("Gru", &gru.weight_hh), ("Gru", &gru.bias_hh)] {
+    for (name, l) in [
+        ("Gru weight_ih", &gru.weight_ih),
+        ("Gru weight_hh", &gru.weight_hh),
+        ("Gru bias_hh", &gru.bias_hh),
+    ] {
         aligned(name, l.as_ptr());
     }
     aligned("Lstm weight_hh", lstm.weight_hh.as_ptr());

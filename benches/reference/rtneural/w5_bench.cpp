@@ -63,25 +63,25 @@ static double timeModel(Model& model, size_t n) {
     return ns;
 }
 
-template <int H> static void runGRU(size_t n) {
-    rng_state = 12345u + H;
-    auto* m = new RTNeural::ModelT<float, 1, 1, RTNeural::GRULayerT<float, 1, H>, RTNeural::DenseT<float, H, 1>>();
-    initGRU<H>(*m);
-    std::printf("%s GRU  H=%-3d n=%zu", BACKEND_NAME, H, n);
+// Builds the model with `init`, times it over n samples and prints one line.
+template <typename Model, typename Init>
+static void run(const char* cell, int H, uint32_t seed, Init init, size_t n) {
+    rng_state = seed;
+    auto* m = new Model();
+    init(*m);
+    std::printf("%s %-4s H=%-3d n=%zu", BACKEND_NAME, cell, H, n);
     double ns = timeModel(*m, n);
     std::printf("  ns/sample= %.3f\n", ns);
     std::fflush(stdout);
     delete m;
 }
+template <int H> static void runGRU(size_t n) {
+    using M = RTNeural::ModelT<float, 1, 1, RTNeural::GRULayerT<float, 1, H>, RTNeural::DenseT<float, H, 1>>;
+    run<M>("GRU", H, 12345u + H, initGRU<H>, n);
+}
 template <int H> static void runLSTM(size_t n) {
-    rng_state = 54321u + H;
-    auto* m = new RTNeural::ModelT<float, 1, 1, RTNeural::LSTMLayerT<float, 1, H>, RTNeural::DenseT<float, H, 1>>();
-    initLSTM<H>(*m);
-    std::printf("%s LSTM H=%-3d n=%zu", BACKEND_NAME, H, n);
-    double ns = timeModel(*m, n);
-    std::printf("  ns/sample= %.3f\n", ns);
-    std::fflush(stdout);
-    delete m;
+    using M = RTNeural::ModelT<float, 1, 1, RTNeural::LSTMLayerT<float, 1, H>, RTNeural::DenseT<float, H, 1>>;
+    run<M>("LSTM", H, 54321u + H, initLSTM<H>, n);
 }
 
 int main(int argc, char** argv) {
